@@ -1,0 +1,107 @@
+//! Command-line interface: parses arguments, runs a command, reports errors.
+//!
+//! Library errors arrive typed; here they get context and become messages
+//! for a person at a terminal or a journal.
+
+mod check;
+mod extract;
+mod fetch;
+mod run;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use veille::config::{self, Config};
+use veille::daemon::Pipeline;
+use veille::fetch::Fetcher;
+use veille::store::Store;
+
+#[derive(Parser)]
+#[command(name = "veille", version, about = "Watch news and radio sources, extract, record and alert.")]
+struct Cli {
+    /// Configuration file.
+    #[arg(long, short, global = true, default_value = "feeds.toml", value_name = "FILE")]
+    config: PathBuf,
+    /// More log output (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate the configuration and show each feed with its next run.
+    Check,
+    /// Fetch feeds once, store what is new, and report per feed.
+    Fetch(fetch::FetchArgs),
+    /// Run the daemon: every enabled feed on its schedule, until SIGINT/SIGTERM.
+    Run,
+    /// Show what would be stored from an HTML page.
+    Extract(extract::ExtractArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = match (&cli.command, cli.verbose) {
+        (_, 2..) => "trace",
+        (_, 1) => "debug",
+        (Command::Run, 0) => "info",
+        (_, 0) => "warn",
+    };
+    init_logging(default_level);
+    let result = match cli.command {
+        Command::Check => check::check(&cli.config),
+        Command::Fetch(args) => with_runtime(fetch::fetch(&cli.config, args)),
+        Command::Run => with_runtime(run::run(&cli.config)),
+        Command::Extract(args) => extract::extract(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("veille: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn with_runtime(work: impl Future<Output = anyhow::Result<ExitCode>>) -> anyhow::Result<ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(work)
+}
+
+/// Logs go to stderr. Under systemd (JOURNAL_STREAM is set) the journal adds
+/// its own timestamps, so ours are left out, as are colours.
+fn init_logging(default_level: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("warn,veille={default_level}")));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        builder.without_time().with_ansi(false).init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Loads the configuration, or explains every problem in it.
+pub fn load_config(path: &Path) -> anyhow::Result<Config> {
+    Ok(config::load(path)?)
+}
+
+/// Opens the record and builds the fetcher for `config`.
+pub fn open_pipeline(config: &Config) -> anyhow::Result<Arc<Pipeline>> {
+    let store = Store::open(&config.storage_dir())
+        .with_context(|| format!("cannot open the record under {}", config.storage_dir().display()))?;
+    let fetcher = Fetcher::new(&config.fetch).context("cannot set up the HTTP client")?;
+    Ok(Arc::new(Pipeline { fetcher, store }))
+}

@@ -1,0 +1,343 @@
+//! `feeds.toml`: what to watch, how to fetch it, where to keep it.
+//!
+//! Every struct here is the user's reference for one section of the file, so
+//! the doc comments say what a key means, its default and its unit. Loading is
+//! in [`load`]; it reports every mistake in the file at once, each with file,
+//! line, column and key, because an operator editing a 300-feed file should not
+//! have to run `veille check` thirty times.
+
+mod load;
+mod schedule;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use url::Url;
+
+pub use load::{ConfigError, Diagnostic, load, load_str};
+pub use schedule::{Schedule, ScheduleError};
+
+/// The whole configuration, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was read from; relative paths inside it resolve against
+    /// its folder.
+    pub path: PathBuf,
+    pub storage: StorageConfig,
+    pub server: ServerConfig,
+    pub fetch: FetchConfig,
+    pub defaults: FeedDefaults,
+    pub feeds: Vec<Feed>,
+}
+
+impl Config {
+    /// The folder relative paths in the file resolve against.
+    pub fn base_dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// The data directory (`[storage] dir`), resolved against the config folder.
+    pub fn storage_dir(&self) -> PathBuf {
+        self.base_dir().join(&self.storage.dir)
+    }
+
+    /// The feed with this id, if configured.
+    pub fn feed(&self, id: &str) -> Option<&Feed> {
+        self.feeds.iter().find(|feed| feed.id == id)
+    }
+}
+
+/// `[storage]`: where veille keeps its record and index.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Data directory, relative to the config file's folder unless absolute.
+    /// Holds `veille.sqlite` (the durable record) and, later, the search index.
+    /// Default: `"index"`.
+    #[serde(default = "StorageConfig::default_dir")]
+    pub dir: PathBuf,
+}
+
+impl StorageConfig {
+    fn default_dir() -> PathBuf {
+        PathBuf::from("index")
+    }
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            dir: Self::default_dir(),
+        }
+    }
+}
+
+/// `[server]`: the HTTP API and web page served by `veille run`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address and port to listen on. Default: `"127.0.0.1:8080"`.
+    #[serde(default = "ServerConfig::default_bind")]
+    pub bind: String,
+}
+
+impl ServerConfig {
+    fn default_bind() -> String {
+        "127.0.0.1:8080".to_owned()
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: Self::default_bind(),
+        }
+    }
+}
+
+/// `[fetch]`: how veille behaves as an HTTP client. The defaults are polite
+/// to small sites on slow links: one request at a time per host, a second
+/// apart, robots.txt honoured.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FetchConfig {
+    /// `User-Agent` header sent with every request, and the agent name matched
+    /// against robots.txt groups. Default: `"veille/<version> (news monitoring)"`.
+    #[serde(default = "FetchConfig::default_user_agent")]
+    pub user_agent: String,
+    /// Time allowed for one whole request, body included, e.g. `"30s"`.
+    /// Default: `"30s"`.
+    #[serde(default = "FetchConfig::default_timeout", with = "humantime_serde")]
+    pub timeout: Duration,
+    /// Time allowed to open a connection. Default: `"10s"`.
+    #[serde(
+        default = "FetchConfig::default_connect_timeout",
+        with = "humantime_serde"
+    )]
+    pub connect_timeout: Duration,
+    /// Largest body accepted, in bytes, counted after decompression; a larger
+    /// one is cut off at this size and the fetch reported as failed.
+    /// Default: 10485760 (10 MiB).
+    #[serde(default = "FetchConfig::default_max_body_bytes")]
+    pub max_body_bytes: u64,
+    /// Requests in flight at once, across all hosts. Default: 8.
+    #[serde(default = "FetchConfig::default_concurrency")]
+    pub concurrency: usize,
+    /// Requests in flight at once to one host. Default: 1.
+    #[serde(default = "FetchConfig::default_per_host_concurrency")]
+    pub per_host_concurrency: usize,
+    /// Least time between the starts of two requests to one host. A larger
+    /// `Crawl-delay` in the host's robots.txt wins (up to one minute).
+    /// Default: `"1s"`.
+    #[serde(default = "FetchConfig::default_per_host_delay", with = "humantime_serde")]
+    pub per_host_delay: Duration,
+    /// Honour robots.txt. Default: `true`.
+    #[serde(default = "FetchConfig::default_true")]
+    pub respect_robots: bool,
+    /// Retries after a network error, a timeout or a 5xx/429 answer, with
+    /// exponential backoff and jitter. Default: 2.
+    #[serde(default = "FetchConfig::default_retries")]
+    pub retries: u32,
+    /// Wait before the first retry; each further retry doubles it.
+    /// Default: `"2s"`.
+    #[serde(default = "FetchConfig::default_retry_backoff", with = "humantime_serde")]
+    pub retry_backoff: Duration,
+    /// Longest `Retry-After` veille waits for within one fetch. A server
+    /// asking for longer gets it: the fetch fails and the feed is not tried
+    /// again before that time. Default: `"2m"`.
+    #[serde(default = "FetchConfig::default_max_retry_after", with = "humantime_serde")]
+    pub max_retry_after: Duration,
+    /// Redirects followed before giving up. Default: 5.
+    #[serde(default = "FetchConfig::default_max_redirects")]
+    pub max_redirects: usize,
+}
+
+impl FetchConfig {
+    fn default_user_agent() -> String {
+        format!("veille/{} (news monitoring)", env!("CARGO_PKG_VERSION"))
+    }
+    fn default_timeout() -> Duration {
+        Duration::from_secs(30)
+    }
+    fn default_connect_timeout() -> Duration {
+        Duration::from_secs(10)
+    }
+    fn default_max_body_bytes() -> u64 {
+        10 * 1024 * 1024
+    }
+    fn default_concurrency() -> usize {
+        8
+    }
+    fn default_per_host_concurrency() -> usize {
+        1
+    }
+    fn default_per_host_delay() -> Duration {
+        Duration::from_secs(1)
+    }
+    fn default_true() -> bool {
+        true
+    }
+    fn default_retries() -> u32 {
+        2
+    }
+    fn default_retry_backoff() -> Duration {
+        Duration::from_secs(2)
+    }
+    fn default_max_retry_after() -> Duration {
+        Duration::from_secs(120)
+    }
+    fn default_max_redirects() -> usize {
+        5
+    }
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            user_agent: Self::default_user_agent(),
+            timeout: Self::default_timeout(),
+            connect_timeout: Self::default_connect_timeout(),
+            max_body_bytes: Self::default_max_body_bytes(),
+            concurrency: Self::default_concurrency(),
+            per_host_concurrency: Self::default_per_host_concurrency(),
+            per_host_delay: Self::default_per_host_delay(),
+            respect_robots: true,
+            retries: Self::default_retries(),
+            retry_backoff: Self::default_retry_backoff(),
+            max_retry_after: Self::default_max_retry_after(),
+            max_redirects: Self::default_max_redirects(),
+        }
+    }
+}
+
+/// `[defaults]`: values every `[[feed]]` takes unless it sets its own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedDefaults {
+    /// Default schedule (see `[[feed]] schedule`). Default: `"every 30m"`.
+    #[serde(default = "FeedDefaults::default_schedule")]
+    pub schedule: String,
+    /// Time zone cron schedules are read in, an IANA name such as
+    /// `"Africa/Bamako"`. Default: `"UTC"`.
+    #[serde(default = "FeedDefaults::default_timezone")]
+    pub timezone: String,
+    /// Fetch and extract every entry's linked page. Default: `false`.
+    #[serde(default)]
+    pub full_text: bool,
+}
+
+impl FeedDefaults {
+    fn default_schedule() -> String {
+        "every 30m".to_owned()
+    }
+    fn default_timezone() -> String {
+        "UTC".to_owned()
+    }
+}
+
+impl Default for FeedDefaults {
+    fn default() -> Self {
+        FeedDefaults {
+            schedule: Self::default_schedule(),
+            timezone: Self::default_timezone(),
+            full_text: false,
+        }
+    }
+}
+
+/// What a source is, and so which parser reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedKind {
+    /// RSS 0.9x/1.0/2.0, Atom or JSON Feed.
+    #[default]
+    Feed,
+}
+
+impl FeedKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedKind::Feed => "feed",
+        }
+    }
+}
+
+/// One `[[feed]]` table, as written in the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Unique, stable name of the source: lower-case letters, digits and `-`.
+    /// It is what the record and search results call the source, so renaming
+    /// it starts the source afresh.
+    pub id: String,
+    /// Human name of the outlet, for listings. Default: the id.
+    pub name: Option<String>,
+    /// Where to fetch: `http://`, `https://`, or `file:` (`file:///abs/path`,
+    /// or `file:rel/path` relative to the config file's folder).
+    pub url: String,
+    /// Parser for the source. Default: `"feed"` (RSS, Atom, JSON Feed).
+    #[serde(default)]
+    pub kind: FeedKind,
+    /// When to fetch: a crontab line (`"*/20 * * * *"`, 5 fields, or 6 with
+    /// seconds first; `@hourly`-style aliases), optionally prefixed with a
+    /// time zone as `"CRON_TZ=Africa/Dakar 0 7 * * *"`, or an interval as
+    /// `"every 15m"`. Default: `[defaults] schedule`.
+    pub schedule: Option<String>,
+    /// Time zone for a cron schedule (IANA name). Default: `[defaults] timezone`.
+    pub timezone: Option<String>,
+    /// Language the outlet writes in (ISO 639-1, e.g. `"fr"`); a hint for
+    /// language detection when the text is too short to tell.
+    pub language: Option<String>,
+    /// Fetch and extract the linked page of every entry, not only of those
+    /// whose content is too short to be the article. Default:
+    /// `[defaults] full_text`.
+    pub full_text: Option<bool>,
+    /// CSS selector for the article body on linked pages, for sites the
+    /// automatic extractor gets wrong, e.g. `"div.article-content"`.
+    pub content_selector: Option<String>,
+    /// Whether the daemon fetches this source. Default: `true`.
+    #[serde(default = "FetchConfig::default_true")]
+    pub enabled: bool,
+    /// Free labels, kept with every document from this source.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A validated source, ready to be fetched.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    pub id: String,
+    pub name: String,
+    pub url: Url,
+    pub kind: FeedKind,
+    pub schedule: Schedule,
+    pub language: Option<String>,
+    pub full_text: bool,
+    pub content_selector: Option<String>,
+    pub enabled: bool,
+    pub tags: Vec<String>,
+}
+
+/// Time zone names accepted in the config, e.g. `Africa/Bamako`.
+pub fn parse_timezone(name: &str) -> Result<Tz, String> {
+    name.parse::<Tz>()
+        .map_err(|_| format!("unknown time zone {name:?} (use an IANA name such as \"Africa/Bamako\")"))
+}
+
+/// Serde adapter for human durations such as `"30s"`, `"2m"`, `"1h 30m"`.
+mod humantime_serde {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        humantime::parse_duration(&text).map_err(|err| {
+            serde::de::Error::custom(format!(
+                "invalid duration {text:?}: {err} (write e.g. \"30s\", \"2m\", \"1h\")"
+            ))
+        })
+    }
+}

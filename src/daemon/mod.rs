@@ -1,0 +1,112 @@
+//! The daemon: every enabled feed on its schedule, until told to stop.
+//!
+//! Each feed has its own task that sleeps until its next run, polls, and
+//! computes the next run. Feeds share nothing but the [`Pipeline`], whose
+//! fetcher caps concurrency and spaces requests per host; so a feed that
+//! hangs or fails costs the others nothing.
+
+pub mod poll;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::config::Feed;
+pub use poll::{Pipeline, PollOutcome, PollReport};
+
+/// How long polls in flight may run on after a stop is requested. Each
+/// entry is stored in its own transaction, so a poll cut short loses nothing
+/// that the next poll will not pick up.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Startup spreads first runs over this much time, so that restarting a
+/// daemon with 500 due feeds does not fire 500 requests in one second.
+const STARTUP_SPREAD: Duration = Duration::from_secs(5);
+
+/// The longest jitter added to a scheduled run.
+const MAX_JITTER: Duration = Duration::from_secs(30);
+
+/// Runs `feeds` (the enabled ones) until `shutdown` completes, then stops
+/// scheduling, lets polls in flight finish for up to [`SHUTDOWN_GRACE`] and
+/// drops the rest.
+pub async fn run(pipeline: Arc<Pipeline>, feeds: Vec<Feed>, shutdown: impl Future<Output = ()>) {
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    let enabled: Vec<Feed> = feeds.into_iter().filter(|feed| feed.enabled).collect();
+    tracing::info!(feeds = enabled.len(), "scheduler started");
+    for feed in enabled {
+        tasks.spawn(feed_loop(pipeline.clone(), feed, stopped.clone()));
+    }
+    shutdown.await;
+    tracing::info!("stopping: no new polls; waiting for polls in flight");
+    let _ = stop.send(true);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            remaining = tasks.len(),
+            "polls still running after {}s; dropping them",
+            SHUTDOWN_GRACE.as_secs()
+        );
+        tasks.shutdown().await;
+    }
+    tracing::info!("scheduler stopped");
+}
+
+async fn feed_loop(pipeline: Arc<Pipeline>, feed: Feed, mut stopped: watch::Receiver<bool>) {
+    let mut next = first_run(&pipeline, &feed);
+    loop {
+        if let Err(error) = pipeline.store.set_next_run(&feed.id, next) {
+            tracing::error!(feed_id = %feed.id, %error, "cannot record next run");
+        }
+        let wait = (next - Utc::now()).to_std().unwrap_or_default();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stopped.wait_for(|stop| *stop) => return,
+        }
+        let report = pipeline.poll(&feed).await;
+        next = next_run(&feed, Utc::now(), report.retry_not_before);
+        if *stopped.borrow() {
+            return;
+        }
+    }
+}
+
+/// After a restart, a feed whose run fell due while the daemon was down runs
+/// now; the others keep their schedule.
+fn first_run(pipeline: &Pipeline, feed: &Feed) -> DateTime<Utc> {
+    let now = Utc::now();
+    let soon = now + random_delay(STARTUP_SPREAD);
+    let (last_attempt, retry_not_before) = match pipeline.store.last_attempt(&feed.id) {
+        Ok(times) => times,
+        Err(error) => {
+            tracing::error!(feed_id = %feed.id, %error, "cannot read feed status; running it now");
+            (None, None)
+        }
+    };
+    let due = match last_attempt {
+        Some(last) => feed.schedule.next_after(last).max(soon),
+        None => soon,
+    };
+    due.max(retry_not_before.unwrap_or(due))
+}
+
+fn next_run(feed: &Feed, now: DateTime<Utc>, retry_not_before: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    let period = feed.schedule.typical_period(now);
+    let next = feed.schedule.next_after(now) + random_delay((period / 20).min(MAX_JITTER));
+    next.max(retry_not_before.unwrap_or(next))
+}
+
+fn random_delay(at_most: Duration) -> chrono::Duration {
+    let millis = at_most.as_millis() as i64;
+    if millis == 0 {
+        return chrono::Duration::zero();
+    }
+    chrono::Duration::milliseconds(rand::rng().random_range(0..=millis))
+}

@@ -1,0 +1,310 @@
+//! One poll of one feed: fetch, parse, extract, dedup, store.
+//!
+//! Shared by `veille fetch` (one pass) and the daemon (on schedule). A poll
+//! never fails as a whole in a way that affects other feeds: whatever goes
+//! wrong ends up in its [`PollReport`] and in the feed's recorded status.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use crate::config::Feed;
+use crate::enrich::dedup::{body_hash, canonical_url, content_hash};
+use crate::fetch::{ACCEPT_FEED, ACCEPT_PAGE, FetchOutcome, Fetcher, Validators, charset};
+use crate::sources::article::{Article, extract_article};
+use crate::sources::feed::parse_feed;
+use crate::sources::Entry;
+use crate::store::{FeedAttempt, NewDocument, Recorded, SourceRef, Store, StoreError, StoredValidators};
+
+/// A feed entry with less text than this is taken for a teaser, and its
+/// linked page is fetched for the article.
+pub const SHORTEST_ARTICLE_CHARS: usize = 500;
+
+/// What a process needs to poll feeds: one fetcher, one record.
+pub struct Pipeline {
+    pub fetcher: Fetcher,
+    pub store: Store,
+}
+
+/// How a poll ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollOutcome {
+    /// The body was parsed; counts are in the report.
+    Updated,
+    /// 304, or the same bytes as last time.
+    NotModified,
+    Failed(String),
+}
+
+/// What one poll did.
+#[derive(Debug, Clone)]
+pub struct PollReport {
+    pub feed_id: String,
+    pub outcome: PollOutcome,
+    pub new: usize,
+    /// Entries whose story was already stored from another entry or feed.
+    pub duplicate: usize,
+    /// Entries this feed delivered before.
+    pub already_seen: usize,
+    /// Problems with single entries (an article page that failed), which did
+    /// not stop the others.
+    pub warnings: Vec<String>,
+    pub repaired: bool,
+    pub http_status: Option<u16>,
+    pub retry_not_before: Option<DateTime<Utc>>,
+}
+
+impl PollReport {
+    fn new(feed: &Feed) -> PollReport {
+        PollReport {
+            feed_id: feed.id.clone(),
+            outcome: PollOutcome::Updated,
+            new: 0,
+            duplicate: 0,
+            already_seen: 0,
+            warnings: Vec::new(),
+            repaired: false,
+            http_status: None,
+            retry_not_before: None,
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome, PollOutcome::Failed(_))
+    }
+}
+
+impl Pipeline {
+    /// Polls `feed` once and records the outcome in its status.
+    pub async fn poll(self: &Arc<Self>, feed: &Feed) -> PollReport {
+        let started = Utc::now();
+        let mut report = PollReport::new(feed);
+        if let Err(error) = self.poll_inner(feed, started, &mut report).await {
+            report.outcome = PollOutcome::Failed(error);
+        }
+        let attempt = FeedAttempt {
+            at: started,
+            error: match &report.outcome {
+                PollOutcome::Failed(error) => Some(error.clone()),
+                _ => None,
+            },
+            http_status: report.http_status,
+            not_modified: report.outcome == PollOutcome::NotModified,
+            needed_repair: report.repaired,
+            new_documents: report.new,
+            duplicates: report.duplicate,
+            retry_not_before: report.retry_not_before,
+        };
+        if let Err(error) = self.store.record_attempt(&feed.id, &attempt) {
+            tracing::error!(feed_id = %feed.id, %error, "cannot record feed status");
+        }
+        match &report.outcome {
+            PollOutcome::Failed(error) => {
+                tracing::warn!(feed_id = %feed.id, url = %feed.url, %error, "feed failed")
+            }
+            outcome => tracing::info!(
+                feed_id = %feed.id,
+                new = report.new,
+                duplicate = report.duplicate,
+                not_modified = (*outcome == PollOutcome::NotModified),
+                repaired = report.repaired,
+                "feed polled"
+            ),
+        }
+        report
+    }
+
+    async fn poll_inner(
+        &self,
+        feed: &Feed,
+        started: DateTime<Utc>,
+        report: &mut PollReport,
+    ) -> Result<(), String> {
+        let url_key = feed.url.as_str();
+        let stored = self.store.validators(url_key).map_err(store_error)?;
+        let validators = Validators {
+            etag: stored.etag.clone(),
+            last_modified: stored.last_modified.clone(),
+        };
+        let fetched = match self.fetcher.fetch(&feed.url, Some(&validators), ACCEPT_FEED).await {
+            Ok(FetchOutcome::NotModified) => {
+                report.http_status = Some(304);
+                report.outcome = PollOutcome::NotModified;
+                return Ok(());
+            }
+            Ok(FetchOutcome::Fetched(fetched)) => fetched,
+            Err(error) => {
+                report.http_status = error.http_status();
+                report.retry_not_before = error.retry_after();
+                return Err(error.to_string());
+            }
+        };
+        report.http_status = (fetched.final_url.scheme() != "file").then_some(fetched.status);
+        let hash = body_hash(&fetched.body);
+        let new_validators = StoredValidators {
+            etag: fetched.validators.etag.clone(),
+            last_modified: fetched.validators.last_modified.clone(),
+            body_hash: Some(hash),
+        };
+        // Servers without validators still often send identical bytes.
+        if stored.body_hash.is_some() && stored.body_hash == new_validators.body_hash {
+            report.outcome = PollOutcome::NotModified;
+            self.store
+                .save_validators(url_key, &new_validators)
+                .map_err(store_error)?;
+            return Ok(());
+        }
+
+        let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
+        let parsed = parse_feed(&decoded.text, &fetched.final_url).map_err(|err| err.to_string())?;
+        report.repaired = parsed.repaired;
+        for entry in &parsed.entries {
+            // The record itself failing is not an entry problem: stop, and
+            // do not save validators, so that the next poll retries.
+            match self
+                .ingest_entry(feed, entry, started, &mut report.warnings)
+                .await
+                .map_err(store_error)?
+            {
+                Recorded::New(_) => report.new += 1,
+                Recorded::Duplicate(_) => report.duplicate += 1,
+                Recorded::AlreadySeen => report.already_seen += 1,
+            }
+        }
+        // Saved last: a poll cut short re-reads the same body next time, and
+        // what it stored already is skipped as seen.
+        self.store
+            .save_validators(url_key, &new_validators)
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn ingest_entry(
+        &self,
+        feed: &Feed,
+        entry: &Entry,
+        fetched_at: DateTime<Utc>,
+        warnings: &mut Vec<String>,
+    ) -> Result<Recorded, StoreError> {
+        if self.store.is_seen(&feed.id, &entry.key)? {
+            return Ok(Recorded::AlreadySeen);
+        }
+        let link = entry.url.as_ref();
+        let link_key = link.map(canonical_url);
+        let source = SourceRef {
+            feed_id: &feed.id,
+            entry_key: &entry.key,
+            url: link.map_or("", Url::as_str),
+        };
+        // The story may be stored already: no need to fetch its page again.
+        if let Some(key) = &link_key
+            && let Some(id) = self.store.find_by_urls(&[key])?
+        {
+            return self.store.add_source(id, source);
+        }
+
+        let feed_text = entry.best_text();
+        let wants_page = feed.full_text || feed_text.chars().count() < SHORTEST_ARTICLE_CHARS;
+        let article = match link {
+            Some(link) if wants_page => self.article(feed, link, warnings).await,
+            _ => None,
+        };
+        let document = build_document(feed, entry, article, fetched_at, link_key);
+        self.store.record(&document, source)
+    }
+
+    /// Fetches and extracts an entry's page; a failure is a warning on the
+    /// entry, which is then stored with the feed's own text.
+    async fn article(
+        &self,
+        feed: &Feed,
+        link: &Url,
+        warnings: &mut Vec<String>,
+    ) -> Option<(Article, Url)> {
+        let result = match self.fetcher.fetch(link, None, ACCEPT_PAGE).await {
+            Ok(FetchOutcome::Fetched(page)) => {
+                let decoded = charset::decode(&page.body, page.content_type.as_deref());
+                extract_article(&decoded.text, Some(&page.final_url), feed.content_selector.as_deref())
+                    .map(|article| (article, page.final_url))
+                    .map_err(|err| err.to_string())
+            }
+            Ok(FetchOutcome::NotModified) => Err("page answered 304 to a plain request".to_owned()),
+            Err(error) => Err(error.to_string()),
+        };
+        match result {
+            Ok(article) => Some(article),
+            Err(error) => {
+                tracing::warn!(feed_id = %feed.id, url = %link, %error, "article page failed; keeping the feed's text");
+                warnings.push(format!("{link}: {error}"));
+                None
+            }
+        }
+    }
+
+}
+
+fn store_error(error: StoreError) -> String {
+    format!("record: {error}")
+}
+
+/// The document to store for an entry, from the page when its text is
+/// better than the feed's.
+fn build_document(
+    feed: &Feed,
+    entry: &Entry,
+    article: Option<(Article, Url)>,
+    fetched_at: DateTime<Utc>,
+    link_key: Option<String>,
+) -> NewDocument {
+    let feed_text = entry.best_text();
+    let mut aliases = Vec::new();
+    let mut title = entry.title.clone();
+    let mut text = feed_text.to_owned();
+    let mut author = entry.author.clone();
+    let mut published = entry.published;
+    let mut language = entry.language.clone().or_else(|| feed.language.clone());
+    let mut extraction = "feed";
+    let mut canonical = link_key.clone();
+
+    if let Some((article, final_url)) = article {
+        if article.text.chars().count() > feed_text.chars().count() {
+            text = article.text;
+            extraction = article.method;
+        }
+        if title.is_empty() {
+            title = article.title.unwrap_or_default();
+        }
+        author = author.or(article.author);
+        published = published.or(article.published);
+        language = feed.language.clone().or(language).or(article.language);
+        let page_key = article.canonical_url.as_ref().map(canonical_url);
+        aliases.push(canonical_url(&final_url));
+        if let Some(page_key) = page_key {
+            canonical = Some(page_key);
+        }
+    }
+    if let Some(link_key) = &link_key {
+        aliases.push(link_key.clone());
+    }
+    let url = entry.url.as_ref().map(Url::to_string).unwrap_or_default();
+    // An entry without a link still needs an identity; the feed and its key
+    // make one that cannot collide with a web URL.
+    let canonical_url = canonical.unwrap_or_else(|| format!("veille:{}/{}", feed.id, entry.key));
+    aliases.retain(|alias| *alias != canonical_url);
+    aliases.dedup();
+    NewDocument {
+        url,
+        content_hash: content_hash(&title, &text),
+        canonical_url,
+        aliases,
+        title,
+        text,
+        author,
+        published_is_fetch_time: published.is_none(),
+        published: published.unwrap_or(fetched_at),
+        fetched: fetched_at,
+        language_hint: language,
+        extraction: extraction.to_owned(),
+    }
+}

@@ -1,0 +1,200 @@
+//! Turning fetched bytes into text.
+//!
+//! Small West African sites serve Windows-1252 pages labelled ISO-8859-1,
+//! UTF-8 pages labelled Windows-1252, and pages with no label at all. The
+//! order of evidence follows the HTML standard's sniffing: a byte order mark,
+//! then the HTTP header, then the document's own declaration, then a
+//! statistical detector (chardetng, the one Firefox uses). One exception to
+//! that order: bytes that are valid UTF-8 and not plain ASCII are UTF-8,
+//! whatever a legacy label says, since no real Windows-1252 text is also
+//! valid multi-byte UTF-8 by accident.
+
+use std::borrow::Cow;
+
+use encoding_rs::{Encoding, UTF_8};
+
+/// Where the encoding decision came from, kept for diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CharsetSource {
+    ByteOrderMark,
+    Header,
+    Declaration,
+    ValidUtf8,
+    Detected,
+}
+
+/// Text decoded from a body, and how its encoding was chosen.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub text: String,
+    pub encoding: &'static Encoding,
+    pub source: CharsetSource,
+}
+
+/// How far into a document its declaration is looked for, as in the HTML
+/// standard's prescan.
+const PRESCAN_BYTES: usize = 1024;
+
+/// Decodes `bytes`, given the response's `Content-Type` header if any.
+pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
+    if let Some((encoding, bom_length)) = Encoding::for_bom(bytes) {
+        return finish(&bytes[bom_length..], encoding, CharsetSource::ByteOrderMark);
+    }
+    let declared = content_type
+        .and_then(charset_from_content_type)
+        .map(|encoding| (encoding, CharsetSource::Header))
+        .or_else(|| declared_in_document(bytes).map(|encoding| (encoding, CharsetSource::Declaration)));
+
+    let is_utf8 = std::str::from_utf8(bytes).is_ok();
+    match declared {
+        Some((encoding, source)) if encoding == UTF_8 && is_utf8 => finish(bytes, encoding, source),
+        // A UTF-8 label on bytes that are not UTF-8 is a lie: detect instead.
+        Some((encoding, _)) if encoding == UTF_8 => detect(bytes),
+        Some(_) if is_utf8 && !bytes.is_ascii() => finish(bytes, UTF_8, CharsetSource::ValidUtf8),
+        Some((encoding, source)) => finish(bytes, encoding, source),
+        None if is_utf8 => finish(bytes, UTF_8, CharsetSource::ValidUtf8),
+        None => detect(bytes),
+    }
+}
+
+fn detect(bytes: &[u8]) -> Decoded {
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    finish(bytes, detector.guess(None, chardetng::Utf8Detection::Allow), CharsetSource::Detected)
+}
+
+fn finish(bytes: &[u8], encoding: &'static Encoding, source: CharsetSource) -> Decoded {
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    let text = match text {
+        Cow::Borrowed(text) => text.to_owned(),
+        Cow::Owned(text) => text,
+    };
+    Decoded {
+        text,
+        encoding,
+        source,
+    }
+}
+
+fn charset_from_content_type(content_type: &str) -> Option<&'static Encoding> {
+    content_type.split(';').skip(1).find_map(|parameter| {
+        let (name, value) = parameter.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| label_to_encoding(value.trim().trim_matches(['"', '\''])))
+            .flatten()
+    })
+}
+
+/// Per the HTML standard, a UTF-16 label on a byte stream that got this far
+/// (no BOM) means UTF-8.
+fn label_to_encoding(label: &str) -> Option<&'static Encoding> {
+    let encoding = Encoding::for_label(label.as_bytes())?;
+    Some(if encoding.output_encoding() == UTF_8 {
+        UTF_8
+    } else {
+        encoding
+    })
+}
+
+/// Finds `<?xml … encoding="…"?>`, `<meta charset="…">` or
+/// `<meta http-equiv="Content-Type" content="…; charset=…">` near the start.
+fn declared_in_document(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(PRESCAN_BYTES)];
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    if head.trim_start().starts_with("<?xml") {
+        let declaration = &head[..head.find("?>").unwrap_or(head.len())];
+        if let Some(label) = attribute_value(declaration, "encoding") {
+            return label_to_encoding(label);
+        }
+    }
+    let mut rest = head.as_str();
+    while let Some(start) = rest.find("<meta") {
+        let tag_end = rest[start..].find('>').map_or(rest.len(), |end| start + end);
+        let tag = &rest[start..tag_end];
+        if let Some(label) = attribute_value(tag, "charset") {
+            return label_to_encoding(label);
+        }
+        if let Some(content) = attribute_value(tag, "content")
+            && let Some(position) = content.find("charset=")
+        {
+            let label = content[position + "charset=".len()..]
+                .split([';', ' '])
+                .next()
+                .unwrap_or_default();
+            return label_to_encoding(label);
+        }
+        rest = &rest[tag_end..];
+    }
+    None
+}
+
+/// The value of `name=` in a tag or declaration, quoted or not.
+fn attribute_value<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let mut search = tag;
+    while let Some(position) = search.find(name) {
+        let preceded_ok = search[..position]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || c == '<' || c == ';');
+        let after = search[position + name.len()..].trim_start();
+        if preceded_ok && let Some(value) = after.strip_prefix('=') {
+            let value = value.trim_start();
+            let value = match value.chars().next() {
+                Some(quote @ ('"' | '\'')) => value[1..].split(quote).next().unwrap_or_default(),
+                _ => value
+                    .split(|c: char| c.is_whitespace() || c == '>' || c == '/' || c == ';')
+                    .next()
+                    .unwrap_or_default(),
+            };
+            return Some(value);
+        }
+        search = &search[position + name.len()..];
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_1252_from_header() {
+        let bytes = b"<p>Enl\xe8vement pr\xe8s de K\xe9dougou \x96 r\xe9cit</p>";
+        let decoded = decode(bytes, Some("text/html; charset=ISO-8859-1"));
+        assert_eq!(decoded.text, "<p>Enlèvement près de Kédougou – récit</p>");
+        assert_eq!(decoded.source, CharsetSource::Header);
+    }
+
+    #[test]
+    fn xml_declaration_and_meta() {
+        let xml = b"<?xml version='1.0' encoding='windows-1252'?><rss>\xe9</rss>";
+        assert_eq!(decode(xml, None).source, CharsetSource::Declaration);
+        assert!(decode(xml, None).text.ends_with("<rss>é</rss>"));
+        let html = b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"></head>\xe9";
+        assert!(decode(html, Some("text/html")).text.ends_with('é'));
+    }
+
+    #[test]
+    fn valid_utf8_beats_a_legacy_label() {
+        let bytes = "Kédougou".as_bytes();
+        let decoded = decode(bytes, Some("text/xml; charset=iso-8859-1"));
+        assert_eq!(decoded.text, "Kédougou");
+        assert_eq!(decoded.source, CharsetSource::ValidUtf8);
+    }
+
+    #[test]
+    fn false_utf8_label_falls_back_to_detection() {
+        let bytes = b"Les d\xe9plac\xe9s arrivent \xe0 Kidira apr\xe8s l'attaque de la route nationale.";
+        let decoded = decode(bytes, Some("application/rss+xml; charset=utf-8"));
+        assert!(decoded.text.contains("déplacés"), "{}", decoded.text);
+        assert_eq!(decoded.source, CharsetSource::Detected);
+    }
+
+    #[test]
+    fn byte_order_mark_wins() {
+        let decoded = decode(b"\xef\xbb\xbfabc", Some("text/plain; charset=windows-1252"));
+        assert_eq!(decoded.text, "abc");
+        assert_eq!(decoded.source, CharsetSource::ByteOrderMark);
+    }
+}

@@ -1,0 +1,353 @@
+//! Fetching URLs like a good web citizen.
+//!
+//! One [`Fetcher`] is shared by every feed of a process. It owns the HTTP
+//! client, the per-host spacing, the robots.txt cache and the global cap on
+//! requests in flight, so that whoever asks for a URL (a feed poll, an
+//! article page) goes through the same politeness. It returns raw bytes:
+//! decoding them is [`charset`]'s job, parsing them the sources'.
+
+pub mod charset;
+mod politeness;
+mod robots;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap};
+use tokio::io::AsyncReadExt;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::config::FetchConfig;
+use politeness::Politeness;
+use robots::{RobotsCache, Rules};
+
+/// The validators a server gave for a URL, sent back verbatim on the next
+/// request so that an unchanged resource costs a 304 and no parsing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A successful response.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// Where the body came from after redirects.
+    pub final_url: Url,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub validators: Validators,
+    pub body: Vec<u8>,
+}
+
+/// What a fetch produced.
+#[derive(Debug, Clone)]
+pub enum FetchOutcome {
+    /// 304: the validators still hold.
+    NotModified,
+    Fetched(Fetched),
+}
+
+/// Why a fetch failed. Each says enough for an operator reading the feed's
+/// status to know what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("HTTP {status}")]
+    Status { status: u16 },
+    #[error("HTTP {status}: the server asks not to come back before {until}")]
+    RetryAfter { status: u16, until: DateTime<Utc> },
+    #[error("not fetched: {0}")]
+    Robots(String),
+    #[error("body larger than max_body_bytes ({limit} bytes); cut off there")]
+    TooLarge { limit: u64 },
+    #[error("timed out after {}s", .0.as_secs())]
+    Timeout(Duration),
+    #[error("more than {0} redirects")]
+    TooManyRedirects(usize),
+    #[error("connection failed: {0}")]
+    Connect(String),
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("cannot read {path}: {reason}")]
+    File { path: String, reason: String },
+}
+
+impl FetchError {
+    /// The HTTP status behind the error, if the server answered.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { status } | FetchError::RetryAfter { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Earliest time the server allows another try, if it said.
+    pub fn retry_after(&self) -> Option<DateTime<Utc>> {
+        match self {
+            FetchError::RetryAfter { until, .. } => Some(*until),
+            _ => None,
+        }
+    }
+
+    fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Status { status } => *status == 429 || *status >= 500,
+            FetchError::Timeout(_) | FetchError::Connect(_) | FetchError::Network(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The shared HTTP client with its politeness state.
+pub struct Fetcher {
+    client: reqwest::Client,
+    config: FetchConfig,
+    agent: String,
+    in_flight: Arc<Semaphore>,
+    politeness: Politeness,
+    robots: RobotsCache,
+}
+
+/// Accept header for feed requests: feed types first, then anything.
+pub const ACCEPT_FEED: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
+/// Accept header for article pages.
+pub const ACCEPT_PAGE: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5";
+
+impl Fetcher {
+    pub fn new(config: &FetchConfig) -> Result<Fetcher, FetchError> {
+        let client = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .redirect(reqwest::redirect::Policy::limited(config.max_redirects))
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .build()
+            .map_err(|err| FetchError::Network(err.to_string()))?;
+        Ok(Fetcher {
+            client,
+            agent: robots::agent_token(&config.user_agent).to_owned(),
+            in_flight: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            politeness: Politeness::new(config.per_host_delay, config.per_host_concurrency),
+            robots: RobotsCache::default(),
+            config: config.clone(),
+        })
+    }
+
+    /// Fetches `url`, sending `validators` for a conditional GET, retrying
+    /// transient failures with backoff and honouring robots.txt.
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        accept: &str,
+    ) -> Result<FetchOutcome, FetchError> {
+        if url.scheme() == "file" {
+            return self.read_file(url).await.map(FetchOutcome::Fetched);
+        }
+        if self.config.respect_robots {
+            self.check_robots(url).await?;
+        }
+        let mut attempt = 0;
+        loop {
+            let result = self.attempt(url, validators, accept, self.config.max_body_bytes).await;
+            let error = match result {
+                Err(error) if attempt < self.config.retries => error,
+                other => return other,
+            };
+            let wait = match &error {
+                FetchError::RetryAfter { until, .. } => {
+                    let wait = (*until - Utc::now()).to_std().unwrap_or_default();
+                    if wait > self.config.max_retry_after {
+                        return Err(error);
+                    }
+                    wait
+                }
+                error if error.is_transient() => self.backoff(attempt),
+                _ => return Err(error),
+            };
+            tracing::debug!(url = %url, attempt, wait_ms = wait.as_millis() as u64, %error, "retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// Exponential backoff with full jitter, so that many feeds failing at
+    /// once do not retry in lockstep.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self.config.retry_backoff.saturating_mul(1 << attempt.min(10));
+        let jittered = rand::rng().random_range(0.5..=1.0) * ceiling.as_secs_f64();
+        Duration::from_secs_f64(jittered)
+    }
+
+    async fn check_robots(&self, url: &Url) -> Result<(), FetchError> {
+        let rules = self
+            .robots
+            .rules(url, |robots_url| async move {
+                match self
+                    .attempt(&robots_url, None, "text/plain", robots::MAX_ROBOTS_BYTES)
+                    .await
+                {
+                    Ok(FetchOutcome::Fetched(fetched)) => {
+                        Rules::from_response(fetched.status, &fetched.body, &self.agent)
+                    }
+                    Ok(FetchOutcome::NotModified) => Rules::AllowAll,
+                    Err(FetchError::Status { status }) | Err(FetchError::RetryAfter { status, .. }) => {
+                        Rules::from_response(status, &[], &self.agent)
+                    }
+                    // A robots.txt larger than we read: honour the part read
+                    // would need the part; treat as absent rather than block.
+                    Err(FetchError::TooLarge { .. }) => Rules::AllowAll,
+                    Err(error) => Rules::Unreachable(format!("robots.txt unreachable ({error})")),
+                }
+            })
+            .await;
+        if let (Some(delay), Some(host)) = (rules.crawl_delay(), url.host_str()) {
+            self.politeness.set_crawl_delay(host, delay);
+        }
+        rules.allows(url).map_err(FetchError::Robots)
+    }
+
+    /// One request, no retry.
+    async fn attempt(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        accept: &str,
+        max_body_bytes: u64,
+    ) -> Result<FetchOutcome, FetchError> {
+        let _slot = self.in_flight.acquire().await.expect("never closed");
+        let _turn = self.politeness.wait_turn(url.host_str().unwrap_or_default()).await;
+
+        let mut request = self.client.get(url.clone()).header(header::ACCEPT, accept);
+        if let Some(validators) = validators {
+            if let Some(etag) = &validators.etag {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(last_modified) = &validators.last_modified {
+                request = request.header(header::IF_MODIFIED_SINCE, last_modified);
+            }
+        }
+        let mut response = request.send().await.map_err(|err| self.classify(err))?;
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(FetchOutcome::NotModified);
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+            if let Some(until) = retry_after(response.headers()) {
+                return Err(FetchError::RetryAfter {
+                    status: status.as_u16(),
+                    until,
+                });
+            }
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                status: status.as_u16(),
+            });
+        }
+        if response.content_length().is_some_and(|length| length > max_body_bytes) {
+            return Err(FetchError::TooLarge {
+                limit: max_body_bytes,
+            });
+        }
+        let headers = response.headers();
+        let text_header = |name| {
+            headers
+                .get(name)
+                .and_then(|value: &header::HeaderValue| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = text_header(header::CONTENT_TYPE);
+        let validators = Validators {
+            etag: text_header(header::ETAG),
+            last_modified: text_header(header::LAST_MODIFIED),
+        };
+        let final_url = response.url().clone();
+        // Counted after decompression: the cap is what protects memory, and a
+        // small gzip body can inflate to gigabytes.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|err| self.classify(err))? {
+            if (body.len() + chunk.len()) as u64 > max_body_bytes {
+                return Err(FetchError::TooLarge {
+                    limit: max_body_bytes,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(FetchOutcome::Fetched(Fetched {
+            final_url,
+            status: status.as_u16(),
+            content_type,
+            validators,
+            body,
+        }))
+    }
+
+    fn classify(&self, error: reqwest::Error) -> FetchError {
+        if error.is_timeout() {
+            FetchError::Timeout(self.config.timeout)
+        } else if error.is_redirect() {
+            FetchError::TooManyRedirects(self.config.max_redirects)
+        } else if error.is_connect() {
+            FetchError::Connect(root_cause(&error))
+        } else {
+            FetchError::Network(root_cause(&error))
+        }
+    }
+
+    async fn read_file(&self, url: &Url) -> Result<Fetched, FetchError> {
+        let file_error = |reason: String| FetchError::File {
+            path: url.path().to_owned(),
+            reason,
+        };
+        let path = url
+            .to_file_path()
+            .map_err(|()| file_error("not a local file path".to_owned()))?;
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|err| file_error(err.to_string()))?;
+        let limit = self.config.max_body_bytes;
+        let mut body = Vec::new();
+        file.take(limit + 1)
+            .read_to_end(&mut body)
+            .await
+            .map_err(|err| file_error(err.to_string()))?;
+        if body.len() as u64 > limit {
+            return Err(FetchError::TooLarge { limit });
+        }
+        Ok(Fetched {
+            final_url: url.clone(),
+            status: 200,
+            content_type: None,
+            validators: Validators::default(),
+            body,
+        })
+    }
+}
+
+/// reqwest's top-level messages ("error sending request") hide the reason;
+/// the innermost source says it ("connection refused").
+fn root_cause(error: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<DateTime<Utc>> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Utc::now() + chrono::Duration::seconds(seconds.min(7 * 24 * 3600) as i64));
+    }
+    DateTime::parse_from_rfc2822(value)
+        .ok()
+        .map(|date| date.with_timezone(&Utc))
+}

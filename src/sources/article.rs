@@ -1,0 +1,192 @@
+//! The article on a linked page: main text, title, author, date, canonical URL.
+//!
+//! Main-text extraction is rs-trafilatura (pinned: its output is what the
+//! extraction benchmark test scores). A feed can name a CSS selector for
+//! sites the extractor gets wrong; the selector is tried first and the
+//! extractor is the fallback when it matches nothing.
+
+use chrono::{DateTime, Utc};
+use scraper::{Html, Selector};
+use url::Url;
+
+use super::dates::parse_date;
+use super::text::{html_to_text, normalise_whitespace};
+
+/// What was read off a page.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Article {
+    pub title: Option<String>,
+    pub text: String,
+    pub author: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    /// The page's own idea of its URL (`rel=canonical`, else `og:url`).
+    pub canonical_url: Option<Url>,
+    /// Declared page language (`<html lang>`), primary subtag.
+    pub language: Option<String>,
+    /// How the text was found: `selector` or `extractor`.
+    pub method: &'static str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error("no article text found on the page")]
+    NoText,
+    #[error("extractor failed: {0}")]
+    Extractor(String),
+}
+
+/// Extracts the article from `html`. `url` is where the page was fetched
+/// from (resolves relative canonical links); `content_selector` overrides
+/// the extractor.
+pub fn extract_article(
+    html: &str,
+    url: Option<&Url>,
+    content_selector: Option<&str>,
+) -> Result<Article, ExtractError> {
+    let document = Html::parse_document(html);
+    let page = PageMetadata::read(&document, url);
+
+    let selected = content_selector
+        .and_then(|selector| Selector::parse(selector).ok())
+        .map(|selector| {
+            let parts: Vec<String> = document
+                .select(&selector)
+                .map(|element| html_to_text(&element.html()))
+                .filter(|text| !text.is_empty())
+                .collect();
+            parts.join("\n\n")
+        })
+        .filter(|text| !text.is_empty());
+
+    let (text, method, extracted) = match selected {
+        Some(text) => (text, "selector", None),
+        None => {
+            let options = rs_trafilatura::Options {
+                url: url.map(Url::to_string),
+                ..rs_trafilatura::Options::default()
+            };
+            let result = rs_trafilatura::extract_with_options(html, &options)
+                .map_err(|err| ExtractError::Extractor(err.to_string()))?;
+            let text = normalise_whitespace(&result.content_text);
+            (text, "extractor", Some(result.metadata))
+        }
+    };
+    if text.is_empty() {
+        return Err(ExtractError::NoText);
+    }
+    let (meta_title, meta_author, meta_date) = match extracted {
+        Some(metadata) => (metadata.title, metadata.author, metadata.date),
+        None => (None, None, None),
+    };
+    Ok(Article {
+        title: page.title.or(meta_title).map(|title| normalise_whitespace(&title)),
+        text,
+        author: page.author.or(meta_author),
+        published: page.published.or(meta_date),
+        canonical_url: page.canonical_url,
+        language: page.language,
+        method,
+    })
+}
+
+/// What the page's `<head>` says about itself. Read directly because these
+/// tags are unambiguous and the extractor's heuristics need not guess them.
+#[derive(Default)]
+struct PageMetadata {
+    title: Option<String>,
+    author: Option<String>,
+    published: Option<DateTime<Utc>>,
+    canonical_url: Option<Url>,
+    language: Option<String>,
+}
+
+impl PageMetadata {
+    fn read(document: &Html, url: Option<&Url>) -> PageMetadata {
+        let first_attribute = |selectors: &[&str], attribute: &str| {
+            selectors.iter().find_map(|selector| {
+                let selector = Selector::parse(selector).ok()?;
+                document
+                    .select(&selector)
+                    .filter_map(|element| element.value().attr(attribute))
+                    .map(str::trim)
+                    .find(|value| !value.is_empty())
+                    .map(str::to_owned)
+            })
+        };
+        let resolve = |href: String| match url {
+            Some(base) => base.join(&href).ok(),
+            None => Url::parse(&href).ok(),
+        };
+        let canonical_url = first_attribute(&["link[rel~=canonical]"], "href")
+            .and_then(resolve)
+            .or_else(|| first_attribute(&["meta[property='og:url']"], "content").and_then(resolve))
+            .filter(|url| matches!(url.scheme(), "http" | "https"));
+        let title = first_attribute(&["meta[property='og:title']"], "content").or_else(|| {
+            let selector = Selector::parse("title").ok()?;
+            document
+                .select(&selector)
+                .next()
+                .map(|title| title.text().collect::<String>())
+                .filter(|title| !title.trim().is_empty())
+        });
+        let author = first_attribute(&["meta[name=author]", "meta[property='article:author']"], "content")
+            .filter(|author| !author.starts_with("http"));
+        let published = first_attribute(
+            &[
+                "meta[property='article:published_time']",
+                "meta[name=date]",
+                "meta[itemprop=datePublished]",
+                "time[datetime]",
+            ],
+            "content",
+        )
+        .or_else(|| first_attribute(&["time[datetime]"], "datetime"))
+        .and_then(|date| parse_date(&date));
+        let language = first_attribute(&["html[lang]"], "lang")
+            .map(|lang| lang.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase())
+            .filter(|lang| !lang.is_empty());
+        PageMetadata {
+            title,
+            author,
+            published,
+            canonical_url,
+            language,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = r#"<!DOCTYPE html><html lang="fr-ML"><head><title>Kayes : blocus | Site</title>
+        <link rel="canonical" href="/2026/11/blocus-kayes?utm_source=x">
+        <meta name="author" content="A. Traoré">
+        <meta property="article:published_time" content="2026-11-02T08:00:00Z"></head>
+        <body><nav><a href="/">Accueil</a><a href="/sport">Sport</a></nav>
+        <article><h1>Blocus</h1><div class="corps"><p>Premier paragraphe sur le blocus de Kayes.</p><p>Second paragraphe.</p></div></article>
+        <footer>© Site</footer></body></html>"#;
+
+    #[test]
+    fn selector_override_and_head_metadata() {
+        let url = Url::parse("https://echos.example/rubrique/x").unwrap();
+        let article = extract_article(PAGE, Some(&url), Some("div.corps")).unwrap();
+        assert_eq!(article.method, "selector");
+        assert_eq!(article.text, "Premier paragraphe sur le blocus de Kayes.\n\nSecond paragraphe.");
+        assert_eq!(
+            article.canonical_url.unwrap().as_str(),
+            "https://echos.example/2026/11/blocus-kayes?utm_source=x"
+        );
+        assert_eq!(article.author.as_deref(), Some("A. Traoré"));
+        assert_eq!(article.language.as_deref(), Some("fr"));
+        assert_eq!(article.published.unwrap().to_rfc3339(), "2026-11-02T08:00:00+00:00");
+    }
+
+    #[test]
+    fn selector_matching_nothing_falls_back_to_the_extractor() {
+        let article = extract_article(PAGE, None, Some("div.absent")).unwrap();
+        assert_eq!(article.method, "extractor");
+        assert!(article.text.contains("Premier paragraphe"), "{}", article.text);
+        assert!(!article.text.contains("Accueil"), "{}", article.text);
+    }
+}

@@ -1,0 +1,269 @@
+//! RSS 0.9x/1.0/2.0, Atom and JSON Feed, through feed-rs.
+//!
+//! Real feeds are often not well-formed. The most common fault by far is a
+//! bare `&` (`Sécurité & Défense`) which makes every XML parser reject the
+//! whole document; so a feed that fails to parse has its stray ampersands
+//! escaped and is tried once more, and the result says it needed that, so
+//! an operator can tell the outlet.
+
+use feed_rs::model;
+use url::Url;
+
+use super::text::{html_to_text, maybe_html_to_text, normalise_whitespace};
+use super::{Entry, ParsedFeed, dates};
+
+/// Why a body could not be read as a feed.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("got an HTML page, not a feed (is the URL the site's page rather than its feed?)")]
+    HtmlPage,
+    #[error("empty body")]
+    Empty,
+    #[error("not a valid feed: {0}")]
+    Invalid(String),
+}
+
+/// Parses decoded feed text. `base` (the feed's final URL) resolves relative
+/// links.
+pub fn parse_feed(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    if text.is_empty() {
+        return Err(FeedError::Empty);
+    }
+    if looks_like_html_page(text) {
+        return Err(FeedError::HtmlPage);
+    }
+    // The text is already UTF-8; a leftover `encoding="windows-1252"` would
+    // make feed-rs decode it a second time.
+    let text = declare_utf8(text);
+    let parser = || {
+        feed_rs::parser::Builder::new()
+            .base_uri(Some(base.as_str()))
+            .sanitize_content(false)
+            .timestamp_parser(dates::parse_date)
+            .build()
+    };
+    let (feed, repaired) = match parser().parse(text.as_bytes()) {
+        Ok(feed) => (feed, false),
+        Err(first_error) => {
+            let repaired = escape_stray_ampersands(&text);
+            if repaired == text {
+                return Err(FeedError::Invalid(first_error.to_string()));
+            }
+            match parser().parse(repaired.as_bytes()) {
+                Ok(feed) => (feed, true),
+                Err(_) => return Err(FeedError::Invalid(first_error.to_string())),
+            }
+        }
+    };
+    Ok(convert(feed, base, repaired))
+}
+
+fn looks_like_html_page(text: &str) -> bool {
+    let head: String = text.chars().take(512).collect::<String>().to_ascii_lowercase();
+    let head = head.trim_start();
+    head.starts_with("<!doctype html") || head.starts_with("<html")
+}
+
+fn declare_utf8(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.starts_with("<?xml") {
+        return text.into();
+    }
+    let Some(end) = text.find("?>") else {
+        return text.into();
+    };
+    let declaration = &text[..end];
+    let Some(position) = declaration.find("encoding") else {
+        return text.into();
+    };
+    let after = &declaration[position + "encoding".len()..];
+    let Some(quote_start) = after.find(['"', '\'']) else {
+        return text.into();
+    };
+    let quote = after.as_bytes()[quote_start] as char;
+    let value_start = position + "encoding".len() + quote_start + 1;
+    let Some(value_length) = text[value_start..end].find(quote) else {
+        return text.into();
+    };
+    format!(
+        "{}UTF-8{}",
+        &text[..value_start],
+        &text[value_start + value_length..]
+    )
+    .into()
+}
+
+/// Escapes every `&` that does not start an entity or character reference.
+/// HTML entities such as `&eacute;` are left for the parser, which knows them.
+pub fn escape_stray_ampersands(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(position) = rest.find('&') {
+        out.push_str(&rest[..position]);
+        let after = &rest[position + 1..];
+        if starts_with_reference(after) {
+            out.push('&');
+        } else {
+            out.push_str("&amp;");
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+fn starts_with_reference(after: &str) -> bool {
+    let name_end = after.find(';');
+    let Some(name_end) = name_end.filter(|end| *end > 0 && *end <= 32) else {
+        return false;
+    };
+    let name = &after[..name_end];
+    if let Some(number) = name.strip_prefix('#') {
+        return match number.strip_prefix(['x', 'X']) {
+            Some(hex) => !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+            None => !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()),
+        };
+    }
+    name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn convert(feed: model::Feed, base: &Url, repaired: bool) -> ParsedFeed {
+    let language = feed.language.clone().map(|language| primary_language(&language));
+    let entries = feed
+        .entries
+        .into_iter()
+        .map(|entry| convert_entry(entry, base, language.as_deref()))
+        .collect();
+    ParsedFeed {
+        title: feed.title.map(|title| maybe_html_to_text(&title.content)),
+        language,
+        entries,
+        repaired,
+    }
+}
+
+fn convert_entry(entry: model::Entry, base: &Url, feed_language: Option<&str>) -> Entry {
+    let link = entry
+        .links
+        .iter()
+        .find(|link| link.rel.as_deref().is_none_or(|rel| rel == "alternate"))
+        .or_else(|| entry.links.first())
+        .and_then(|link| base.join(link.href.trim()).ok())
+        .filter(|url| matches!(url.scheme(), "http" | "https" | "file"));
+    let content = entry
+        .content
+        .as_ref()
+        .and_then(|content| content.body.as_deref())
+        .map(text_of_body)
+        .unwrap_or_default();
+    let summary = entry
+        .summary
+        .as_ref()
+        .map(|summary| text_of(summary))
+        .unwrap_or_default();
+    let title = entry
+        .title
+        .as_ref()
+        .map(text_of)
+        .map(|title| normalise_whitespace(&title).replace('\n', " "))
+        .unwrap_or_default();
+    let author = entry
+        .authors
+        .iter()
+        .filter_map(|person| person.name.as_deref())
+        .map(str::trim)
+        .find(|name| !name.is_empty())
+        .map(str::to_owned);
+    let key = if entry.id.trim().is_empty() {
+        link.as_ref().map(Url::to_string).unwrap_or_else(|| title.clone())
+    } else {
+        entry.id.trim().to_owned()
+    };
+    Entry {
+        key,
+        url: link,
+        title,
+        summary,
+        content,
+        author,
+        published: entry.published.or(entry.updated),
+        language: entry
+            .language
+            .map(|language| primary_language(&language))
+            .or_else(|| feed_language.map(str::to_owned)),
+    }
+}
+
+fn text_of(text: &model::Text) -> String {
+    if text.content_type.subty() == "html" || text.content_type.subty() == "xhtml" {
+        html_to_text(&text.content)
+    } else {
+        maybe_html_to_text(&text.content)
+    }
+}
+
+fn text_of_body(body: &str) -> String {
+    maybe_html_to_text(body)
+}
+
+/// `fr-FR` → `fr`.
+fn primary_language(tag: &str) -> String {
+    tag.split(['-', '_'])
+        .next()
+        .unwrap_or(tag)
+        .trim()
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://example.org/feeds/rss.xml").unwrap()
+    }
+
+    #[test]
+    fn stray_ampersands_are_escaped_and_references_kept() {
+        assert_eq!(
+            escape_stray_ampersands("Sécurité & Défense &amp; &#233; &#x41; &eacute; AT&T;x &"),
+            "Sécurité &amp; Défense &amp; &#233; &#x41; &eacute; AT&T;x &amp;"
+        );
+    }
+
+    #[test]
+    fn bare_ampersand_feed_is_repaired() {
+        let rss = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Sécurité & Défense</title>
+            <item><title>Kayes & Diboli</title><link>/a/1</link><guid>1</guid></item></channel></rss>"#;
+        let feed = parse_feed(rss, &base()).unwrap();
+        assert!(feed.repaired);
+        assert_eq!(feed.entries[0].title, "Kayes & Diboli");
+        assert_eq!(feed.entries[0].url.as_ref().unwrap().as_str(), "https://example.org/a/1");
+    }
+
+    #[test]
+    fn declared_legacy_encoding_is_not_applied_twice() {
+        let rss = "<?xml version=\"1.0\" encoding=\"windows-1252\"?><rss version=\"2.0\"><channel><title>t</title><item><title>Kédougou</title></item></channel></rss>";
+        let feed = parse_feed(rss, &base()).unwrap();
+        assert!(!feed.repaired);
+        assert_eq!(feed.entries[0].title, "Kédougou");
+    }
+
+    #[test]
+    fn html_page_is_named_as_such() {
+        let page = "<!DOCTYPE html><html><body>hello</body></html>";
+        assert!(matches!(parse_feed(page, &base()), Err(FeedError::HtmlPage)));
+    }
+
+    #[test]
+    fn json_feed_and_french_dates() {
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"t","language":"ar-SA","items":[
+            {"id":"x","url":"https://example.org/x","title":"<b>t</b>","content_html":"<p>a</p><p>b</p>","date_published":"ven., 03 juil. 2020 10:00:00 +0200"}]}"#;
+        let feed = parse_feed(json, &base()).unwrap();
+        let entry = &feed.entries[0];
+        assert_eq!(entry.content, "a\n\nb");
+        assert_eq!(entry.language.as_deref(), Some("ar"));
+        assert_eq!(entry.published.unwrap().to_rfc3339(), "2020-07-03T08:00:00+00:00");
+    }
+}

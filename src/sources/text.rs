@@ -1,0 +1,115 @@
+//! HTML fragments (feed content, summaries) to readable plain text.
+//!
+//! The record keeps text, not markup: it is what gets searched, tagged and
+//! quoted in digests. Paragraph breaks survive as blank lines so snippets and
+//! the document page stay readable.
+
+use ego_tree::NodeRef;
+use scraper::{Html, Node};
+
+/// Elements whose text is never content.
+const SKIPPED: &[&str] = &[
+    "script", "style", "noscript", "template", "iframe", "svg", "head", "button", "form", "select",
+    "object", "embed", "canvas",
+];
+
+/// Elements that end a paragraph.
+const BLOCKS: &[&str] = &[
+    "p", "div", "section", "article", "header", "footer", "aside", "nav", "main", "h1", "h2",
+    "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "pre", "table",
+    "thead", "tbody", "tr", "figure", "figcaption", "hr", "address", "details", "summary",
+];
+
+/// Plain text of an HTML fragment.
+pub fn html_to_text(html: &str) -> String {
+    let fragment = Html::parse_fragment(html);
+    let mut out = String::with_capacity(html.len() / 2);
+    walk(fragment.tree.root(), &mut out);
+    normalise_whitespace(&out)
+}
+
+/// Text that may or may not be HTML: feeds mark summaries as text and put
+/// markup in them, or the other way round.
+pub fn maybe_html_to_text(text: &str) -> String {
+    if looks_like_html(text) {
+        html_to_text(text)
+    } else {
+        normalise_whitespace(text)
+    }
+}
+
+fn looks_like_html(text: &str) -> bool {
+    ["</", "<p", "<br", "<div", "<a ", "<img", "<span", "<strong", "<em>", "&nbsp;", "&amp;", "&#"]
+        .iter()
+        .any(|marker| text.contains(marker))
+}
+
+fn walk(node: NodeRef<'_, Node>, out: &mut String) {
+    for child in node.children() {
+        match child.value() {
+            Node::Text(text) => out.push_str(text),
+            Node::Element(element) => {
+                let name = element.name();
+                if SKIPPED.contains(&name) {
+                    continue;
+                }
+                if name == "br" {
+                    out.push('\n');
+                    continue;
+                }
+                let block = BLOCKS.contains(&name);
+                if block {
+                    out.push_str("\n\n");
+                }
+                walk(child, out);
+                if block {
+                    out.push_str("\n\n");
+                }
+            }
+            _ => walk(child, out),
+        }
+    }
+}
+
+/// Collapses runs of spaces within lines and runs of blank lines to one,
+/// trimming each line.
+pub fn normalise_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_lines = 0;
+    for line in text.lines() {
+        let mut words = line.split_whitespace().peekable();
+        if words.peek().is_none() {
+            blank_lines += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if blank_lines > 0 { "\n\n" } else { "\n" });
+        }
+        blank_lines = 0;
+        let mut first = true;
+        for word in words {
+            if !first {
+                out.push(' ');
+            }
+            out.push_str(word);
+            first = false;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraphs_survive_markup_does_not() {
+        let html = "<p>Les  camions-citernes<br>sont bloqués.</p><script>alert(1)</script><p>À Diboli &amp; Kayes.</p>";
+        assert_eq!(html_to_text(html), "Les camions-citernes\nsont bloqués.\n\nÀ Diboli & Kayes.");
+    }
+
+    #[test]
+    fn plain_text_stays_plain() {
+        assert_eq!(maybe_html_to_text("  a <b  \n\n\n c "), "a <b\n\nc");
+    }
+}

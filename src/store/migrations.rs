@@ -1,0 +1,88 @@
+//! Versioned schema. Each entry of [`MIGRATIONS`] moves the record from
+//! version N to N+1 (`PRAGMA user_version`); a migration is never edited
+//! once released, only followed by another.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::{Result, StoreError};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: documents, their sources and URLs, seen items, feed status, validators.
+    "CREATE TABLE documents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        url TEXT NOT NULL,
+        canonical_url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        author TEXT,
+        published TEXT NOT NULL,
+        published_is_fetch_time INTEGER NOT NULL DEFAULT 0,
+        fetched TEXT NOT NULL,
+        language_hint TEXT,
+        content_hash TEXT NOT NULL,
+        extraction TEXT NOT NULL
+    );
+    CREATE INDEX documents_content_hash ON documents (content_hash);
+    CREATE INDEX documents_published ON documents (published);
+    CREATE TABLE document_urls (
+        url TEXT PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents (id)
+    ) WITHOUT ROWID;
+    CREATE TABLE document_sources (
+        document_id INTEGER NOT NULL REFERENCES documents (id),
+        feed_id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        entry_key TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        UNIQUE (document_id, feed_id)
+    );
+    CREATE TABLE seen_items (
+        feed_id TEXT NOT NULL,
+        entry_key TEXT NOT NULL,
+        document_id INTEGER REFERENCES documents (id),
+        first_seen TEXT NOT NULL,
+        PRIMARY KEY (feed_id, entry_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE feed_status (
+        feed_id TEXT PRIMARY KEY,
+        last_attempt TEXT,
+        last_success TEXT,
+        http_status INTEGER,
+        error TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        next_run TEXT,
+        retry_not_before TEXT,
+        needed_repair INTEGER NOT NULL DEFAULT 0,
+        last_new INTEGER NOT NULL DEFAULT 0,
+        last_duplicates INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE validators (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        updated TEXT NOT NULL
+    );",
+];
+
+/// Brings the record to the latest schema, one transaction per step.
+pub fn migrate(connection: &mut Connection, path: &Path) -> Result<()> {
+    let supported = MIGRATIONS.len() as i64;
+    let current: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if current > supported {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: current,
+            supported,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(sql)?;
+        transaction.pragma_update(None, "user_version", index as i64 + 1)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}

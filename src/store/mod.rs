@@ -1,0 +1,479 @@
+//! The durable record: SQLite under the storage directory.
+//!
+//! Everything veille knows lives here: documents and the sources that
+//! carried them, which items of which feed were seen, each feed's status,
+//! and the HTTP validators of every URL. The search index is derived from
+//! this record and can be rebuilt from it, so this is the one thing to back
+//! up. WAL mode keeps readers (the CLI, the web page) off the daemon's back
+//! and makes a `kill -9` lose at most the transaction in flight; each entry
+//! is stored in one transaction with its "seen" mark, so a crash never leaves
+//! a document without its seen item or the other way round.
+
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// File name of the record inside the storage directory.
+pub const DATABASE_FILE: &str = "veille.sqlite";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create storage directory {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("record {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "record {} has schema version {found}, newer than this veille understands ({supported}); upgrade veille",
+        path.display()
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A document about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    /// The link as the source gave it.
+    pub url: String,
+    /// The identity used for dedup (see `enrich::dedup::canonical_url`).
+    pub canonical_url: String,
+    /// Other canonical forms the same page is known by (the entry link when
+    /// the page declares another canonical URL, the URL after redirects).
+    pub aliases: Vec<String>,
+    pub title: String,
+    pub text: String,
+    pub author: Option<String>,
+    pub published: DateTime<Utc>,
+    /// No usable date in the source: `published` is the fetch time.
+    pub published_is_fetch_time: bool,
+    pub fetched: DateTime<Utc>,
+    pub language_hint: Option<String>,
+    pub content_hash: String,
+    /// Where the text came from: `feed`, `extractor`, `selector`.
+    pub extraction: String,
+}
+
+/// The source an entry came through.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceRef<'a> {
+    pub feed_id: &'a str,
+    pub entry_key: &'a str,
+    pub url: &'a str,
+}
+
+/// What storing an entry did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// A new document, with its record sequence number.
+    New(i64),
+    /// The story was already stored (from this or another source); this
+    /// source was added to it.
+    Duplicate(i64),
+    /// This feed's item was stored before.
+    AlreadySeen,
+}
+
+/// A stored document, as read back.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoredDocument {
+    pub id: i64,
+    pub url: String,
+    pub canonical_url: String,
+    pub title: String,
+    pub text: String,
+    pub author: Option<String>,
+    pub published: String,
+    pub published_is_fetch_time: bool,
+    pub fetched: String,
+    pub language_hint: Option<String>,
+    pub content_hash: String,
+    pub extraction: String,
+    /// Ids of the feeds that carried it, in the order they did.
+    pub sources: Vec<String>,
+}
+
+/// HTTP validators and body hash remembered for a URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredValidators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub body_hash: Option<String>,
+}
+
+/// The outcome of one poll of a feed, as recorded.
+#[derive(Debug, Clone, Default)]
+pub struct FeedAttempt {
+    pub at: DateTime<Utc>,
+    /// `None` for success.
+    pub error: Option<String>,
+    pub http_status: Option<u16>,
+    pub not_modified: bool,
+    pub needed_repair: bool,
+    pub new_documents: usize,
+    pub duplicates: usize,
+    /// The server asked not to be polled again before this time.
+    pub retry_not_before: Option<DateTime<Utc>>,
+}
+
+/// A feed's status, as recorded.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FeedStatus {
+    pub feed_id: String,
+    pub last_attempt: Option<String>,
+    pub last_success: Option<String>,
+    pub http_status: Option<u16>,
+    pub error: Option<String>,
+    pub consecutive_failures: i64,
+    pub next_run: Option<String>,
+    pub retry_not_before: Option<String>,
+    pub needed_repair: bool,
+    pub last_new: i64,
+    pub last_duplicates: i64,
+}
+
+/// Handle on the record. Cheap operations only; callers on an async runtime
+/// may call it directly (each call is a few milliseconds at most).
+pub struct Store {
+    connection: Mutex<Connection>,
+    path: PathBuf,
+}
+
+pub fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|time| time.with_timezone(&Utc))
+}
+
+impl Store {
+    /// Opens (creating if needed) the record in `dir`, migrating it to the
+    /// current schema.
+    pub fn open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = dir.join(DATABASE_FILE);
+        let open_error = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        let mut connection = Connection::open(&path).map_err(open_error)?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(open_error)?;
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;",
+            )
+            .map_err(open_error)?;
+        migrations::migrate(&mut connection, &path)?;
+        Ok(Store {
+            connection: Mutex::new(connection),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn connection(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent
+        // (its own transactions guarantee that), so a poisoned lock is usable.
+        self.connection.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    pub fn validators(&self, url: &str) -> Result<StoredValidators> {
+        let connection = self.connection();
+        let found = connection
+            .query_row(
+                "SELECT etag, last_modified, body_hash FROM validators WHERE url = ?1",
+                [url],
+                |row| {
+                    Ok(StoredValidators {
+                        etag: row.get(0)?,
+                        last_modified: row.get(1)?,
+                        body_hash: row.get(2)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(found.unwrap_or_default())
+    }
+
+    pub fn save_validators(&self, url: &str, validators: &StoredValidators) -> Result<()> {
+        self.connection().execute(
+            "INSERT INTO validators (url, etag, last_modified, body_hash, updated)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (url) DO UPDATE SET etag = ?2, last_modified = ?3, body_hash = ?4, updated = ?5",
+            params![
+                url,
+                validators.etag,
+                validators.last_modified,
+                validators.body_hash,
+                timestamp(Utc::now())
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Whether `feed_id` already delivered the item `entry_key`.
+    pub fn is_seen(&self, feed_id: &str, entry_key: &str) -> Result<bool> {
+        is_seen(&self.connection(), feed_id, entry_key)
+    }
+
+    /// The document known under any of these canonical URLs.
+    pub fn find_by_urls(&self, urls: &[&str]) -> Result<Option<i64>> {
+        let connection = self.connection();
+        find_by_urls(&connection, urls)
+    }
+
+    /// Records `source`'s item as a duplicate of document `id`.
+    pub fn add_source(&self, id: i64, source: SourceRef<'_>) -> Result<Recorded> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction()?;
+        if is_seen(&transaction, source.feed_id, source.entry_key)? {
+            return Ok(Recorded::AlreadySeen);
+        }
+        link_source(&transaction, id, source)?;
+        transaction.commit()?;
+        Ok(Recorded::Duplicate(id))
+    }
+
+    /// Stores an entry: as a new document, or as one more source of the
+    /// document it duplicates (same canonical URL or alias, or same content
+    /// hash). The check and the write are one transaction, so two feeds
+    /// carrying the same story at the same moment still store it once.
+    pub fn record(&self, document: &NewDocument, source: SourceRef<'_>) -> Result<Recorded> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction()?;
+        if is_seen(&transaction, source.feed_id, source.entry_key)? {
+            return Ok(Recorded::AlreadySeen);
+        }
+        let mut urls: Vec<&str> = vec![&document.canonical_url];
+        urls.extend(document.aliases.iter().map(String::as_str));
+        let existing = match find_by_urls(&transaction, &urls)? {
+            Some(id) => Some(id),
+            None => transaction
+                .query_row(
+                    "SELECT id FROM documents WHERE content_hash = ?1 ORDER BY id LIMIT 1",
+                    [&document.content_hash],
+                    |row| row.get(0),
+                )
+                .optional()?,
+        };
+        let outcome = match existing {
+            Some(id) => Recorded::Duplicate(id),
+            None => {
+                transaction.execute(
+                    "INSERT INTO documents (url, canonical_url, title, text, author, published,
+                         published_is_fetch_time, fetched, language_hint, content_hash, extraction)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    params![
+                        document.url,
+                        document.canonical_url,
+                        document.title,
+                        document.text,
+                        document.author,
+                        timestamp(document.published),
+                        document.published_is_fetch_time,
+                        timestamp(document.fetched),
+                        document.language_hint,
+                        document.content_hash,
+                        document.extraction,
+                    ],
+                )?;
+                Recorded::New(transaction.last_insert_rowid())
+            }
+        };
+        let (Recorded::New(id) | Recorded::Duplicate(id)) = outcome else {
+            unreachable!("outcome is New or Duplicate here");
+        };
+        for url in urls {
+            transaction.execute(
+                "INSERT OR IGNORE INTO document_urls (url, document_id) VALUES (?1, ?2)",
+                params![url, id],
+            )?;
+        }
+        link_source(&transaction, id, source)?;
+        transaction.commit()?;
+        Ok(outcome)
+    }
+
+    /// Records the outcome of a poll in the feed's status.
+    pub fn record_attempt(&self, feed_id: &str, attempt: &FeedAttempt) -> Result<()> {
+        let at = timestamp(attempt.at);
+        let success = attempt.error.is_none();
+        self.connection().execute(
+            "INSERT INTO feed_status (feed_id, last_attempt, last_success, http_status, error,
+                 consecutive_failures, retry_not_before, needed_repair, last_new, last_duplicates)
+             VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4, ?5, CASE WHEN ?3 THEN 0 ELSE 1 END, ?6, ?7, ?8, ?9)
+             ON CONFLICT (feed_id) DO UPDATE SET
+                 last_attempt = ?2,
+                 last_success = CASE WHEN ?3 THEN ?2 ELSE last_success END,
+                 http_status = ?4,
+                 error = ?5,
+                 consecutive_failures = CASE WHEN ?3 THEN 0 ELSE consecutive_failures + 1 END,
+                 retry_not_before = ?6,
+                 needed_repair = CASE WHEN ?10 THEN needed_repair ELSE ?7 END,
+                 last_new = CASE WHEN ?3 THEN ?8 ELSE last_new END,
+                 last_duplicates = CASE WHEN ?3 THEN ?9 ELSE last_duplicates END",
+            params![
+                feed_id,
+                at,
+                success,
+                attempt.http_status,
+                attempt.error,
+                attempt.retry_not_before.map(timestamp),
+                attempt.needed_repair,
+                attempt.new_documents as i64,
+                attempt.duplicates as i64,
+                // A 304 parsed nothing, so it says nothing about repair.
+                attempt.not_modified,
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_next_run(&self, feed_id: &str, next_run: DateTime<Utc>) -> Result<()> {
+        self.connection().execute(
+            "INSERT INTO feed_status (feed_id, next_run) VALUES (?1, ?2)
+             ON CONFLICT (feed_id) DO UPDATE SET next_run = ?2",
+            params![feed_id, timestamp(next_run)],
+        )?;
+        Ok(())
+    }
+
+    pub fn feed_status(&self, feed_id: &str) -> Result<Option<FeedStatus>> {
+        let connection = self.connection();
+        Ok(connection
+            .query_row(
+                "SELECT feed_id, last_attempt, last_success, http_status, error, consecutive_failures,
+                        next_run, retry_not_before, needed_repair, last_new, last_duplicates
+                 FROM feed_status WHERE feed_id = ?1",
+                [feed_id],
+                |row| {
+                    Ok(FeedStatus {
+                        feed_id: row.get(0)?,
+                        last_attempt: row.get(1)?,
+                        last_success: row.get(2)?,
+                        http_status: row.get(3)?,
+                        error: row.get(4)?,
+                        consecutive_failures: row.get(5)?,
+                        next_run: row.get(6)?,
+                        retry_not_before: row.get(7)?,
+                        needed_repair: row.get(8)?,
+                        last_new: row.get(9)?,
+                        last_duplicates: row.get(10)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// When the feed was last attempted and may next be, for scheduling after
+    /// a restart.
+    pub fn last_attempt(&self, feed_id: &str) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+        let status = self.feed_status(feed_id)?.unwrap_or_default();
+        Ok((
+            status.last_attempt.as_deref().and_then(parse_timestamp),
+            status.retry_not_before.as_deref().and_then(parse_timestamp),
+        ))
+    }
+
+    pub fn document_count(&self) -> Result<i64> {
+        Ok(self
+            .connection()
+            .query_row("SELECT count(*) FROM documents", [], |row| row.get(0))?)
+    }
+
+    /// Documents with a record sequence above `after`, oldest first.
+    pub fn documents_after(&self, after: i64, limit: usize) -> Result<Vec<StoredDocument>> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(
+            "SELECT d.id, d.url, d.canonical_url, d.title, d.text, d.author, d.published,
+                    d.published_is_fetch_time, d.fetched, d.language_hint, d.content_hash, d.extraction,
+                    (SELECT group_concat(feed_id, ' ') FROM
+                        (SELECT feed_id FROM document_sources s WHERE s.document_id = d.id ORDER BY s.rowid))
+             FROM documents d WHERE d.id > ?1 ORDER BY d.id LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![after, limit as i64], |row| {
+            let sources: Option<String> = row.get(12)?;
+            Ok(StoredDocument {
+                id: row.get(0)?,
+                url: row.get(1)?,
+                canonical_url: row.get(2)?,
+                title: row.get(3)?,
+                text: row.get(4)?,
+                author: row.get(5)?,
+                published: row.get(6)?,
+                published_is_fetch_time: row.get(7)?,
+                fetched: row.get(8)?,
+                language_hint: row.get(9)?,
+                content_hash: row.get(10)?,
+                extraction: row.get(11)?,
+                sources: sources
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn is_seen(connection: &Connection, feed_id: &str, entry_key: &str) -> Result<bool> {
+    let mut statement = connection
+        .prepare_cached("SELECT 1 FROM seen_items WHERE feed_id = ?1 AND entry_key = ?2")?;
+    Ok(statement.exists(params![feed_id, entry_key])?)
+}
+
+fn find_by_urls(connection: &Connection, urls: &[&str]) -> Result<Option<i64>> {
+    let mut statement =
+        connection.prepare_cached("SELECT document_id FROM document_urls WHERE url = ?1")?;
+    for url in urls {
+        if let Some(id) = statement.query_row([url], |row| row.get(0)).optional()? {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+fn link_source(connection: &Connection, id: i64, source: SourceRef<'_>) -> Result<()> {
+    let now = timestamp(Utc::now());
+    connection.execute(
+        "INSERT OR IGNORE INTO document_sources (document_id, feed_id, url, entry_key, first_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, source.feed_id, source.url, source.entry_key, now],
+    )?;
+    connection.execute(
+        "INSERT OR IGNORE INTO seen_items (feed_id, entry_key, document_id, first_seen)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![source.feed_id, source.entry_key, id, now],
+    )?;
+    Ok(())
+}
