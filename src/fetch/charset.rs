@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use encoding_rs::{Encoding, UTF_8};
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
 
 /// Where the encoding decision came from, kept for diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,12 @@ const PRESCAN_BYTES: usize = 1024;
 pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
     if let Some((encoding, bom_length)) = Encoding::for_bom(bytes) {
         return finish(&bytes[bom_length..], encoding, CharsetSource::ByteOrderMark);
+    }
+    // XML 1.0 appendix F: UTF-16 without a BOM shows in its first bytes.
+    match bytes {
+        [0, b'<', 0, b'?', ..] => return finish(bytes, UTF_16BE, CharsetSource::Declaration),
+        [b'<', 0, b'?', 0, ..] => return finish(bytes, UTF_16LE, CharsetSource::Declaration),
+        _ => {}
     }
     let declared = content_type
         .and_then(charset_from_content_type)

@@ -36,27 +36,35 @@ pub fn parse_feed(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
     // The text is already UTF-8; a leftover `encoding="windows-1252"` would
     // make feed-rs decode it a second time.
     let text = declare_utf8(text);
-    let parser = || {
+    let (feed, repaired) = match run_feed_rs(&text, base) {
+        Ok(feed) => (feed, false),
+        Err(first_error) => {
+            let repaired = escape_stray_ampersands(&text);
+            if repaired == text {
+                return Err(FeedError::Invalid(first_error));
+            }
+            match run_feed_rs(&repaired, base) {
+                Ok(feed) => (feed, true),
+                Err(_) => return Err(FeedError::Invalid(first_error)),
+            }
+        }
+    };
+    Ok(convert(feed, base, repaired))
+}
+
+/// feed-rs, with its panics (seen in its XML reader on odd encodings) turned
+/// into errors: one hostile feed must not take the daemon down.
+fn run_feed_rs(text: &str, base: &Url) -> Result<model::Feed, String> {
+    let parse = || {
         feed_rs::parser::Builder::new()
             .base_uri(Some(base.as_str()))
             .sanitize_content(false)
             .timestamp_parser(dates::parse_date)
             .build()
+            .parse(text.as_bytes())
+            .map_err(|err| err.to_string())
     };
-    let (feed, repaired) = match parser().parse(text.as_bytes()) {
-        Ok(feed) => (feed, false),
-        Err(first_error) => {
-            let repaired = escape_stray_ampersands(&text);
-            if repaired == text {
-                return Err(FeedError::Invalid(first_error.to_string()));
-            }
-            match parser().parse(repaired.as_bytes()) {
-                Ok(feed) => (feed, true),
-                Err(_) => return Err(FeedError::Invalid(first_error.to_string())),
-            }
-        }
-    };
-    Ok(convert(feed, base, repaired))
+    std::panic::catch_unwind(parse).unwrap_or_else(|_| Err("the feed parser crashed on this input".to_owned()))
 }
 
 fn looks_like_html_page(text: &str) -> bool {

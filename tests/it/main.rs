@@ -1,0 +1,11 @@
+//! Integration tests: one binary, sharing the loopback server and fixtures.
+
+mod support;
+
+mod config_errors;
+mod daemon;
+mod dedup;
+mod extraction;
+mod feedparser_corpus;
+mod fetching;
+mod samples;
