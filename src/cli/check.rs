@@ -16,7 +16,12 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
         enabled,
         config.storage_dir().display()
     );
-    let width = config.feeds.iter().map(|feed| feed.id.len()).max().unwrap_or(0);
+    let width = config
+        .feeds
+        .iter()
+        .map(|feed| feed.id.len())
+        .max()
+        .unwrap_or(0);
     let now = Utc::now();
     for feed in &config.feeds {
         let next = if !feed.enabled {

@@ -43,7 +43,10 @@ pub fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
     field("title", article.title.clone());
     field("author", article.author.clone());
     field("published", article.published.map(|date| date.to_rfc3339()));
-    field("canonical", article.canonical_url.as_ref().map(Url::to_string));
+    field(
+        "canonical",
+        article.canonical_url.as_ref().map(Url::to_string),
+    );
     field("language", article.language.clone());
     field("method", Some(article.method.to_owned()));
     field("encoding", Some(decoded.encoding.name().to_owned()));

@@ -19,15 +19,25 @@ pub struct FetchArgs {
 pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(path)?;
     let selected: Vec<_> = if args.feeds.is_empty() {
-        config.feeds.iter().filter(|feed| feed.enabled).cloned().collect()
+        config
+            .feeds
+            .iter()
+            .filter(|feed| feed.enabled)
+            .cloned()
+            .collect()
     } else {
         let mut selected = Vec::new();
         for id in &args.feeds {
             match config.feed(id) {
                 Some(feed) => selected.push(feed.clone()),
                 None => {
-                    let known: Vec<&str> = config.feeds.iter().map(|feed| feed.id.as_str()).collect();
-                    bail!("no feed {id:?} in {}; feeds: {}", path.display(), known.join(", "));
+                    let known: Vec<&str> =
+                        config.feeds.iter().map(|feed| feed.id.as_str()).collect();
+                    bail!(
+                        "no feed {id:?} in {}; feeds: {}",
+                        path.display(),
+                        known.join(", ")
+                    );
                 }
             }
         }
@@ -60,7 +70,11 @@ pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
     progress.finish_and_clear();
 
     let reports: Vec<PollReport> = reports.into_iter().flatten().collect();
-    let width = reports.iter().map(|report| report.feed_id.len()).max().unwrap_or(0);
+    let width = reports
+        .iter()
+        .map(|report| report.feed_id.len())
+        .max()
+        .unwrap_or(0);
     for report in &reports {
         println!("{:width$}  {}", report.feed_id, describe(report));
         for warning in &report.warnings {
@@ -78,7 +92,11 @@ pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
         reports.iter().map(|r| r.new).sum::<usize>(),
         reports.iter().map(|r| r.duplicate).sum::<usize>(),
     );
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn describe(report: &PollReport) -> String {

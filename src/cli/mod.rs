@@ -20,10 +20,20 @@ use veille::fetch::Fetcher;
 use veille::store::Store;
 
 #[derive(Parser)]
-#[command(name = "veille", version, about = "Watch news and radio sources, extract, record and alert.")]
+#[command(
+    name = "veille",
+    version,
+    about = "Watch news and radio sources, extract, record and alert."
+)]
 struct Cli {
     /// Configuration file.
-    #[arg(long, short, global = true, default_value = "feeds.toml", value_name = "FILE")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        default_value = "feeds.toml",
+        value_name = "FILE"
+    )]
     config: PathBuf,
     /// More log output (-v: debug, -vv: trace). RUST_LOG overrides.
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
@@ -100,8 +110,12 @@ pub fn load_config(path: &Path) -> anyhow::Result<Config> {
 
 /// Opens the record and builds the fetcher for `config`.
 pub fn open_pipeline(config: &Config) -> anyhow::Result<Arc<Pipeline>> {
-    let store = Store::open(&config.storage_dir())
-        .with_context(|| format!("cannot open the record under {}", config.storage_dir().display()))?;
+    let store = Store::open(&config.storage_dir()).with_context(|| {
+        format!(
+            "cannot open the record under {}",
+            config.storage_dir().display()
+        )
+    })?;
     let fetcher = Fetcher::new(&config.fetch).context("cannot set up the HTTP client")?;
     Ok(Arc::new(Pipeline { fetcher, store }))
 }

@@ -18,7 +18,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use url::Url;
 
 use super::{
-    Config, FeedConfig, FeedDefaults, FetchConfig, Feed, Schedule, ServerConfig, StorageConfig,
+    Config, Feed, FeedConfig, FeedDefaults, FetchConfig, Schedule, ServerConfig, StorageConfig,
     parse_timezone,
 };
 
@@ -175,15 +175,22 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let Some(raw) = report.section::<FeedConfig>(&label, table) else {
             continue;
         };
-        let id_span = table.get_ref().get("id").map_or(table.span(), Spanned::span);
+        let id_span = table
+            .get_ref()
+            .get("id")
+            .map_or(table.span(), Spanned::span);
         let line = report.line_col(id_span.start).0;
         if let Some(first) = first_line_of_id.get(&raw.id) {
-            let message = format!("duplicate id {:?}: already used by the feed at line {first}", raw.id);
+            let message = format!(
+                "duplicate id {:?}: already used by the feed at line {first}",
+                raw.id
+            );
             report.push_at_key(&label, Some(table), "id", message);
             continue;
         }
         first_line_of_id.insert(raw.id.clone(), line);
-        if let Some(feed) = report.check_feed(raw, &label, table, &defaults, default_timezone, base_dir)
+        if let Some(feed) =
+            report.check_feed(raw, &label, table, &defaults, default_timezone, base_dir)
         {
             feeds.push(feed);
         }
@@ -203,7 +210,11 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
 }
 
 fn feed_label(position: usize, table: &Spanned<DeValue<'_>>) -> String {
-    match table.get_ref().get("id").and_then(|id| id.get_ref().as_str()) {
+    match table
+        .get_ref()
+        .get("id")
+        .and_then(|id| id.get_ref().as_str())
+    {
         Some(id) => format!("[[feed]] {id:?}"),
         None => format!("[[feed]] #{}", position + 1),
     }
@@ -219,7 +230,11 @@ impl Report<'_> {
     fn line_col(&self, offset: usize) -> (usize, usize) {
         let before = &self.text[..offset.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |tail| tail.chars().count()) + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .map_or(0, |tail| tail.chars().count())
+            + 1;
         (line, column)
     }
 
@@ -294,9 +309,7 @@ impl Report<'_> {
             };
             let key = table
                 .iter()
-                .find(|(key, item)| {
-                    contains(&key.span(), &span) || contains(&item.span(), &span)
-                })
+                .find(|(key, item)| contains(&key.span(), &span) || contains(&item.span(), &span))
                 .map(|(key, _)| key.get_ref().to_string());
             self.push(span, label, key.as_deref(), message);
             let DeValue::Table(table) = value.get_mut() else {
@@ -325,7 +338,12 @@ impl Report<'_> {
 
     fn check_fetch(&mut self, fetch: &FetchConfig, table: Option<&Spanned<DeValue<'_>>>) {
         if fetch.concurrency == 0 {
-            self.push_at_key("[fetch]", table, "concurrency", "must be at least 1".to_owned());
+            self.push_at_key(
+                "[fetch]",
+                table,
+                "concurrency",
+                "must be at least 1".to_owned(),
+            );
         }
         if fetch.per_host_concurrency == 0 {
             let message = "must be at least 1".to_owned();
@@ -336,7 +354,12 @@ impl Report<'_> {
             self.push_at_key("[fetch]", table, "max_body_bytes", message);
         }
         if fetch.user_agent.trim().is_empty() {
-            self.push_at_key("[fetch]", table, "user_agent", "must not be empty".to_owned());
+            self.push_at_key(
+                "[fetch]",
+                table,
+                "user_agent",
+                "must not be empty".to_owned(),
+            );
         }
     }
 
@@ -491,15 +514,19 @@ mod tests {
             Path::new("/srv/veille/feeds.toml"),
         )
         .unwrap();
-        assert_eq!(config.feeds[0].url.as_str(), "file:///srv/veille/samples/a.xml");
+        assert_eq!(
+            config.feeds[0].url.as_str(),
+            "file:///srv/veille/samples/a.xml"
+        );
     }
 
     #[test]
     fn every_bad_key_of_one_table_is_reported() {
-        let found = errors(
-            "[fetch]\ntimeout = \"soon\"\nfoo = 1\nconcurrency = \"many\"\n",
-        );
-        let keys: Vec<_> = found.iter().map(|d| (d.line, d.key.clone().unwrap())).collect();
+        let found = errors("[fetch]\ntimeout = \"soon\"\nfoo = 1\nconcurrency = \"many\"\n");
+        let keys: Vec<_> = found
+            .iter()
+            .map(|d| (d.line, d.key.clone().unwrap()))
+            .collect();
         assert!(keys.contains(&(2, "timeout".into())), "{found:?}");
         assert!(keys.contains(&(3, "foo".into())), "{found:?}");
         assert!(keys.contains(&(4, "concurrency".into())), "{found:?}");
@@ -544,7 +571,10 @@ mod tests {
         );
         let keys: Vec<_> = found.iter().filter_map(|d| d.key.clone()).collect();
         for key in ["url", "content_selector", "language", "timezone"] {
-            assert!(keys.iter().any(|k| k == key), "{key} missing from {found:?}");
+            assert!(
+                keys.iter().any(|k| k == key),
+                "{key} missing from {found:?}"
+            );
         }
     }
 }

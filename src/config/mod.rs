@@ -131,7 +131,10 @@ pub struct FetchConfig {
     /// Least time between the starts of two requests to one host. A larger
     /// `Crawl-delay` in the host's robots.txt wins (up to one minute).
     /// Default: `"1s"`.
-    #[serde(default = "FetchConfig::default_per_host_delay", with = "humantime_serde")]
+    #[serde(
+        default = "FetchConfig::default_per_host_delay",
+        with = "humantime_serde"
+    )]
     pub per_host_delay: Duration,
     /// Honour robots.txt. Default: `true`.
     #[serde(default = "FetchConfig::default_true")]
@@ -142,12 +145,18 @@ pub struct FetchConfig {
     pub retries: u32,
     /// Wait before the first retry; each further retry doubles it.
     /// Default: `"2s"`.
-    #[serde(default = "FetchConfig::default_retry_backoff", with = "humantime_serde")]
+    #[serde(
+        default = "FetchConfig::default_retry_backoff",
+        with = "humantime_serde"
+    )]
     pub retry_backoff: Duration,
     /// Longest `Retry-After` veille waits for within one fetch. A server
     /// asking for longer gets it: the fetch fails and the feed is not tried
     /// again before that time. Default: `"2m"`.
-    #[serde(default = "FetchConfig::default_max_retry_after", with = "humantime_serde")]
+    #[serde(
+        default = "FetchConfig::default_max_retry_after",
+        with = "humantime_serde"
+    )]
     pub max_retry_after: Duration,
     /// Redirects followed before giving up. Default: 5.
     #[serde(default = "FetchConfig::default_max_redirects")]
@@ -322,8 +331,9 @@ pub struct Feed {
 
 /// Time zone names accepted in the config, e.g. `Africa/Bamako`.
 pub fn parse_timezone(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>()
-        .map_err(|_| format!("unknown time zone {name:?} (use an IANA name such as \"Africa/Bamako\")"))
+    name.parse::<Tz>().map_err(|_| {
+        format!("unknown time zone {name:?} (use an IANA name such as \"Africa/Bamako\")")
+    })
 }
 
 /// Serde adapter for human durations such as `"30s"`, `"2m"`, `"1h 30m"`.

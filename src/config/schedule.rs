@@ -47,14 +47,18 @@ impl Schedule {
         let text = text.trim();
         if let Some(interval) = text.strip_prefix("every ") {
             let interval = interval.trim();
-            let every = humantime::parse_duration(interval).map_err(|err| ScheduleError::Interval {
-                text: text.to_owned(),
-                reason: err.to_string(),
-            })?;
+            let every =
+                humantime::parse_duration(interval).map_err(|err| ScheduleError::Interval {
+                    text: text.to_owned(),
+                    reason: err.to_string(),
+                })?;
             if every < SHORTEST_INTERVAL {
                 return Err(ScheduleError::Interval {
                     text: text.to_owned(),
-                    reason: format!("shorter than the minimum of {}s", SHORTEST_INTERVAL.as_secs()),
+                    reason: format!(
+                        "shorter than the minimum of {}s",
+                        SHORTEST_INTERVAL.as_secs()
+                    ),
                 });
             }
             return Ok(Schedule::Every(every));
@@ -89,7 +93,9 @@ impl Schedule {
     /// The first run strictly after `after`.
     pub fn next_after(&self, after: DateTime<Utc>) -> DateTime<Utc> {
         match self {
-            Schedule::Every(every) => after + chrono::Duration::from_std(*every).unwrap_or_default(),
+            Schedule::Every(every) => {
+                after + chrono::Duration::from_std(*every).unwrap_or_default()
+            }
             Schedule::Cron { cron, timezone, .. } => cron
                 .find_next_occurrence(&after.with_timezone(timezone), false)
                 .map(|next| next.with_timezone(&Utc))

@@ -83,21 +83,25 @@ async fn feed_loop(pipeline: Arc<Pipeline>, feed: Feed, mut stopped: watch::Rece
 fn first_run(pipeline: &Pipeline, feed: &Feed) -> DateTime<Utc> {
     let now = Utc::now();
     let soon = now + random_delay(STARTUP_SPREAD);
-    let (last_attempt, retry_not_before) = match pipeline.store.last_attempt(&feed.id) {
-        Ok(times) => times,
-        Err(error) => {
+    let state = pipeline
+        .store
+        .schedule_state(&feed.id)
+        .unwrap_or_else(|error| {
             tracing::error!(feed_id = %feed.id, %error, "cannot read feed status; running it now");
-            (None, None)
-        }
-    };
-    let due = match last_attempt {
+            Default::default()
+        });
+    let due = match state.last_attempt {
         Some(last) => feed.schedule.next_after(last).max(soon),
         None => soon,
     };
-    due.max(retry_not_before.unwrap_or(due))
+    due.max(state.retry_not_before.unwrap_or(due))
 }
 
-fn next_run(feed: &Feed, now: DateTime<Utc>, retry_not_before: Option<DateTime<Utc>>) -> DateTime<Utc> {
+fn next_run(
+    feed: &Feed,
+    now: DateTime<Utc>,
+    retry_not_before: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
     let period = feed.schedule.typical_period(now);
     let next = feed.schedule.next_after(now) + random_delay((period / 20).min(MAX_JITTER));
     next.max(retry_not_before.unwrap_or(next))

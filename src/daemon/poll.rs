@@ -12,10 +12,12 @@ use url::Url;
 use crate::config::Feed;
 use crate::enrich::dedup::{body_hash, canonical_url, content_hash};
 use crate::fetch::{ACCEPT_FEED, ACCEPT_PAGE, FetchOutcome, Fetcher, Validators, charset};
+use crate::sources::Entry;
 use crate::sources::article::{Article, extract_article};
 use crate::sources::feed::parse_feed;
-use crate::sources::Entry;
-use crate::store::{FeedAttempt, NewDocument, Recorded, SourceRef, Store, StoreError, StoredValidators};
+use crate::store::{
+    FeedAttempt, NewDocument, Recorded, SourceRef, Store, StoreError, StoredValidators,
+};
 
 /// A feed entry with less text than this is taken for a teaser, and its
 /// linked page is fetched for the article.
@@ -127,7 +129,11 @@ impl Pipeline {
             etag: stored.etag.clone(),
             last_modified: stored.last_modified.clone(),
         };
-        let fetched = match self.fetcher.fetch(&feed.url, Some(&validators), ACCEPT_FEED).await {
+        let fetched = match self
+            .fetcher
+            .fetch(&feed.url, Some(&validators), ACCEPT_FEED)
+            .await
+        {
             Ok(FetchOutcome::NotModified) => {
                 report.http_status = Some(304);
                 report.outcome = PollOutcome::NotModified;
@@ -157,7 +163,8 @@ impl Pipeline {
         }
 
         let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
-        let parsed = parse_feed(&decoded.text, &fetched.final_url).map_err(|err| err.to_string())?;
+        let parsed =
+            parse_feed(&decoded.text, &fetched.final_url).map_err(|err| err.to_string())?;
         report.repaired = parsed.repaired;
         for entry in &parsed.entries {
             // The record itself failing is not an entry problem: stop, and
@@ -225,9 +232,13 @@ impl Pipeline {
         let result = match self.fetcher.fetch(link, None, ACCEPT_PAGE).await {
             Ok(FetchOutcome::Fetched(page)) => {
                 let decoded = charset::decode(&page.body, page.content_type.as_deref());
-                extract_article(&decoded.text, Some(&page.final_url), feed.content_selector.as_deref())
-                    .map(|article| (article, page.final_url))
-                    .map_err(|err| err.to_string())
+                extract_article(
+                    &decoded.text,
+                    Some(&page.final_url),
+                    feed.content_selector.as_deref(),
+                )
+                .map(|article| (article, page.final_url))
+                .map_err(|err| err.to_string())
             }
             Ok(FetchOutcome::NotModified) => Err("page answered 304 to a plain request".to_owned()),
             Err(error) => Err(error.to_string()),
@@ -241,7 +252,6 @@ impl Pipeline {
             }
         }
     }
-
 }
 
 fn store_error(error: StoreError) -> String {

@@ -11,12 +11,41 @@ use url::Url;
 fn is_tracking_parameter(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     const EXACT: &[&str] = &[
-        "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "twclid", "igshid", "mc_cid",
-        "mc_eid", "xtor", "xtref", "_ga", "_gl", "ocid", "cmpid", "ito", "at_medium",
-        "at_campaign", "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee",
-        "wt.mc_id", "mkt_tok", "vero_id", "oly_enc_id", "oly_anon_id", "__twitter_impression",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gclsrc",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "xtor",
+        "xtref",
+        "_ga",
+        "_gl",
+        "ocid",
+        "cmpid",
+        "ito",
+        "at_medium",
+        "at_campaign",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ns_fee",
+        "wt.mc_id",
+        "mkt_tok",
+        "vero_id",
+        "oly_enc_id",
+        "oly_anon_id",
+        "__twitter_impression",
     ];
-    name.starts_with("utm_") || name.starts_with("at_") || name.starts_with("pk_") || EXACT.contains(&name.as_str())
+    name.starts_with("utm_")
+        || name.starts_with("at_")
+        || name.starts_with("pk_")
+        || EXACT.contains(&name.as_str())
 }
 
 /// The form of `url` two copies of one page share: lower-case scheme and
@@ -52,7 +81,10 @@ pub fn canonical_url(url: &Url) -> String {
 pub fn content_hash(title: &str, text: &str) -> String {
     let mut hasher = Sha256::new();
     for part in [title, text] {
-        for word in part.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        for word in part
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
             hasher.update(word.to_lowercase().as_bytes());
             hasher.update(b" ");
         }
@@ -81,11 +113,19 @@ mod tests {
     #[test]
     fn tracking_noise_is_removed() {
         assert_eq!(
-            canon("HTTPS://WWW.Example.ORG:443/a/B?utm_source=rss&id=3&fbclid=x&xtor=RSS-1&at_medium=feed#top"),
+            canon(
+                "HTTPS://WWW.Example.ORG:443/a/B?utm_source=rss&id=3&fbclid=x&xtor=RSS-1&at_medium=feed#top"
+            ),
             "https://example.org/a/B?id=3"
         );
-        assert_eq!(canon("https://example.org/a?b=2&a=1"), "https://example.org/a?a=1&b=2");
-        assert_eq!(canon("https://example.org/a?gclid=1"), "https://example.org/a");
+        assert_eq!(
+            canon("https://example.org/a?b=2&a=1"),
+            "https://example.org/a?a=1&b=2"
+        );
+        assert_eq!(
+            canon("https://example.org/a?gclid=1"),
+            "https://example.org/a"
+        );
     }
 
     #[test]

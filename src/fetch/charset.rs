@@ -49,7 +49,9 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
     let declared = content_type
         .and_then(charset_from_content_type)
         .map(|encoding| (encoding, CharsetSource::Header))
-        .or_else(|| declared_in_document(bytes).map(|encoding| (encoding, CharsetSource::Declaration)));
+        .or_else(|| {
+            declared_in_document(bytes).map(|encoding| (encoding, CharsetSource::Declaration))
+        });
 
     let is_utf8 = std::str::from_utf8(bytes).is_ok();
     match declared {
@@ -66,7 +68,11 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
 fn detect(bytes: &[u8]) -> Decoded {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
-    finish(bytes, detector.guess(None, chardetng::Utf8Detection::Allow), CharsetSource::Detected)
+    finish(
+        bytes,
+        detector.guess(None, chardetng::Utf8Detection::Allow),
+        CharsetSource::Detected,
+    )
 }
 
 fn finish(bytes: &[u8], encoding: &'static Encoding, source: CharsetSource) -> Decoded {
@@ -116,7 +122,9 @@ fn declared_in_document(bytes: &[u8]) -> Option<&'static Encoding> {
     }
     let mut rest = head.as_str();
     while let Some(start) = rest.find("<meta") {
-        let tag_end = rest[start..].find('>').map_or(rest.len(), |end| start + end);
+        let tag_end = rest[start..]
+            .find('>')
+            .map_or(rest.len(), |end| start + end);
         let tag = &rest[start..tag_end];
         if let Some(label) = attribute_value(tag, "charset") {
             return label_to_encoding(label);
@@ -191,7 +199,8 @@ mod tests {
 
     #[test]
     fn false_utf8_label_falls_back_to_detection() {
-        let bytes = b"Les d\xe9plac\xe9s arrivent \xe0 Kidira apr\xe8s l'attaque de la route nationale.";
+        let bytes =
+            b"Les d\xe9plac\xe9s arrivent \xe0 Kidira apr\xe8s l'attaque de la route nationale.";
         let decoded = decode(bytes, Some("application/rss+xml; charset=utf-8"));
         assert!(decoded.text.contains("déplacés"), "{}", decoded.text);
         assert_eq!(decoded.source, CharsetSource::Detected);

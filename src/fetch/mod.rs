@@ -155,7 +155,9 @@ impl Fetcher {
         }
         let mut attempt = 0;
         loop {
-            let result = self.attempt(url, validators, accept, self.config.max_body_bytes).await;
+            let result = self
+                .attempt(url, validators, accept, self.config.max_body_bytes)
+                .await;
             let error = match result {
                 Err(error) if attempt < self.config.retries => error,
                 other => return other,
@@ -180,7 +182,10 @@ impl Fetcher {
     /// Exponential backoff with full jitter, so that many feeds failing at
     /// once do not retry in lockstep.
     fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self.config.retry_backoff.saturating_mul(1 << attempt.min(10));
+        let ceiling = self
+            .config
+            .retry_backoff
+            .saturating_mul(1 << attempt.min(10));
         let jittered = rand::rng().random_range(0.5..=1.0) * ceiling.as_secs_f64();
         Duration::from_secs_f64(jittered)
     }
@@ -197,7 +202,8 @@ impl Fetcher {
                         Rules::from_response(fetched.status, &fetched.body, &self.agent)
                     }
                     Ok(FetchOutcome::NotModified) => Rules::AllowAll,
-                    Err(FetchError::Status { status }) | Err(FetchError::RetryAfter { status, .. }) => {
+                    Err(FetchError::Status { status })
+                    | Err(FetchError::RetryAfter { status, .. }) => {
                         Rules::from_response(status, &[], &self.agent)
                     }
                     // A robots.txt larger than we read: honour the part read
@@ -222,7 +228,10 @@ impl Fetcher {
         max_body_bytes: u64,
     ) -> Result<FetchOutcome, FetchError> {
         let _slot = self.in_flight.acquire().await.expect("never closed");
-        let _turn = self.politeness.wait_turn(url.host_str().unwrap_or_default()).await;
+        let _turn = self
+            .politeness
+            .wait_turn(url.host_str().unwrap_or_default())
+            .await;
 
         let mut request = self.client.get(url.clone()).header(header::ACCEPT, accept);
         if let Some(validators) = validators {
@@ -251,7 +260,10 @@ impl Fetcher {
                 status: status.as_u16(),
             });
         }
-        if response.content_length().is_some_and(|length| length > max_body_bytes) {
+        if response
+            .content_length()
+            .is_some_and(|length| length > max_body_bytes)
+        {
             return Err(FetchError::TooLarge {
                 limit: max_body_bytes,
             });

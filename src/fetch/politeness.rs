@@ -48,7 +48,10 @@ impl Politeness {
     }
 
     fn host(&self, host: &str) -> Arc<HostState> {
-        let mut hosts = self.hosts.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut hosts = self
+            .hosts
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         hosts
             .entry(host.to_owned())
             .or_insert_with(|| {

@@ -111,7 +111,8 @@ impl RobotsCache {
         {
             return rules.clone();
         }
-        let robots_url = Url::parse(&format!("{origin}/robots.txt")).unwrap_or_else(|_| url.clone());
+        let robots_url =
+            Url::parse(&format!("{origin}/robots.txt")).unwrap_or_else(|_| url.clone());
         let rules = Arc::new(load(robots_url).await);
         entry.rules = Some((rules.clone(), Instant::now()));
         rules
@@ -135,7 +136,15 @@ mod tests {
     #[test]
     fn status_codes_follow_rfc_9309() {
         let url = Url::parse("https://example.org/rss").unwrap();
-        assert!(Rules::from_response(404, b"", "veille").allows(&url).is_ok());
-        assert!(Rules::from_response(503, b"", "veille").allows(&url).is_err());
+        assert!(
+            Rules::from_response(404, b"", "veille")
+                .allows(&url)
+                .is_ok()
+        );
+        assert!(
+            Rules::from_response(503, b"", "veille")
+                .allows(&url)
+                .is_err()
+        );
     }
 }

@@ -79,7 +79,10 @@ pub fn extract_article(
         None => (None, None, None),
     };
     Ok(Article {
-        title: page.title.or(meta_title).map(|title| normalise_whitespace(&title)),
+        title: page
+            .title
+            .or(meta_title)
+            .map(|title| normalise_whitespace(&title)),
         text,
         author: page.author.or(meta_author),
         published: page.published.or(meta_date),
@@ -129,8 +132,11 @@ impl PageMetadata {
                 .map(|title| title.text().collect::<String>())
                 .filter(|title| !title.trim().is_empty())
         });
-        let author = first_attribute(&["meta[name=author]", "meta[property='article:author']"], "content")
-            .filter(|author| !author.starts_with("http"));
+        let author = first_attribute(
+            &["meta[name=author]", "meta[property='article:author']"],
+            "content",
+        )
+        .filter(|author| !author.starts_with("http"));
         let published = first_attribute(
             &[
                 "meta[property='article:published_time']",
@@ -143,7 +149,12 @@ impl PageMetadata {
         .or_else(|| first_attribute(&["time[datetime]"], "datetime"))
         .and_then(|date| parse_date(&date));
         let language = first_attribute(&["html[lang]"], "lang")
-            .map(|lang| lang.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase())
+            .map(|lang| {
+                lang.split(['-', '_'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase()
+            })
             .filter(|lang| !lang.is_empty());
         PageMetadata {
             title,
@@ -172,21 +183,31 @@ mod tests {
         let url = Url::parse("https://echos.example/rubrique/x").unwrap();
         let article = extract_article(PAGE, Some(&url), Some("div.corps")).unwrap();
         assert_eq!(article.method, "selector");
-        assert_eq!(article.text, "Premier paragraphe sur le blocus de Kayes.\n\nSecond paragraphe.");
+        assert_eq!(
+            article.text,
+            "Premier paragraphe sur le blocus de Kayes.\n\nSecond paragraphe."
+        );
         assert_eq!(
             article.canonical_url.unwrap().as_str(),
             "https://echos.example/2026/11/blocus-kayes?utm_source=x"
         );
         assert_eq!(article.author.as_deref(), Some("A. Traoré"));
         assert_eq!(article.language.as_deref(), Some("fr"));
-        assert_eq!(article.published.unwrap().to_rfc3339(), "2026-11-02T08:00:00+00:00");
+        assert_eq!(
+            article.published.unwrap().to_rfc3339(),
+            "2026-11-02T08:00:00+00:00"
+        );
     }
 
     #[test]
     fn selector_matching_nothing_falls_back_to_the_extractor() {
         let article = extract_article(PAGE, None, Some("div.absent")).unwrap();
         assert_eq!(article.method, "extractor");
-        assert!(article.text.contains("Premier paragraphe"), "{}", article.text);
+        assert!(
+            article.text.contains("Premier paragraphe"),
+            "{}",
+            article.text
+        );
         assert!(!article.text.contains("Accueil"), "{}", article.text);
     }
 }

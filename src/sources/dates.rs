@@ -20,12 +20,21 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(date) = DateTime::parse_from_rfc2822(text) {
         return Some(date.with_timezone(&Utc));
     }
-    for format in ["%Y-%m-%d %H:%M:%S%:z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%z"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S%:z",
+        "%Y-%m-%d %H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S%z",
+    ] {
         if let Ok(date) = DateTime::parse_from_str(text, format) {
             return Some(date.with_timezone(&Utc));
         }
     }
-    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(date) = NaiveDateTime::parse_from_str(text, format) {
             return Some(Utc.from_utc_datetime(&date));
         }
@@ -129,13 +138,11 @@ fn read_chunk(chunk: &str, parts: &mut Parts) -> Option<()> {
 
 fn is_french_time(chunk: &str) -> bool {
     // "10h30", "10h"
-    chunk
-        .split_once('h')
-        .is_some_and(|(hours, minutes)| {
-            !hours.is_empty()
-                && hours.bytes().all(|b| b.is_ascii_digit())
-                && minutes.bytes().all(|b| b.is_ascii_digit())
-        })
+    chunk.split_once('h').is_some_and(|(hours, minutes)| {
+        !hours.is_empty()
+            && hours.bytes().all(|b| b.is_ascii_digit())
+            && minutes.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 fn split_clock_offset(chunk: &str) -> (&str, Option<(char, &str)>) {
@@ -206,34 +213,133 @@ fn zone_offset(word: &str) -> Option<i32> {
 fn is_weekday(word: &str) -> bool {
     const WEEKDAYS: &[&str] = &[
         // French
-        "lundi", "lun", "mardi", "mar", "mercredi", "mer", "jeudi", "jeu", "vendredi", "ven",
-        "samedi", "sam", "dimanche", "dim", // English
-        "monday", "mon", "tuesday", "tue", "tues", "wednesday", "wed", "thursday", "thu", "thur",
-        "thurs", "friday", "fri", "saturday", "sat", "sunday", "sun", // Spanish
-        "lunes", "martes", "miércoles", "miercoles", "mié", "jueves", "jue", "viernes", "vie",
-        "sábado", "sabado", "sáb", "domingo", "dom", // Portuguese
-        "segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "seg",
-        "ter", "qua", "qui", "sex", // German
-        "montag", "mo", "dienstag", "di", "mittwoch", "mi", "donnerstag", "do", "freitag", "fr",
-        "samstag", "sa", "sonntag", "so",
+        "lundi",
+        "lun",
+        "mardi",
+        "mar",
+        "mercredi",
+        "mer",
+        "jeudi",
+        "jeu",
+        "vendredi",
+        "ven",
+        "samedi",
+        "sam",
+        "dimanche",
+        "dim", // English
+        "monday",
+        "mon",
+        "tuesday",
+        "tue",
+        "tues",
+        "wednesday",
+        "wed",
+        "thursday",
+        "thu",
+        "thur",
+        "thurs",
+        "friday",
+        "fri",
+        "saturday",
+        "sat",
+        "sunday",
+        "sun", // Spanish
+        "lunes",
+        "martes",
+        "miércoles",
+        "miercoles",
+        "mié",
+        "jueves",
+        "jue",
+        "viernes",
+        "vie",
+        "sábado",
+        "sabado",
+        "sáb",
+        "domingo",
+        "dom", // Portuguese
+        "segunda-feira",
+        "terça-feira",
+        "quarta-feira",
+        "quinta-feira",
+        "sexta-feira",
+        "seg",
+        "ter",
+        "qua",
+        "qui",
+        "sex", // German
+        "montag",
+        "mo",
+        "dienstag",
+        "di",
+        "mittwoch",
+        "mi",
+        "donnerstag",
+        "do",
+        "freitag",
+        "fr",
+        "samstag",
+        "sa",
+        "sonntag",
+        "so",
     ];
     WEEKDAYS.contains(&word)
 }
 
 fn month_number(word: &str) -> Option<u32> {
     const MONTHS: [&[&str]; 12] = [
-        &["janvier", "janv", "jan", "january", "enero", "ene", "janeiro", "januar", "jän"],
-        &["février", "fevrier", "févr", "fevr", "fév", "fev", "february", "feb", "febrero", "fevereiro", "februar"],
-        &["mars", "mar", "march", "marzo", "março", "marco", "märz", "mrz"],
+        &[
+            "janvier", "janv", "jan", "january", "enero", "ene", "janeiro", "januar", "jän",
+        ],
+        &[
+            "février",
+            "fevrier",
+            "févr",
+            "fevr",
+            "fév",
+            "fev",
+            "february",
+            "feb",
+            "febrero",
+            "fevereiro",
+            "februar",
+        ],
+        &[
+            "mars", "mar", "march", "marzo", "março", "marco", "märz", "mrz",
+        ],
         &["avril", "avr", "april", "apr", "abril", "abr"],
         &["mai", "may", "mayo", "maio"],
         &["juin", "june", "jun", "junio", "junho", "juni"],
         &["juillet", "juil", "july", "jul", "julio", "julho", "juli"],
-        &["août", "aout", "aoû", "aou", "august", "aug", "agosto", "ago"],
-        &["septembre", "sept", "sep", "september", "septiembre", "setiembre", "setembro", "set"],
-        &["octobre", "oct", "october", "octubre", "outubro", "out", "oktober", "okt"],
+        &[
+            "août", "aout", "aoû", "aou", "august", "aug", "agosto", "ago",
+        ],
+        &[
+            "septembre",
+            "sept",
+            "sep",
+            "september",
+            "septiembre",
+            "setiembre",
+            "setembro",
+            "set",
+        ],
+        &[
+            "octobre", "oct", "october", "octubre", "outubro", "out", "oktober", "okt",
+        ],
         &["novembre", "nov", "november", "noviembre", "novembro"],
-        &["décembre", "decembre", "déc", "dec", "december", "diciembre", "dic", "dezembro", "dez", "dezember"],
+        &[
+            "décembre",
+            "decembre",
+            "déc",
+            "dec",
+            "december",
+            "diciembre",
+            "dic",
+            "dezembro",
+            "dez",
+            "dezember",
+        ],
     ];
     MONTHS
         .iter()
@@ -242,7 +348,10 @@ fn month_number(word: &str) -> Option<u32> {
 }
 
 fn is_filler(word: &str) -> bool {
-    matches!(word, "le" | "à" | "a" | "at" | "um" | "de" | "del" | "the" | "on" | "h" | "am")
+    matches!(
+        word,
+        "le" | "à" | "a" | "at" | "um" | "de" | "del" | "the" | "on" | "h" | "am"
+    )
 }
 
 #[cfg(test)]
@@ -257,34 +366,66 @@ mod tests {
 
     #[test]
     fn standard_formats() {
-        assert_eq!(iso("2026-11-02T08:15:00+01:00"), "2026-11-02T07:15:00+00:00");
-        assert_eq!(iso("Mon, 02 Nov 2026 08:15:00 +0000"), "2026-11-02T08:15:00+00:00");
+        assert_eq!(
+            iso("2026-11-02T08:15:00+01:00"),
+            "2026-11-02T07:15:00+00:00"
+        );
+        assert_eq!(
+            iso("Mon, 02 Nov 2026 08:15:00 +0000"),
+            "2026-11-02T08:15:00+00:00"
+        );
         assert_eq!(iso("2026-11-02 08:15:00"), "2026-11-02T08:15:00+00:00");
     }
 
     #[test]
     fn french_formats_from_the_wild() {
-        assert_eq!(iso("ven., 03 juil. 2020 10:00:00 +0200"), "2020-07-03T08:00:00+00:00");
+        assert_eq!(
+            iso("ven., 03 juil. 2020 10:00:00 +0200"),
+            "2020-07-03T08:00:00+00:00"
+        );
         assert_eq!(iso("ven., 03 juil. 2020"), "2020-07-03T00:00:00+00:00");
         assert_eq!(iso("Lundi, 16. Novembre 2020"), "2020-11-16T00:00:00+00:00");
-        assert_eq!(iso("mar., 07 juil. 2020 09:30 GMT"), "2020-07-07T09:30:00+00:00");
+        assert_eq!(
+            iso("mar., 07 juil. 2020 09:30 GMT"),
+            "2020-07-07T09:30:00+00:00"
+        );
         assert_eq!(iso("1 juillet 2025"), "2025-07-01T00:00:00+00:00");
         assert_eq!(iso("le 12 août 2025 à 14h30"), "2025-08-12T14:30:00+00:00");
         assert_eq!(iso("01/07/2025"), "2025-07-01T00:00:00+00:00");
-        assert_eq!(iso("Jeudi 3 Décembre 2020 - 18:05"), "2020-12-03T18:05:00+00:00");
+        assert_eq!(
+            iso("Jeudi 3 Décembre 2020 - 18:05"),
+            "2020-12-03T18:05:00+00:00"
+        );
     }
 
     #[test]
     fn other_languages_and_sloppy_english() {
-        assert_eq!(iso("Thurs, 13 Jul 2011 07:38:00 GMT"), "2011-07-13T07:38:00+00:00");
-        assert_eq!(iso("Montag, 16. November 2020 12:00"), "2020-11-16T12:00:00+00:00");
-        assert_eq!(iso("sáb, 4 abr 2020 10:00:00 -0300"), "2020-04-04T13:00:00+00:00");
+        assert_eq!(
+            iso("Thurs, 13 Jul 2011 07:38:00 GMT"),
+            "2011-07-13T07:38:00+00:00"
+        );
+        assert_eq!(
+            iso("Montag, 16. November 2020 12:00"),
+            "2020-11-16T12:00:00+00:00"
+        );
+        assert_eq!(
+            iso("sáb, 4 abr 2020 10:00:00 -0300"),
+            "2020-04-04T13:00:00+00:00"
+        );
         assert_eq!(iso("November 16, 2020"), "2020-11-16T00:00:00+00:00");
     }
 
     #[test]
     fn nonsense_is_rejected() {
-        for text in ["", "hier", "bientôt", "32 juillet 2020", "Lundi", "2020", "yesterday at noon"] {
+        for text in [
+            "",
+            "hier",
+            "bientôt",
+            "32 juillet 2020",
+            "Lundi",
+            "2020",
+            "yesterday at noon",
+        ] {
             assert_eq!(parse_date(text), None, "{text:?}");
         }
     }

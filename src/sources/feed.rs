@@ -64,11 +64,16 @@ fn run_feed_rs(text: &str, base: &Url) -> Result<model::Feed, String> {
             .parse(text.as_bytes())
             .map_err(|err| err.to_string())
     };
-    std::panic::catch_unwind(parse).unwrap_or_else(|_| Err("the feed parser crashed on this input".to_owned()))
+    std::panic::catch_unwind(parse)
+        .unwrap_or_else(|_| Err("the feed parser crashed on this input".to_owned()))
 }
 
 fn looks_like_html_page(text: &str) -> bool {
-    let head: String = text.chars().take(512).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .chars()
+        .take(512)
+        .collect::<String>()
+        .to_ascii_lowercase();
     let head = head.trim_start();
     head.starts_with("<!doctype html") || head.starts_with("<html")
 }
@@ -137,7 +142,10 @@ fn starts_with_reference(after: &str) -> bool {
 }
 
 fn convert(feed: model::Feed, base: &Url, repaired: bool) -> ParsedFeed {
-    let language = feed.language.clone().map(|language| primary_language(&language));
+    let language = feed
+        .language
+        .clone()
+        .map(|language| primary_language(&language));
     let entries = feed
         .entries
         .into_iter()
@@ -163,13 +171,9 @@ fn convert_entry(entry: model::Entry, base: &Url, feed_language: Option<&str>) -
         .content
         .as_ref()
         .and_then(|content| content.body.as_deref())
-        .map(text_of_body)
+        .map(maybe_html_to_text)
         .unwrap_or_default();
-    let summary = entry
-        .summary
-        .as_ref()
-        .map(|summary| text_of(summary))
-        .unwrap_or_default();
+    let summary = entry.summary.as_ref().map(text_of).unwrap_or_default();
     let title = entry
         .title
         .as_ref()
@@ -184,7 +188,9 @@ fn convert_entry(entry: model::Entry, base: &Url, feed_language: Option<&str>) -
         .find(|name| !name.is_empty())
         .map(str::to_owned);
     let key = if entry.id.trim().is_empty() {
-        link.as_ref().map(Url::to_string).unwrap_or_else(|| title.clone())
+        link.as_ref()
+            .map(Url::to_string)
+            .unwrap_or_else(|| title.clone())
     } else {
         entry.id.trim().to_owned()
     };
@@ -209,10 +215,6 @@ fn text_of(text: &model::Text) -> String {
     } else {
         maybe_html_to_text(&text.content)
     }
-}
-
-fn text_of_body(body: &str) -> String {
-    maybe_html_to_text(body)
 }
 
 /// `fr-FR` → `fr`.
@@ -247,7 +249,10 @@ mod tests {
         let feed = parse_feed(rss, &base()).unwrap();
         assert!(feed.repaired);
         assert_eq!(feed.entries[0].title, "Kayes & Diboli");
-        assert_eq!(feed.entries[0].url.as_ref().unwrap().as_str(), "https://example.org/a/1");
+        assert_eq!(
+            feed.entries[0].url.as_ref().unwrap().as_str(),
+            "https://example.org/a/1"
+        );
     }
 
     #[test]
@@ -261,7 +266,10 @@ mod tests {
     #[test]
     fn html_page_is_named_as_such() {
         let page = "<!DOCTYPE html><html><body>hello</body></html>";
-        assert!(matches!(parse_feed(page, &base()), Err(FeedError::HtmlPage)));
+        assert!(matches!(
+            parse_feed(page, &base()),
+            Err(FeedError::HtmlPage)
+        ));
     }
 
     #[test]
@@ -272,6 +280,9 @@ mod tests {
         let entry = &feed.entries[0];
         assert_eq!(entry.content, "a\n\nb");
         assert_eq!(entry.language.as_deref(), Some("ar"));
-        assert_eq!(entry.published.unwrap().to_rfc3339(), "2020-07-03T08:00:00+00:00");
+        assert_eq!(
+            entry.published.unwrap().to_rfc3339(),
+            "2020-07-03T08:00:00+00:00"
+        );
     }
 }

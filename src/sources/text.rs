@@ -15,9 +15,39 @@ const SKIPPED: &[&str] = &[
 
 /// Elements that end a paragraph.
 const BLOCKS: &[&str] = &[
-    "p", "div", "section", "article", "header", "footer", "aside", "nav", "main", "h1", "h2",
-    "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "blockquote", "pre", "table",
-    "thead", "tbody", "tr", "figure", "figcaption", "hr", "address", "details", "summary",
+    "p",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "aside",
+    "nav",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "figure",
+    "figcaption",
+    "hr",
+    "address",
+    "details",
+    "summary",
 ];
 
 /// Plain text of an HTML fragment.
@@ -39,9 +69,12 @@ pub fn maybe_html_to_text(text: &str) -> String {
 }
 
 fn looks_like_html(text: &str) -> bool {
-    ["</", "<p", "<br", "<div", "<a ", "<img", "<span", "<strong", "<em>", "&nbsp;", "&amp;", "&#"]
-        .iter()
-        .any(|marker| text.contains(marker))
+    [
+        "</", "<p", "<br", "<div", "<a ", "<img", "<span", "<strong", "<em>", "&nbsp;", "&amp;",
+        "&#",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
 }
 
 fn walk(node: NodeRef<'_, Node>, out: &mut String) {
@@ -105,7 +138,10 @@ mod tests {
     #[test]
     fn paragraphs_survive_markup_does_not() {
         let html = "<p>Les  camions-citernes<br>sont bloqués.</p><script>alert(1)</script><p>À Diboli &amp; Kayes.</p>";
-        assert_eq!(html_to_text(html), "Les camions-citernes\nsont bloqués.\n\nÀ Diboli & Kayes.");
+        assert_eq!(
+            html_to_text(html),
+            "Les camions-citernes\nsont bloqués.\n\nÀ Diboli & Kayes."
+        );
     }
 
     #[test]

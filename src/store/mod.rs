@@ -148,6 +148,14 @@ pub struct FeedStatus {
     pub last_duplicates: i64,
 }
 
+/// What the scheduler needs to know of a feed after a restart.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScheduleState {
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// The server asked not to be polled before this time.
+    pub retry_not_before: Option<DateTime<Utc>>,
+}
+
 /// Handle on the record. Cheap operations only; callers on an async runtime
 /// may call it directly (each call is a few milliseconds at most).
 pub struct Store {
@@ -203,7 +211,9 @@ impl Store {
     fn connection(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent
         // (its own transactions guarantee that), so a poisoned lock is usable.
-        self.connection.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.connection
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     pub fn validators(&self, url: &str) -> Result<StoredValidators> {
@@ -396,12 +406,12 @@ impl Store {
 
     /// When the feed was last attempted and may next be, for scheduling after
     /// a restart.
-    pub fn last_attempt(&self, feed_id: &str) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    pub fn schedule_state(&self, feed_id: &str) -> Result<ScheduleState> {
         let status = self.feed_status(feed_id)?.unwrap_or_default();
-        Ok((
-            status.last_attempt.as_deref().and_then(parse_timestamp),
-            status.retry_not_before.as_deref().and_then(parse_timestamp),
-        ))
+        Ok(ScheduleState {
+            last_attempt: status.last_attempt.as_deref().and_then(parse_timestamp),
+            retry_not_before: status.retry_not_before.as_deref().and_then(parse_timestamp),
+        })
     }
 
     pub fn document_count(&self) -> Result<i64> {

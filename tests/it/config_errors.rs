@@ -28,7 +28,10 @@ timezone = "Africa/Bamakoo"
         let expected = format!("{file}:{line}:");
         let found = stderr.lines().find(|l| l.contains(&expected));
         let found = found.unwrap_or_else(|| panic!("no error at line {line} in:\n{stderr}"));
-        assert!(found.contains(key), "line {line} should name `{key}`: {found}");
+        assert!(
+            found.contains(key),
+            "line {line} should name `{key}`: {found}"
+        );
     }
     assert!(stderr.contains("3 errors in"), "{stderr}");
 }
@@ -52,8 +55,17 @@ enabled = false
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
     let rfi = stdout.lines().find(|l| l.contains("rfi-afrique")).unwrap();
-    assert!(rfi.contains("07:00 GMT") && rfi.contains("(07:00 UTC)"), "{rfi}");
+    assert!(
+        rfi.contains("07:00 GMT") && rfi.contains("(07:00 UTC)"),
+        "{rfi}"
+    );
     let sample = stdout.lines().find(|l| l.contains("sample")).unwrap();
     assert!(sample.contains("disabled"), "{sample}");
-    assert!(sample.contains(&format!("file://{}/samples/x.xml", setup.dir.path().display())), "{sample}");
+    assert!(
+        sample.contains(&format!(
+            "file://{}/samples/x.xml",
+            setup.dir.path().display()
+        )),
+        "{sample}"
+    );
 }

@@ -29,7 +29,10 @@ fn wait_for_documents(setup: &Setup, count: i64, limit: Duration) {
         {
             return;
         }
-        assert!(started.elapsed() < limit, "no {count} documents after {limit:?}");
+        assert!(
+            started.elapsed() < limit,
+            "no {count} documents after {limit:?}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -59,11 +62,21 @@ fn signal(child: &Child, name: &str) {
 
 fn feed_server() -> TestServer {
     let items: Vec<(String, String, String, String)> = (1..=3)
-        .map(|n| (format!("{n}"), format!("Kayes {n}"), format!("https://k.example/{n}"), long_text(&format!("Kayes {n}"))))
+        .map(|n| {
+            (
+                format!("{n}"),
+                format!("Kayes {n}"),
+                format!("https://k.example/{n}"),
+                long_text(&format!("Kayes {n}")),
+            )
+        })
         .collect();
     let body = rss(
         "k",
-        &items.iter().map(|(a, b, c, d)| (a.as_str(), b.as_str(), c.as_str(), d.as_str())).collect::<Vec<_>>(),
+        &items
+            .iter()
+            .map(|(a, b, c, d)| (a.as_str(), b.as_str(), c.as_str(), d.as_str()))
+            .collect::<Vec<_>>(),
     );
     TestServer::start(move |request| match request.path.as_str() {
         "/feed.xml" => Reply::ok("application/rss+xml", body.clone()).header("ETag", "\"k\""),

@@ -21,17 +21,42 @@ async fn a_story_in_two_feeds_is_stored_once_with_both_sources() {
     let feed_a = rss(
         "A",
         &[
-            ("a-1", "Convoi attaqué", "https://www.news.example/2026/convoi?utm_source=rss&utm_medium=a", &story),
-            ("a-2", "Déplacés à Bakel", "https://a.example/wire/123", &wire),
+            (
+                "a-1",
+                "Convoi attaqué",
+                "https://www.news.example/2026/convoi?utm_source=rss&utm_medium=a",
+                &story,
+            ),
+            (
+                "a-2",
+                "Déplacés à Bakel",
+                "https://a.example/wire/123",
+                &wire,
+            ),
         ],
     );
     let feed_b = rss(
         "B",
         &[
-            ("b-9", "Convoi attaqué près de Diboli", "https://news.example/2026/convoi?xtor=RSS-3#top", &story),
+            (
+                "b-9",
+                "Convoi attaqué près de Diboli",
+                "https://news.example/2026/convoi?xtor=RSS-3#top",
+                &story,
+            ),
             // The same wire copy under another outlet's URL.
-            ("b-10", "Déplacés à Bakel", "https://b.example/afrique/deplaces", &wire),
-            ("b-11", "Autre sujet", "https://b.example/afrique/autre", &long_text("Kédougou")),
+            (
+                "b-10",
+                "Déplacés à Bakel",
+                "https://b.example/afrique/deplaces",
+                &wire,
+            ),
+            (
+                "b-11",
+                "Autre sujet",
+                "https://b.example/afrique/autre",
+                &long_text("Kédougou"),
+            ),
         ],
     );
     let server = TestServer::start(move |request| match request.path.as_str() {
@@ -49,10 +74,16 @@ async fn a_story_in_two_feeds_is_stored_once_with_both_sources() {
 
     let documents = pipeline.store.documents_after(0, 10).unwrap();
     assert_eq!(documents.len(), 3);
-    let convoy = documents.iter().find(|d| d.title == "Convoi attaqué").unwrap();
+    let convoy = documents
+        .iter()
+        .find(|d| d.title == "Convoi attaqué")
+        .unwrap();
     assert_eq!(convoy.sources, vec!["a", "b"]);
     assert_eq!(convoy.canonical_url, "https://news.example/2026/convoi");
-    let displaced = documents.iter().find(|d| d.title == "Déplacés à Bakel").unwrap();
+    let displaced = documents
+        .iter()
+        .find(|d| d.title == "Déplacés à Bakel")
+        .unwrap();
     assert_eq!(displaced.sources, vec!["a", "b"]);
 }
 
@@ -73,12 +104,15 @@ fn a_restart_re_ingests_nothing() {
                 )
             })
             .collect();
-        let refs: Vec<(&str, &str, &str, &str)> =
-            items.iter().map(|(a, b, c, d)| (a.as_str(), b.as_str(), c.as_str(), d.as_str())).collect();
+        let refs: Vec<(&str, &str, &str, &str)> = items
+            .iter()
+            .map(|(a, b, c, d)| (a.as_str(), b.as_str(), c.as_str(), d.as_str()))
+            .collect();
         match request.path.as_str() {
             "/a.xml" | "/b.xml" => {
                 let call = counter.fetch_add(1, Ordering::SeqCst);
-                let body = rss("x", &refs).replace("</channel>", &format!("<!-- {call} --></channel>"));
+                let body =
+                    rss("x", &refs).replace("</channel>", &format!("<!-- {call} --></channel>"));
                 Reply::ok("application/rss+xml", body)
             }
             _ => Reply::status(404),
@@ -88,22 +122,42 @@ fn a_restart_re_ingests_nothing() {
 
     let first = setup.veille(&["fetch"]);
     let first_out = text(&first.stdout);
-    assert!(first.status.success(), "{first_out}\n{}", text(&first.stderr));
-    assert!(first_out.contains("5 new documents, 5 duplicates"), "{first_out}");
+    assert!(
+        first.status.success(),
+        "{first_out}\n{}",
+        text(&first.stderr)
+    );
+    assert!(
+        first_out.contains("5 new documents, 5 duplicates"),
+        "{first_out}"
+    );
 
     let second = setup.veille(&["fetch"]);
     let second_out = text(&second.stdout);
-    assert!(second.status.success(), "{second_out}\n{}", text(&second.stderr));
-    assert!(second_out.contains("0 new documents, 0 duplicates"), "{second_out}");
+    assert!(
+        second.status.success(),
+        "{second_out}\n{}",
+        text(&second.stderr)
+    );
+    assert!(
+        second_out.contains("0 new documents, 0 duplicates"),
+        "{second_out}"
+    );
     assert!(second_out.contains("already seen"), "{second_out}");
     assert_eq!(served.load(Ordering::SeqCst), 4);
 }
 
 #[test]
 fn a_malformed_feed_is_reported_while_others_update() {
-    let good = rss("ok", &[("1", "Kayes", "https://x.example/1", &long_text("Kayes"))]);
+    let good = rss(
+        "ok",
+        &[("1", "Kayes", "https://x.example/1", &long_text("Kayes"))],
+    );
     let server = TestServer::start(move |request| match request.path.as_str() {
-        "/a.xml" => Reply::ok("application/rss+xml", "<rss version=\"2.0\"><channel><item><title>cut"),
+        "/a.xml" => Reply::ok(
+            "application/rss+xml",
+            "<rss version=\"2.0\"><channel><item><title>cut",
+        ),
         "/b.xml" => Reply::ok("application/rss+xml", good.clone()),
         _ => Reply::status(404),
     });
@@ -120,5 +174,13 @@ fn a_malformed_feed_is_reported_while_others_update() {
     let status = pipeline.store.feed_status("a").unwrap().unwrap();
     assert!(status.error.unwrap().contains("not a valid feed"));
     assert!(status.last_success.is_none());
-    assert!(pipeline.store.feed_status("b").unwrap().unwrap().error.is_none());
+    assert!(
+        pipeline
+            .store
+            .feed_status("b")
+            .unwrap()
+            .unwrap()
+            .error
+            .is_none()
+    );
 }

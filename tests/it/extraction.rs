@@ -36,7 +36,10 @@ fn shingle_matching(truth: &str, prediction: &str) -> (f64, f64, f64) {
     let truth = shingles(truth);
     let prediction = shingles(prediction);
     let (mut tp, mut fp, mut fn_) = (0.0, 0.0, 0.0);
-    for key in truth.keys().chain(prediction.keys().filter(|k| !truth.contains_key(*k))) {
+    for key in truth
+        .keys()
+        .chain(prediction.keys().filter(|k| !truth.contains_key(*k)))
+    {
         let t = *truth.get(key).unwrap_or(&0) as f64;
         let p = *prediction.get(key).unwrap_or(&0) as f64;
         tp += t.min(p);
@@ -94,10 +97,15 @@ fn extractor_scores_at_least_093_f1_on_the_benchmark() {
 
     let score = |id: &String| {
         let mut html = Vec::new();
-        let file = std::fs::File::open(root.join("html").join(format!("{id}.html.gz"))).expect("page");
-        flate2::read::GzDecoder::new(file).read_to_end(&mut html).expect("gunzip");
+        let file =
+            std::fs::File::open(root.join("html").join(format!("{id}.html.gz"))).expect("page");
+        flate2::read::GzDecoder::new(file)
+            .read_to_end(&mut html)
+            .expect("gunzip");
         let expected = truth[id]["articleBody"].as_str().unwrap_or_default();
-        let url = truth[id]["url"].as_str().and_then(|url| Url::parse(url).ok());
+        let url = truth[id]["url"]
+            .as_str()
+            .and_then(|url| Url::parse(url).ok());
         let decoded = charset::decode(&html, None);
         let predicted = extract_article(&decoded.text, url.as_ref(), None)
             .map(|article| article.text)

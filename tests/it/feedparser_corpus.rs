@@ -48,7 +48,12 @@ fn every_corpus_file_parses_or_fails_cleanly() {
                 wellformed_parsed += usize::from(is_wellformed);
             }
             Ok(false) => {}
-            Err(_) => panicked.push(file.strip_prefix(&root).unwrap_or(file).display().to_string()),
+            Err(_) => panicked.push(
+                file.strip_prefix(&root)
+                    .unwrap_or(file)
+                    .display()
+                    .to_string(),
+            ),
         }
     }
     eprintln!(

@@ -1,8 +1,8 @@
 //! Fetching against real HTTP servers on loopback: validators, robots.txt,
 //! Retry-After, body caps, encodings, repair.
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use veille::daemon::PollOutcome;
@@ -21,8 +21,18 @@ async fn second_fetch_answered_304_creates_nothing() {
     let body = rss(
         "Kayes",
         &[
-            ("1", "Blocus sur la RN1", "http://example.org/1", &long_text("Blocus sur la RN1")),
-            ("2", "Diboli sous pression", "http://example.org/2", &long_text("Diboli")),
+            (
+                "1",
+                "Blocus sur la RN1",
+                "http://example.org/1",
+                &long_text("Blocus sur la RN1"),
+            ),
+            (
+                "2",
+                "Diboli sous pression",
+                "http://example.org/2",
+                &long_text("Diboli"),
+            ),
         ],
     );
     let server = TestServer::start(move |request| match request.path.as_str() {
@@ -77,7 +87,10 @@ async fn robots_txt_disallow_is_honoured() {
         PollOutcome::Failed(reason) => assert!(reason.contains("robots.txt"), "{reason}"),
         other => panic!("expected a robots failure, got {other:?}"),
     }
-    assert!(server.requests_for("/private/feed.xml").is_empty(), "the disallowed URL was requested");
+    assert!(
+        server.requests_for("/private/feed.xml").is_empty(),
+        "the disallowed URL was requested"
+    );
 
     let public = pipeline.poll(&config.feeds[1]).await;
     assert_eq!(public.outcome, PollOutcome::Updated);
@@ -109,7 +122,10 @@ async fn retry_after_on_429_delays_the_retry() {
     let requests = server.requests_for("/feed.xml");
     assert_eq!(requests.len(), 2);
     let gap = requests[1].at - requests[0].at;
-    assert!(gap >= Duration::from_millis(1900), "retried after {gap:?}, before Retry-After");
+    assert!(
+        gap >= Duration::from_millis(1900),
+        "retried after {gap:?}, before Retry-After"
+    );
 }
 
 #[tokio::test]
@@ -122,7 +138,11 @@ async fn retry_after_beyond_the_limit_defers_the_feed() {
     let pipeline = setup.pipeline();
     let report = pipeline.poll(&setup.config().feeds[0]).await;
     assert!(report.failed());
-    assert_eq!(server.requests_for("/feed.xml").len(), 1, "must not retry within the hour");
+    assert_eq!(
+        server.requests_for("/feed.xml").len(),
+        1,
+        "must not retry within the hour"
+    );
     let not_before = report.retry_not_before.expect("retry time recorded");
     assert!(not_before > chrono::Utc::now() + chrono::Duration::minutes(59));
     let status = pipeline.store.feed_status("f").unwrap().unwrap();
@@ -143,7 +163,9 @@ async fn oversized_bodies_are_cut_and_reported() {
     assert!(bomb.len() < 64 * 1024);
     let server = TestServer::start(move |request| match request.path.as_str() {
         "/big.xml" => Reply::ok("application/rss+xml", big.clone()),
-        "/bomb.xml" => Reply::ok("application/rss+xml", bomb.clone()).header("Content-Encoding", "gzip"),
+        "/bomb.xml" => {
+            Reply::ok("application/rss+xml", bomb.clone()).header("Content-Encoding", "gzip")
+        }
         _ => Reply::status(404),
     });
     let setup = Setup::new(&format!(
@@ -156,7 +178,11 @@ async fn oversized_bodies_are_cut_and_reported() {
         let report = pipeline.poll(feed).await;
         match &report.outcome {
             PollOutcome::Failed(reason) => {
-                assert!(reason.contains("max_body_bytes (65536 bytes)"), "{}: {reason}", feed.id)
+                assert!(
+                    reason.contains("max_body_bytes (65536 bytes)"),
+                    "{}: {reason}",
+                    feed.id
+                )
             }
             other => panic!("{}: expected failure, got {other:?}", feed.id),
         }
@@ -171,8 +197,12 @@ async fn oversized_bodies_are_cut_and_reported() {
 async fn windows_1252_feeds_decode_correctly() {
     let feed_1252 = |declaration: &[u8]| {
         let mut bytes = declaration.to_vec();
-        bytes.extend_from_slice(b"<rss version=\"2.0\"><channel><title>c</title><item><guid>1</guid><title>");
-        bytes.extend_from_slice(b"Enl\xe8vement pr\xe8s de K\xe9dougou \x96 t\xe9moignages</title><description>");
+        bytes.extend_from_slice(
+            b"<rss version=\"2.0\"><channel><title>c</title><item><guid>1</guid><title>",
+        );
+        bytes.extend_from_slice(
+            b"Enl\xe8vement pr\xe8s de K\xe9dougou \x96 t\xe9moignages</title><description>",
+        );
         bytes.extend_from_slice(&b"Un r\xe9cit de d\xe9plac\xe9s. ".repeat(40));
         bytes.extend_from_slice(b"</description></item></channel></rss>");
         bytes
@@ -180,7 +210,10 @@ async fn windows_1252_feeds_decode_correctly() {
     let by_header = feed_1252(b"<?xml version=\"1.0\"?>");
     let by_declaration = feed_1252(b"<?xml version=\"1.0\" encoding=\"windows-1252\"?>");
     let server = TestServer::start(move |request| match request.path.as_str() {
-        "/header.xml" => Reply::ok("application/rss+xml; charset=windows-1252", by_header.clone()),
+        "/header.xml" => Reply::ok(
+            "application/rss+xml; charset=windows-1252",
+            by_header.clone(),
+        ),
         "/declaration.xml" => Reply::ok("application/rss+xml", by_declaration.clone()),
         _ => Reply::status(404),
     });
@@ -192,14 +225,23 @@ async fn windows_1252_feeds_decode_correctly() {
     let pipeline = setup.pipeline();
     for feed in &setup.config().feeds {
         let report = pipeline.poll(feed).await;
-        assert_eq!(report.outcome, PollOutcome::Updated, "{}: {report:?}", feed.id);
+        assert_eq!(
+            report.outcome,
+            PollOutcome::Updated,
+            "{}: {report:?}",
+            feed.id
+        );
     }
     let documents = pipeline.store.documents_after(0, 10).unwrap();
     // Same title and text from both feeds: one story, two sources.
     assert_eq!(documents.len(), 1, "{documents:?}");
     let document = &documents[0];
     assert_eq!(document.title, "Enlèvement près de Kédougou – témoignages");
-    assert!(document.text.starts_with("Un récit de déplacés."), "{}", document.text);
+    assert!(
+        document.text.starts_with("Un récit de déplacés."),
+        "{}",
+        document.text
+    );
     assert_eq!(document.sources, vec!["header", "declaration"]);
     // No date in the items: fetch time, marked as such.
     assert!(document.published_is_fetch_time);
@@ -209,7 +251,12 @@ async fn windows_1252_feeds_decode_correctly() {
 async fn bare_ampersand_feed_is_repaired_and_recorded() {
     let body = rss(
         "Sécurité & Défense",
-        &[("1", "Kayes & Diboli : le blocus", "http://example.org/1", &long_text("Citernes & convois"))],
+        &[(
+            "1",
+            "Kayes & Diboli : le blocus",
+            "http://example.org/1",
+            &long_text("Citernes & convois"),
+        )],
     );
     assert!(body.contains(" & "));
     let server = TestServer::start(move |request| match request.path.as_str() {
@@ -223,7 +270,14 @@ async fn bare_ampersand_feed_is_repaired_and_recorded() {
     assert!(report.repaired);
     let documents = pipeline.store.documents_after(0, 10).unwrap();
     assert_eq!(documents[0].title, "Kayes & Diboli : le blocus");
-    assert!(pipeline.store.feed_status("f").unwrap().unwrap().needed_repair);
+    assert!(
+        pipeline
+            .store
+            .feed_status("f")
+            .unwrap()
+            .unwrap()
+            .needed_repair
+    );
 }
 
 #[tokio::test]
@@ -245,7 +299,12 @@ async fn summary_only_entries_get_the_linked_article() {
     });
     *body_holder.lock().unwrap() = rss(
         "j",
-        &[("1", "Nioro : les routes coupées", &server.url("/article.html?utm_source=rss"), "Les axes sont coupés.")],
+        &[(
+            "1",
+            "Nioro : les routes coupées",
+            &server.url("/article.html?utm_source=rss"),
+            "Les axes sont coupés.",
+        )],
     );
     let setup = one_feed(&server, "/feed.xml", "");
     let pipeline = setup.pipeline();
@@ -253,9 +312,23 @@ async fn summary_only_entries_get_the_linked_article() {
     assert_eq!((report.new, report.warnings.len()), (1, 0), "{report:?}");
     let document = &pipeline.store.documents_after(0, 1).unwrap()[0];
     assert_eq!(document.extraction, "extractor");
-    assert!(document.text.contains("prix du carburant ont doublé"), "{}", document.text);
-    assert!(!document.text.contains("Mentions légales"), "{}", document.text);
-    assert_eq!(document.canonical_url, "https://journal.example/2026/11/nioro-routes");
+    assert!(
+        document.text.contains("prix du carburant ont doublé"),
+        "{}",
+        document.text
+    );
+    assert!(
+        !document.text.contains("Mentions légales"),
+        "{}",
+        document.text
+    );
+    assert_eq!(
+        document.canonical_url,
+        "https://journal.example/2026/11/nioro-routes"
+    );
     // The page is fetched at the link as given; only the dedup key is cleaned.
-    assert_eq!(server.requests_for("/article.html")[0].target, "/article.html?utm_source=rss");
+    assert_eq!(
+        server.requests_for("/article.html")[0].target,
+        "/article.html?utm_source=rss"
+    );
 }

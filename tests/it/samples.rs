@@ -45,20 +45,36 @@ fn shipped_config_checks_and_ingests_the_sample_corpus() {
     assert!(documents.len() >= 40, "only {} documents", documents.len());
     for language in ["fr", "en", "ar"] {
         assert!(
-            documents.iter().filter(|d| d.language_hint.as_deref() == Some(language)).count() >= 10,
+            documents
+                .iter()
+                .filter(|d| d.language_hint.as_deref() == Some(language))
+                .count()
+                >= 10,
             "fewer than 10 documents in {language}"
         );
     }
     // Summary-only entries were completed from their linked pages.
     let from_pages = documents.iter().filter(|d| d.extraction != "feed").count();
-    assert!(from_pages >= 15, "only {from_pages} documents extracted from pages");
+    assert!(
+        from_pages >= 15,
+        "only {from_pages} documents extracted from pages"
+    );
     // One story is carried by two sample feeds.
-    assert!(documents.iter().any(|d| d.sources.len() == 2), "no shared story");
+    assert!(
+        documents.iter().any(|d| d.sources.len() == 2),
+        "no shared story"
+    );
     // Dates in French formats were read, not replaced by the fetch time.
-    assert!(documents.iter().all(|d| !d.published_is_fetch_time), "a sample date was not parsed");
+    assert!(
+        documents.iter().all(|d| !d.published_is_fetch_time),
+        "a sample date was not parsed"
+    );
 
     let second = setup.veille(&["fetch"]);
     let stdout = text(&second.stdout);
     assert!(second.status.success(), "{stdout}");
-    assert!(stdout.contains("0 updated, 3 not modified, 0 failed; 0 new documents"), "{stdout}");
+    assert!(
+        stdout.contains("0 updated, 3 not modified, 0 failed; 0 new documents"),
+        "{stdout}"
+    );
 }

@@ -25,7 +25,8 @@ pub fn project_root() -> PathBuf {
 }
 
 /// `[fetch]` settings for tests: no politeness delay, quick retries.
-pub const FAST_FETCH: &str = "[fetch]\nper_host_delay = \"0s\"\nretry_backoff = \"100ms\"\ntimeout = \"10s\"\n";
+pub const FAST_FETCH: &str =
+    "[fetch]\nper_host_delay = \"0s\"\nretry_backoff = \"100ms\"\ntimeout = \"10s\"\n";
 
 /// A temporary directory holding a config file.
 pub struct Setup {

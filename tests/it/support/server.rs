@@ -123,7 +123,10 @@ impl TestServer {
 
     /// Requests made for `path`.
     pub fn requests_for(&self, path: &str) -> Vec<Request> {
-        self.requests().into_iter().filter(|r| r.path == path).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
     }
 }
 
@@ -175,7 +178,11 @@ async fn serve(
         };
         recorded.lock().unwrap().push(request.clone());
         let reply = handler(&request);
-        let mut out = format!("HTTP/1.1 {} Test\r\nContent-Length: {}\r\n", reply.status, reply.body.len());
+        let mut out = format!(
+            "HTTP/1.1 {} Test\r\nContent-Length: {}\r\n",
+            reply.status,
+            reply.body.len()
+        );
         for (name, value) in &reply.headers {
             out.push_str(&format!("{name}: {value}\r\n"));
         }
