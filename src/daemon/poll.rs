@@ -273,7 +273,9 @@ fn build_document(
     let mut text = feed_text.to_owned();
     let mut author = entry.author.clone();
     let mut published = entry.published;
-    let mut language = entry.language.clone().or_else(|| feed.language.clone());
+    // The operator's hint wins over what the feed declares: CMSs ship a
+    // default (WordPress's en-US) that many French outlets never change.
+    let mut language = feed.language.clone().or_else(|| entry.language.clone());
     let mut extraction = "feed";
     let mut canonical = link_key.clone();
 
@@ -287,7 +289,7 @@ fn build_document(
         }
         author = author.or(article.author);
         published = published.or(article.published);
-        language = feed.language.clone().or(language).or(article.language);
+        language = language.or(article.language);
         let page_key = article.canonical_url.as_ref().map(canonical_url);
         aliases.push(canonical_url(&final_url));
         if let Some(page_key) = page_key {

@@ -206,8 +206,8 @@ impl Fetcher {
                     | Err(FetchError::RetryAfter { status, .. }) => {
                         Rules::from_response(status, &[], &self.agent)
                     }
-                    // A robots.txt larger than we read: honour the part read
-                    // would need the part; treat as absent rather than block.
+                    // Over 500 KiB is no real robots.txt; treat it as absent
+                    // rather than block the site.
                     Err(FetchError::TooLarge { .. }) => Rules::AllowAll,
                     Err(error) => Rules::Unreachable(format!("robots.txt unreachable ({error})")),
                 }

@@ -332,3 +332,42 @@ async fn summary_only_entries_get_the_linked_article() {
         "/article.html?utm_source=rss"
     );
 }
+
+#[tokio::test]
+async fn requests_to_one_host_are_spaced() {
+    let body = rss("x", &[("1", "t", "http://example.org/1", &long_text("t"))]);
+    let server = TestServer::start(move |request| match request.path.as_str() {
+        "/a.xml" | "/b.xml" | "/c.xml" => Reply::ok("application/rss+xml", body.clone()),
+        _ => Reply::status(404),
+    });
+    let mut config = String::from("[fetch]\nper_host_delay = \"400ms\"\n");
+    for id in ["a", "b", "c"] {
+        config.push_str(&format!(
+            "\n[[feed]]\nid = \"{id}\"\nurl = \"{}\"\n",
+            server.url(&format!("/{id}.xml"))
+        ));
+    }
+    let setup = Setup::new(&config);
+    let pipeline = setup.pipeline();
+    let feeds = setup.config().feeds;
+    // All three at once, as the daemon would when they fall due together.
+    let mut polls = tokio::task::JoinSet::new();
+    for feed in feeds {
+        let pipeline = pipeline.clone();
+        polls.spawn(async move { pipeline.poll(&feed).await });
+    }
+    while let Some(report) = polls.join_next().await {
+        let report = report.unwrap();
+        assert_eq!(report.outcome, PollOutcome::Updated, "{report:?}");
+    }
+    let mut starts: Vec<_> = server.requests().iter().map(|r| r.at).collect();
+    starts.sort();
+    assert_eq!(starts.len(), 4, "robots.txt and three feeds");
+    for pair in starts.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap >= Duration::from_millis(380),
+            "two requests {gap:?} apart"
+        );
+    }
+}
