@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use super::{Result, StoreError};
 
@@ -68,21 +68,27 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Brings the record to the latest schema, one transaction per step.
+///
+/// Each step takes the write lock first and reads the version inside it, so
+/// two processes opening a new record at once (the daemon and a `veille
+/// fetch`) do not both apply the same step.
 pub fn migrate(connection: &mut Connection, path: &Path) -> Result<()> {
     let supported = MIGRATIONS.len() as i64;
-    let current: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    if current > supported {
-        return Err(StoreError::TooNew {
-            path: path.to_owned(),
-            found: current,
-            supported,
-        });
-    }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let transaction = connection.transaction()?;
-        transaction.execute_batch(sql)?;
-        transaction.pragma_update(None, "user_version", index as i64 + 1)?;
+    loop {
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: i64 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if current > supported {
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found: current,
+                supported,
+            });
+        }
+        let Some(step) = MIGRATIONS.get(current as usize) else {
+            return Ok(());
+        };
+        transaction.execute_batch(step)?;
+        transaction.pragma_update(None, "user_version", current + 1)?;
         transaction.commit()?;
     }
-    Ok(())
 }

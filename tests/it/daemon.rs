@@ -20,7 +20,7 @@ fn start_daemon(setup: &Setup) -> Child {
 }
 
 /// Waits up to `limit` for the record to hold `count` documents.
-fn wait_for_documents(setup: &Setup, count: i64, limit: Duration) {
+fn wait_for_documents(setup: &Setup, daemon: &mut Child, count: i64, limit: Duration) {
     let started = Instant::now();
     let dir = setup.dir.path().join("index");
     loop {
@@ -96,7 +96,7 @@ fn run_polls_and_stops_cleanly_on_sigterm() {
     let server = feed_server();
     let setup = daemon_setup(&server);
     let mut daemon = start_daemon(&setup);
-    wait_for_documents(&setup, 3, Duration::from_secs(30));
+    wait_for_documents(&setup, &mut daemon, 3, Duration::from_secs(30));
     signal(&daemon, "TERM");
     let status = wait_for_exit(&mut daemon, Duration::from_secs(15));
     let mut stderr = String::new();
@@ -116,7 +116,7 @@ fn state_survives_kill_9() {
     let server = feed_server();
     let setup = daemon_setup(&server);
     let mut daemon = start_daemon(&setup);
-    wait_for_documents(&setup, 3, Duration::from_secs(30));
+    wait_for_documents(&setup, &mut daemon, 3, Duration::from_secs(30));
     signal(&daemon, "KILL");
     wait_for_exit(&mut daemon, Duration::from_secs(10));
 
