@@ -190,12 +190,9 @@ impl Store {
         connection
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(open_error)?;
+        enable_wal(&connection).map_err(open_error)?;
         connection
-            .execute_batch(
-                "PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = NORMAL;
-                 PRAGMA foreign_keys = ON;",
-            )
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .map_err(open_error)?;
         migrations::migrate(&mut connection, &path)?;
         Ok(Store {
@@ -453,6 +450,27 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// Switches the record to WAL. The switch needs an exclusive lock and SQLite
+/// answers "busy" at once, without its busy handler, when another process is
+/// opening the same new record; so it is retried for a while.
+fn enable_wal(connection: &Connection) -> rusqlite::Result<()> {
+    let mut attempts = 0;
+    loop {
+        let result = connection.query_row("PRAGMA journal_mode = WAL", [], |row| {
+            row.get::<_, String>(0)
+        });
+        match result {
+            Err(rusqlite::Error::SqliteFailure(error, _))
+                if error.code == rusqlite::ErrorCode::DatabaseBusy && attempts < 100 =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other.map(|_| ()),
+        }
     }
 }
 
