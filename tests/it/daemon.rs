@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use veille::store::Store;
 
-use crate::support::{FAST_FETCH, Reply, Setup, TestServer, long_text, rss, text, veille_command};
+use crate::support::{Reply, Setup, TestServer, long_text, rss, text, veille_command};
 
 fn start_daemon(setup: &Setup) -> Child {
     veille_command()
@@ -29,10 +29,12 @@ fn wait_for_documents(setup: &Setup, daemon: &mut Child, count: i64, limit: Dura
         {
             return;
         }
-        assert!(
-            started.elapsed() < limit,
-            "no {count} documents after {limit:?}"
-        );
+        if started.elapsed() > limit {
+            let _ = daemon.kill();
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+            panic!("no {count} documents after {limit:?}; the daemon said:\n{stderr}");
+        }
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -85,10 +87,10 @@ fn feed_server() -> TestServer {
 }
 
 fn daemon_setup(server: &TestServer) -> Setup {
-    Setup::new(&format!(
-        "{FAST_FETCH}\n[[feed]]\nid = \"k\"\nurl = \"{}\"\nschedule = \"every 10s\"\n",
-        server.url("/feed.xml")
-    ))
+    Setup::with_feeds(
+        "[defaults]\nschedule = \"every 10s\"",
+        &[("k", &server.url("/feed.xml"))],
+    )
 }
 
 #[test]

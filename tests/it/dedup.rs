@@ -4,14 +4,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::support::{FAST_FETCH, Reply, Setup, TestServer, long_text, rss, text};
+use crate::support::{Reply, Setup, TestServer, long_text, rss, text};
 
 fn two_feeds(server: &TestServer) -> Setup {
-    Setup::new(&format!(
-        "{FAST_FETCH}\n[[feed]]\nid = \"a\"\nurl = \"{}\"\n\n[[feed]]\nid = \"b\"\nurl = \"{}\"\n",
-        server.url("/a.xml"),
-        server.url("/b.xml")
-    ))
+    Setup::with_feeds(
+        "",
+        &[("a", &server.url("/a.xml")), ("b", &server.url("/b.xml"))],
+    )
 }
 
 #[tokio::test]

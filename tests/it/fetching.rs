@@ -7,13 +7,10 @@ use std::time::Duration;
 
 use veille::daemon::PollOutcome;
 
-use crate::support::{FAST_FETCH, Reply, Setup, TestServer, long_text, rss};
+use crate::support::{Reply, Setup, TestServer, long_text, rss};
 
 fn one_feed(server: &TestServer, path: &str, extra_fetch: &str) -> Setup {
-    Setup::new(&format!(
-        "{FAST_FETCH}{extra_fetch}\n[[feed]]\nid = \"f\"\nurl = \"{}\"\n",
-        server.url(path)
-    ))
+    Setup::with_feeds(extra_fetch, &[("f", &server.url(path))])
 }
 
 #[tokio::test]
@@ -74,11 +71,13 @@ async fn robots_txt_disallow_is_honoured() {
         "/private/feed.xml" | "/public/feed.xml" => Reply::ok("application/rss+xml", body.clone()),
         _ => Reply::status(404),
     });
-    let setup = Setup::new(&format!(
-        "{FAST_FETCH}\n[[feed]]\nid = \"private\"\nurl = \"{}\"\n\n[[feed]]\nid = \"public\"\nurl = \"{}\"\n",
-        server.url("/private/feed.xml"),
-        server.url("/public/feed.xml")
-    ));
+    let setup = Setup::with_feeds(
+        "",
+        &[
+            ("private", &server.url("/private/feed.xml")),
+            ("public", &server.url("/public/feed.xml")),
+        ],
+    );
     let pipeline = setup.pipeline();
     let config = setup.config();
 
@@ -168,11 +167,13 @@ async fn oversized_bodies_are_cut_and_reported() {
         }
         _ => Reply::status(404),
     });
-    let setup = Setup::new(&format!(
-        "{FAST_FETCH}max_body_bytes = 65536\n\n[[feed]]\nid = \"big\"\nurl = \"{}\"\n\n[[feed]]\nid = \"bomb\"\nurl = \"{}\"\n",
-        server.url("/big.xml"),
-        server.url("/bomb.xml")
-    ));
+    let setup = Setup::with_feeds(
+        "max_body_bytes = 65536\n",
+        &[
+            ("big", &server.url("/big.xml")),
+            ("bomb", &server.url("/bomb.xml")),
+        ],
+    );
     let pipeline = setup.pipeline();
     for feed in &setup.config().feeds {
         let report = pipeline.poll(feed).await;
@@ -217,11 +218,13 @@ async fn windows_1252_feeds_decode_correctly() {
         "/declaration.xml" => Reply::ok("application/rss+xml", by_declaration.clone()),
         _ => Reply::status(404),
     });
-    let setup = Setup::new(&format!(
-        "{FAST_FETCH}\n[[feed]]\nid = \"header\"\nurl = \"{}\"\n\n[[feed]]\nid = \"declaration\"\nurl = \"{}\"\n",
-        server.url("/header.xml"),
-        server.url("/declaration.xml")
-    ));
+    let setup = Setup::with_feeds(
+        "",
+        &[
+            ("header", &server.url("/header.xml")),
+            ("declaration", &server.url("/declaration.xml")),
+        ],
+    );
     let pipeline = setup.pipeline();
     for feed in &setup.config().feeds {
         let report = pipeline.poll(feed).await;
@@ -340,12 +343,11 @@ async fn requests_to_one_host_are_spaced() {
         "/a.xml" | "/b.xml" | "/c.xml" => Reply::ok("application/rss+xml", body.clone()),
         _ => Reply::status(404),
     });
+    // Not FAST_FETCH: this test is about the delay it turns off.
     let mut config = String::from("[fetch]\nper_host_delay = \"400ms\"\n");
     for id in ["a", "b", "c"] {
-        config.push_str(&format!(
-            "\n[[feed]]\nid = \"{id}\"\nurl = \"{}\"\n",
-            server.url(&format!("/{id}.xml"))
-        ));
+        let url = server.url(&format!("/{id}.xml"));
+        config.push_str(&format!("\n[[feed]]\nid = \"{id}\"\nurl = \"{url}\"\n"));
     }
     let setup = Setup::new(&config);
     let pipeline = setup.pipeline();

@@ -43,6 +43,16 @@ impl Setup {
         Setup { dir, config_path }
     }
 
+    /// A setup with [`FAST_FETCH`], `extra` TOML after it (more `[fetch]`
+    /// keys, `[defaults]`), and one `[[feed]]` per `(id, url)`.
+    pub fn with_feeds(extra: &str, feeds: &[(&str, &str)]) -> Setup {
+        let mut text = format!("{FAST_FETCH}{extra}\n");
+        for (id, url) in feeds {
+            text.push_str(&format!("\n[[feed]]\nid = \"{id}\"\nurl = \"{url}\"\n"));
+        }
+        Setup::new(&text)
+    }
+
     pub fn config(&self) -> Config {
         config::load(&self.config_path).unwrap_or_else(|err| panic!("config: {err}"))
     }
