@@ -79,8 +79,13 @@ pub fn extract_article(
         None => (None, None, None),
     };
     Ok(Article {
+        // og:title is the headline as the site wants it shared, and the
+        // article's <h1> is the headline as printed; <title> carries the
+        // site's name, and the extractor's guess cuts headlines at colons.
         title: page
-            .title
+            .og_title
+            .or(page.headline)
+            .or(page.html_title)
             .or(meta_title)
             .map(|title| normalise_whitespace(&title)),
         text,
@@ -96,7 +101,9 @@ pub fn extract_article(
 /// tags are unambiguous and the extractor's heuristics need not guess them.
 #[derive(Default)]
 struct PageMetadata {
-    title: Option<String>,
+    og_title: Option<String>,
+    headline: Option<String>,
+    html_title: Option<String>,
     author: Option<String>,
     published: Option<DateTime<Utc>>,
     canonical_url: Option<Url>,
@@ -124,14 +131,26 @@ impl PageMetadata {
             .and_then(resolve)
             .or_else(|| first_attribute(&["meta[property='og:url']"], "content").and_then(resolve))
             .filter(|url| matches!(url.scheme(), "http" | "https"));
-        let title = first_attribute(&["meta[property='og:title']"], "content").or_else(|| {
-            let selector = Selector::parse("title").ok()?;
+        let og_title = first_attribute(&["meta[property='og:title']"], "content");
+        let first_text = |selector: &str| {
+            let selector = Selector::parse(selector).ok()?;
             document
                 .select(&selector)
+                .map(|element| element.text().collect::<String>())
+                .find(|text| !text.trim().is_empty())
+        };
+        let headline = first_text("article h1").or_else(|| {
+            // A lone <h1> outside <article> is the headline too; several are
+            // the site's logo, section names and the like.
+            let selector = Selector::parse("h1").ok()?;
+            let mut headings = document.select(&selector);
+            let only = headings.next()?;
+            headings
                 .next()
-                .map(|title| title.text().collect::<String>())
-                .filter(|title| !title.trim().is_empty())
+                .is_none()
+                .then(|| only.text().collect::<String>())
         });
+        let html_title = first_text("title");
         let author = first_attribute(
             &["meta[name=author]", "meta[property='article:author']"],
             "content",
@@ -157,7 +176,9 @@ impl PageMetadata {
             })
             .filter(|lang| !lang.is_empty());
         PageMetadata {
-            title,
+            og_title,
+            headline,
+            html_title,
             author,
             published,
             canonical_url,

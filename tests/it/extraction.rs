@@ -130,3 +130,63 @@ fn extractor_scores_at_least_093_f1_on_the_benchmark() {
     );
     assert!(f1 >= MINIMUM_F1, "F1 {f1:.3} below {MINIMUM_F1}");
 }
+
+#[test]
+fn extract_command_prints_what_would_be_stored() {
+    let fixtures = crate::support::project_root().join("tests/it/fixtures/extract");
+    let page = fixtures.join("kayes-convoi.html");
+    let output = crate::support::veille_command()
+        .arg("extract")
+        .arg(&page)
+        .args(["--url", "https://relais-diboli.example/x", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::text(&output.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures.join("kayes-convoi.expected.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(printed, expected);
+    // The page's navigation, cookie banner, sidebar and footer stay out.
+    let text = printed["text"].as_str().unwrap();
+    for boilerplate in [
+        "Politique",
+        "cookies",
+        "Les plus lus",
+        "Mentions légales",
+        "S'abonner",
+    ] {
+        assert!(
+            !text.contains(boilerplate),
+            "{boilerplate:?} leaked into {text}"
+        );
+    }
+
+    let output = crate::support::veille_command()
+        .arg("extract")
+        .arg(&page)
+        .args(["--selector", "div.article-body"])
+        .output()
+        .unwrap();
+    let stdout = crate::support::text(&output.stdout);
+    assert!(stdout.contains("method     selector"), "{stdout}");
+    assert!(stdout.contains("\n\nSept camions-citernes"), "{stdout}");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        crate::support::text(&output.stderr)
+    );
+
+    let output = crate::support::veille_command()
+        .args(["extract", "--selector", "div["])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(crate::support::text(&output.stderr).contains("invalid CSS selector"));
+}
