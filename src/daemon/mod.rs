@@ -27,6 +27,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// daemon with 500 due feeds does not fire 500 requests in one second.
 const STARTUP_SPREAD: Duration = Duration::from_secs(5);
 
+/// The longest a failing feed is left alone between two tries.
+pub const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(6 * 60 * 60);
+
 /// The longest jitter added to a scheduled run.
 const MAX_JITTER: Duration = Duration::from_secs(30);
 
@@ -71,7 +74,11 @@ async fn feed_loop(pipeline: Arc<Pipeline>, feed: Feed, mut stopped: watch::Rece
             _ = stopped.wait_for(|stop| *stop) => return,
         }
         let report = pipeline.poll(&feed).await;
-        next = next_run(&feed, Utc::now(), report.retry_not_before);
+        let failures = match pipeline.store.feed_status(&feed.id) {
+            Ok(status) => status.map_or(0, |status| status.consecutive_failures),
+            Err(_) => 0,
+        };
+        next = next_run(&feed, Utc::now(), report.retry_not_before, failures);
         if *stopped.borrow() {
             return;
         }
@@ -97,13 +104,26 @@ fn first_run(pipeline: &Pipeline, feed: &Feed) -> DateTime<Utc> {
     due.max(state.retry_not_before.unwrap_or(due))
 }
 
+/// The next run: the schedule's, with jitter; no earlier than the server
+/// asked; and spaced out while the feed keeps failing (from the third
+/// failure in a row the gap doubles each time, up to [`MAX_FAILURE_BACKOFF`]),
+/// so that a dead site is not hammered for weeks, yet a feed that comes back
+/// is noticed within hours.
 fn next_run(
     feed: &Feed,
     now: DateTime<Utc>,
     retry_not_before: Option<DateTime<Utc>>,
+    consecutive_failures: i64,
 ) -> DateTime<Utc> {
     let period = feed.schedule.typical_period(now);
-    let next = feed.schedule.next_after(now) + random_delay((period / 20).min(MAX_JITTER));
+    let mut next = feed.schedule.next_after(now) + random_delay((period / 20).min(MAX_JITTER));
+    if consecutive_failures >= 3 {
+        let doublings = (consecutive_failures - 2).min(16) as u32;
+        let backoff = period
+            .saturating_mul(1 << doublings)
+            .min(MAX_FAILURE_BACKOFF);
+        next = next.max(now + chrono::Duration::from_std(backoff).unwrap_or_default());
+    }
     next.max(retry_not_before.unwrap_or(next))
 }
 
@@ -113,4 +133,45 @@ fn random_delay(at_most: Duration) -> chrono::Duration {
         return chrono::Duration::zero();
     }
     chrono::Duration::milliseconds(rand::rng().random_range(0..=millis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{FeedKind, Schedule};
+
+    fn feed(schedule: &str) -> Feed {
+        Feed {
+            id: "f".into(),
+            name: "f".into(),
+            url: url::Url::parse("https://example.org/rss").unwrap(),
+            kind: FeedKind::Feed,
+            schedule: Schedule::parse(schedule, chrono_tz::Tz::UTC).unwrap(),
+            language: None,
+            full_text: false,
+            content_selector: None,
+            enabled: true,
+            tags: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn failing_feeds_back_off_up_to_a_cap() {
+        let feed = feed("every 15m");
+        let now = Utc::now();
+        let gap = |failures| (next_run(&feed, now, None, failures) - now).num_minutes();
+        assert!((15..=16).contains(&gap(0)), "{}", gap(0));
+        assert!((15..=16).contains(&gap(2)), "{}", gap(2));
+        assert_eq!(gap(3), 30);
+        assert_eq!(gap(5), 120);
+        assert_eq!(gap(40), 6 * 60);
+    }
+
+    #[test]
+    fn retry_after_wins_over_the_schedule() {
+        let feed = feed("every 15m");
+        let now = Utc::now();
+        let later = now + chrono::Duration::hours(2);
+        assert_eq!(next_run(&feed, now, Some(later), 0), later);
+    }
 }
