@@ -3,48 +3,83 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use chrono::Utc;
-use veille::config::Schedule;
+use chrono::{DateTime, Utc};
+use veille::config::{Feed, Schedule};
+use veille::daemon::due_at;
+use veille::store::{DATABASE_FILE, ScheduleState, Store};
 
 pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
     let config = super::load_config(path)?;
+    let storage = std::path::absolute(config.storage_dir()).unwrap_or(config.storage_dir());
     let enabled = config.feeds.iter().filter(|feed| feed.enabled).count();
     println!(
         "{}: ok, {} feeds ({} enabled); data in {}",
         path.display(),
         config.feeds.len(),
         enabled,
-        config.storage_dir().display()
+        storage.display()
     );
-    let width = config
+    // The record, when there is one, says when each feed last ran; check
+    // never creates it.
+    let store = if storage.join(DATABASE_FILE).exists() {
+        Store::open(&storage).ok()
+    } else {
+        None
+    };
+    let now = Utc::now();
+    let rows: Vec<[String; 5]> = config
         .feeds
         .iter()
-        .map(|feed| feed.id.len())
-        .max()
-        .unwrap_or(0);
-    let now = Utc::now();
-    for feed in &config.feeds {
-        let next = if !feed.enabled {
-            "disabled".to_owned()
-        } else {
-            let next = feed.schedule.next_after(now);
-            match &feed.schedule {
-                Schedule::Cron { timezone, .. } if *timezone != chrono_tz::Tz::UTC => format!(
-                    "next {} ({})",
-                    next.with_timezone(timezone).format("%Y-%m-%d %H:%M %Z"),
-                    next.format("%H:%M UTC")
-                ),
-                _ => format!("next {}", next.format("%Y-%m-%d %H:%M UTC")),
-            }
-        };
-        println!(
-            "  {:width$}  {:4}  {:<24}  {:<40}  {}",
-            feed.id,
-            feed.kind.as_str(),
-            feed.schedule.to_string(),
-            next,
-            feed.url
-        );
+        .map(|feed| {
+            let state = store
+                .as_ref()
+                .and_then(|store| store.schedule_state(&feed.id).ok())
+                .unwrap_or_default();
+            [
+                feed.id.clone(),
+                feed.kind.as_str().to_owned(),
+                feed.schedule.to_string(),
+                next_run_text(feed, state, now),
+                feed.url.to_string(),
+            ]
+        })
+        .collect();
+    let header = ["ID", "KIND", "SCHEDULE", "NEXT RUN", "URL"].map(str::to_owned);
+    let mut widths = [0; 5];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:width$}"))
+            .collect();
+        println!("  {}", line.join("  ").trim_end());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn next_run_text(feed: &Feed, state: ScheduleState, now: DateTime<Utc>) -> String {
+    if !feed.enabled {
+        return "disabled".to_owned();
+    }
+    let due = due_at(feed, state, now);
+    if due <= now {
+        return if state.last_attempt.is_none() {
+            "on start (never fetched)".to_owned()
+        } else {
+            "on start (due)".to_owned()
+        };
+    }
+    match &feed.schedule {
+        Schedule::Cron { timezone, .. } if *timezone != chrono_tz::Tz::UTC => format!(
+            "{} ({})",
+            due.with_timezone(timezone).format("%Y-%m-%d %H:%M %Z"),
+            due.format("%H:%M UTC")
+        ),
+        _ => due.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
 }

@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::config::Feed;
+use crate::store::ScheduleState;
 pub use poll::{Pipeline, PollOutcome, PollReport};
 
 /// How long polls in flight may run on after a stop is requested. Each
@@ -85,11 +86,8 @@ async fn feed_loop(pipeline: Arc<Pipeline>, feed: Feed, mut stopped: watch::Rece
     }
 }
 
-/// After a restart, a feed whose run fell due while the daemon was down runs
-/// now; the others keep their schedule.
+/// When a feed runs first after a (re)start: `due_at`, spread a little.
 fn first_run(pipeline: &Pipeline, feed: &Feed) -> DateTime<Utc> {
-    let now = Utc::now();
-    let soon = now + random_delay(STARTUP_SPREAD);
     let state = pipeline
         .store
         .schedule_state(&feed.id)
@@ -97,9 +95,16 @@ fn first_run(pipeline: &Pipeline, feed: &Feed) -> DateTime<Utc> {
             tracing::error!(feed_id = %feed.id, %error, "cannot read feed status; running it now");
             Default::default()
         });
+    due_at(feed, state, Utc::now()) + random_delay(STARTUP_SPREAD)
+}
+
+/// When a feed is due, given what the record says of it: at once if it was
+/// never fetched or its run fell due while the daemon was down, else at its
+/// next scheduled time; never before the server allowed.
+pub fn due_at(feed: &Feed, state: ScheduleState, now: DateTime<Utc>) -> DateTime<Utc> {
     let due = match state.last_attempt {
-        Some(last) => feed.schedule.next_after(last).max(soon),
-        None => soon,
+        Some(last) => feed.schedule.next_after(last).max(now),
+        None => now,
     };
     due.max(state.retry_not_before.unwrap_or(due))
 }

@@ -1,5 +1,7 @@
 //! A broken config names every broken line.
 
+use veille::store::{FeedAttempt, Store};
+
 use crate::support::{Setup, text};
 
 #[test]
@@ -55,17 +57,20 @@ enabled = false
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
     let rfi = stdout.lines().find(|l| l.contains("rfi-afrique")).unwrap();
-    assert!(
-        rfi.contains("07:00 GMT") && rfi.contains("(07:00 UTC)"),
-        "{rfi}"
-    );
+    assert!(rfi.contains("on start (never fetched)"), "{rfi}");
     let sample = stdout.lines().find(|l| l.contains("sample")).unwrap();
     assert!(sample.contains("disabled"), "{sample}");
-    assert!(
-        sample.contains(&format!(
-            "file://{}/samples/x.xml",
-            setup.dir.path().display()
-        )),
-        "{sample}"
-    );
+    let resolved = format!("file://{}/samples/x.xml", setup.dir.path().display());
+    assert!(sample.contains(&resolved), "{sample}");
+
+    // Once fetched, the next run follows the schedule in its time zone.
+    let store = Store::open(&setup.dir.path().join("index")).unwrap();
+    let attempt = FeedAttempt {
+        at: chrono::Utc::now(),
+        ..FeedAttempt::default()
+    };
+    store.record_attempt("rfi-afrique", &attempt).unwrap();
+    let stdout = text(&setup.veille(&["check"]).stdout);
+    let rfi = stdout.lines().find(|l| l.contains("rfi-afrique")).unwrap();
+    assert!(rfi.contains("07:00 GMT (07:00 UTC)"), "{rfi}");
 }
