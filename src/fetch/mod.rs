@@ -52,16 +52,22 @@ pub enum FetchOutcome {
     Fetched(Fetched),
 }
 
+const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S UTC";
+
 /// Why a fetch failed. Each says enough for an operator reading the feed's
 /// status to know what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     #[error("HTTP {status}")]
     Status { status: u16 },
-    #[error("HTTP {status}: the server asks not to come back before {until}")]
+    #[error("HTTP {status}: the server asks not to come back before {}", until.format(TIME_FORMAT))]
     RetryAfter { status: u16, until: DateTime<Utc> },
     #[error("not fetched: {0}")]
     Robots(String),
+    #[error("not fetched: the host asked not to be contacted before {}", until.format(TIME_FORMAT))]
+    HostDeferred { until: DateTime<Utc> },
+    #[error("redirect without a usable Location (HTTP {status})")]
+    BadRedirect { status: u16 },
     #[error("body larger than max_body_bytes ({limit} bytes); cut off there")]
     TooLarge { limit: u64 },
     #[error("timed out after {}s", .0.as_secs())]
@@ -88,7 +94,9 @@ impl FetchError {
     /// Earliest time the server allows another try, if it said.
     pub fn retry_after(&self) -> Option<DateTime<Utc>> {
         match self {
-            FetchError::RetryAfter { until, .. } => Some(*until),
+            FetchError::RetryAfter { until, .. } | FetchError::HostDeferred { until } => {
+                Some(*until)
+            }
             _ => None,
         }
     }
@@ -100,6 +108,28 @@ impl FetchError {
             _ => false,
         }
     }
+}
+
+/// What one fetch asks for.
+struct Request<'a> {
+    validators: Option<&'a Validators>,
+    accept: &'a str,
+    limit: u64,
+    overflow: Overflow,
+    check_robots: bool,
+}
+
+/// What to do with a body larger than the limit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Overflow {
+    Fail,
+    Truncate,
+}
+
+/// The answer to one request.
+enum Hop {
+    Done(FetchOutcome),
+    Redirect(Url),
 }
 
 /// The shared HTTP client with its politeness state.
@@ -123,7 +153,9 @@ impl Fetcher {
             .user_agent(config.user_agent.clone())
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(config.max_redirects))
+            // Redirects are followed by hand, so that every hop is checked
+            // against its host's robots.txt and spacing.
+            .redirect(reqwest::redirect::Policy::none())
             .gzip(true)
             .brotli(true)
             .deflate(true)
@@ -150,15 +182,16 @@ impl Fetcher {
         if url.scheme() == "file" {
             return self.read_file(url).await.map(FetchOutcome::Fetched);
         }
-        if self.config.respect_robots {
-            self.check_robots(url).await?;
-        }
+        let request = Request {
+            validators,
+            accept,
+            limit: self.config.max_body_bytes,
+            overflow: Overflow::Fail,
+            check_robots: self.config.respect_robots,
+        };
         let mut attempt = 0;
         loop {
-            let result = self
-                .attempt(url, validators, accept, self.config.max_body_bytes)
-                .await;
-            let error = match result {
+            let error = match self.follow(url, &request).await {
                 Err(error) if attempt < self.config.retries => error,
                 other => return other,
             };
@@ -179,6 +212,21 @@ impl Fetcher {
         }
     }
 
+    /// One try at `url`, following redirects by hand.
+    async fn follow(&self, url: &Url, request: &Request<'_>) -> Result<FetchOutcome, FetchError> {
+        let mut current = url.clone();
+        for _ in 0..=self.config.max_redirects {
+            if request.check_robots {
+                self.check_robots(&current).await?;
+            }
+            match self.send(&current, request).await? {
+                Hop::Done(outcome) => return Ok(outcome),
+                Hop::Redirect(next) => current = next,
+            }
+        }
+        Err(FetchError::TooManyRedirects(self.config.max_redirects))
+    }
+
     /// Exponential backoff with full jitter, so that many feeds failing at
     /// once do not retry in lockstep.
     fn backoff(&self, attempt: u32) -> Duration {
@@ -194,21 +242,24 @@ impl Fetcher {
         let rules = self
             .robots
             .rules(url, |robots_url| async move {
-                match self
-                    .attempt(&robots_url, None, "text/plain", robots::MAX_ROBOTS_BYTES)
-                    .await
-                {
+                // RFC 9309: follow redirects, and read (at least) the first
+                // 500 KiB of a larger file rather than ignore it.
+                let request = Request {
+                    validators: None,
+                    accept: "text/plain",
+                    limit: robots::MAX_ROBOTS_BYTES,
+                    overflow: Overflow::Truncate,
+                    check_robots: false,
+                };
+                // Boxed: `follow` calls back into this check for other URLs.
+                match Box::pin(self.follow(&robots_url, &request)).await {
                     Ok(FetchOutcome::Fetched(fetched)) => {
                         Rules::from_response(fetched.status, &fetched.body, &self.agent)
                     }
                     Ok(FetchOutcome::NotModified) => Rules::AllowAll,
-                    Err(FetchError::Status { status })
-                    | Err(FetchError::RetryAfter { status, .. }) => {
+                    Err(FetchError::Status { status } | FetchError::RetryAfter { status, .. }) => {
                         Rules::from_response(status, &[], &self.agent)
                     }
-                    // Over 500 KiB is no real robots.txt; treat it as absent
-                    // rather than block the site.
-                    Err(FetchError::TooLarge { .. }) => Rules::AllowAll,
                     Err(error) => Rules::Unreachable(format!("robots.txt unreachable ({error})")),
                 }
             })
@@ -219,54 +270,72 @@ impl Fetcher {
         rules.allows(url).map_err(FetchError::Robots)
     }
 
-    /// One request, no retry.
-    async fn attempt(
-        &self,
-        url: &Url,
-        validators: Option<&Validators>,
-        accept: &str,
-        max_body_bytes: u64,
-    ) -> Result<FetchOutcome, FetchError> {
-        let _slot = self.in_flight.acquire().await.expect("never closed");
+    /// One request, no retry, no redirect.
+    async fn send(&self, url: &Url, request: &Request<'_>) -> Result<Hop, FetchError> {
+        let host = url.host_str().unwrap_or_default();
+        // The host's turn first, then a global slot: a request waiting for
+        // a slow host must not hold a slot other hosts could use.
         let _turn = self
             .politeness
-            .wait_turn(url.host_str().unwrap_or_default())
-            .await;
+            .wait_turn(host, self.config.max_retry_after)
+            .await
+            .map_err(|until| FetchError::HostDeferred { until })?;
+        let _slot = self.in_flight.acquire().await.expect("never closed");
 
-        let mut request = self.client.get(url.clone()).header(header::ACCEPT, accept);
-        if let Some(validators) = validators {
+        let mut builder = self
+            .client
+            .get(url.clone())
+            .header(header::ACCEPT, request.accept);
+        if let Some(validators) = request.validators {
             if let Some(etag) = &validators.etag {
-                request = request.header(header::IF_NONE_MATCH, etag);
+                builder = builder.header(header::IF_NONE_MATCH, etag);
             }
             if let Some(last_modified) = &validators.last_modified {
-                request = request.header(header::IF_MODIFIED_SINCE, last_modified);
+                builder = builder.header(header::IF_MODIFIED_SINCE, last_modified);
             }
         }
-        let mut response = request.send().await.map_err(|err| self.classify(err))?;
+        let mut response = builder.send().await.map_err(|err| self.classify(err))?;
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(FetchOutcome::NotModified);
+            return Ok(Hop::Done(FetchOutcome::NotModified));
         }
-        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
-            if let Some(until) = retry_after(response.headers()) {
-                return Err(FetchError::RetryAfter {
+        if status.is_redirection() {
+            let next = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|location| location.to_str().ok())
+                .and_then(|location| url.join(location).ok())
+                .filter(|next| matches!(next.scheme(), "http" | "https"));
+            return match next {
+                Some(next) => Ok(Hop::Redirect(next)),
+                None => Err(FetchError::BadRedirect {
                     status: status.as_u16(),
-                    until,
-                });
-            }
+                }),
+            };
+        }
+        if (status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE)
+            && let Some(until) = retry_after(response.headers())
+        {
+            self.politeness.defer(host, until);
+            return Err(FetchError::RetryAfter {
+                status: status.as_u16(),
+                until,
+            });
         }
         if !status.is_success() {
             return Err(FetchError::Status {
                 status: status.as_u16(),
             });
         }
-        if response
-            .content_length()
-            .is_some_and(|length| length > max_body_bytes)
+        let too_large = FetchError::TooLarge {
+            limit: request.limit,
+        };
+        if request.overflow == Overflow::Fail
+            && response
+                .content_length()
+                .is_some_and(|length| length > request.limit)
         {
-            return Err(FetchError::TooLarge {
-                limit: max_body_bytes,
-            });
+            return Err(too_large);
         }
         let headers = response.headers();
         let text_header = |name| {
@@ -280,25 +349,29 @@ impl Fetcher {
             etag: text_header(header::ETAG),
             last_modified: text_header(header::LAST_MODIFIED),
         };
-        let final_url = response.url().clone();
         // Counted after decompression: the cap is what protects memory, and a
         // small gzip body can inflate to gigabytes.
+        let limit = request.limit as usize;
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|err| self.classify(err))? {
-            if (body.len() + chunk.len()) as u64 > max_body_bytes {
-                return Err(FetchError::TooLarge {
-                    limit: max_body_bytes,
-                });
+            if body.len() + chunk.len() > limit {
+                match request.overflow {
+                    Overflow::Fail => return Err(too_large),
+                    Overflow::Truncate => {
+                        body.extend_from_slice(&chunk[..limit - body.len()]);
+                        break;
+                    }
+                }
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(FetchOutcome::Fetched(Fetched {
-            final_url,
+        Ok(Hop::Done(FetchOutcome::Fetched(Fetched {
+            final_url: url.clone(),
             status: status.as_u16(),
             content_type,
             validators,
             body,
-        }))
+        })))
     }
 
     fn classify(&self, error: reqwest::Error) -> FetchError {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
@@ -31,6 +32,8 @@ struct HostState {
 struct HostSchedule {
     next_start: Instant,
     crawl_delay: Duration,
+    /// The host's own `Retry-After`: nothing goes to it before then.
+    not_before: Option<DateTime<Utc>>,
 }
 
 /// Held for the duration of one request to a host.
@@ -60,6 +63,7 @@ impl Politeness {
                     schedule: Mutex::new(HostSchedule {
                         next_start: Instant::now(),
                         crawl_delay: Duration::ZERO,
+                        not_before: None,
                     }),
                 })
             })
@@ -73,9 +77,33 @@ impl Politeness {
         schedule.crawl_delay = delay.min(LONGEST_CRAWL_DELAY);
     }
 
-    /// Waits until a request to `host` may start.
-    pub async fn wait_turn(&self, host: &str) -> HostTurn {
+    /// Records a host's `Retry-After`: every request to it waits until then.
+    pub fn defer(&self, host: &str, until: DateTime<Utc>) {
         let state = self.host(host);
+        let mut schedule = state.schedule.lock().unwrap_or_else(|p| p.into_inner());
+        schedule.not_before = Some(schedule.not_before.map_or(until, |known| known.max(until)));
+    }
+
+    /// Waits until a request to `host` may start. A host that asked (with
+    /// `Retry-After`) not to be contacted for longer than `longest_wait` is
+    /// not waited for: the time it asked for comes back as the error.
+    pub async fn wait_turn(
+        &self,
+        host: &str,
+        longest_wait: Duration,
+    ) -> Result<HostTurn, DateTime<Utc>> {
+        let state = self.host(host);
+        let not_before = {
+            let schedule = state.schedule.lock().unwrap_or_else(|p| p.into_inner());
+            schedule.not_before.filter(|until| *until > Utc::now())
+        };
+        if let Some(until) = not_before {
+            let wait = (until - Utc::now()).to_std().unwrap_or_default();
+            if wait > longest_wait {
+                return Err(until);
+            }
+            tokio::time::sleep(wait).await;
+        }
         let permit = state
             .in_flight
             .clone()
@@ -89,6 +117,6 @@ impl Politeness {
             start
         };
         tokio::time::sleep_until(start).await;
-        HostTurn { _permit: permit }
+        Ok(HostTurn { _permit: permit })
     }
 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 /// File name of the record inside the storage directory.
 pub const DATABASE_FILE: &str = "veille.sqlite";
@@ -46,6 +46,9 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Texts shorter than this are not matched by content hash.
+pub const MIN_CHARS_FOR_HASH_DEDUP: usize = 200;
 
 /// A document about to be stored.
 #[derive(Debug, Clone)]
@@ -261,7 +264,9 @@ impl Store {
     /// Records `source`'s item as a duplicate of document `id`.
     pub fn add_source(&self, id: i64, source: SourceRef<'_>) -> Result<Recorded> {
         let mut connection = self.connection();
-        let transaction = connection.transaction()?;
+        // Immediate: take the write lock before reading, so a concurrent
+        // writer (another veille process) makes us wait, not fail.
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if is_seen(&transaction, source.feed_id, source.entry_key)? {
             return Ok(Recorded::AlreadySeen);
         }
@@ -276,7 +281,9 @@ impl Store {
     /// carrying the same story at the same moment still store it once.
     pub fn record(&self, document: &NewDocument, source: SourceRef<'_>) -> Result<Recorded> {
         let mut connection = self.connection();
-        let transaction = connection.transaction()?;
+        // Immediate: take the write lock before reading, so a concurrent
+        // writer (another veille process) makes us wait, not fail.
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if is_seen(&transaction, source.feed_id, source.entry_key)? {
             return Ok(Recorded::AlreadySeen);
         }
@@ -284,6 +291,9 @@ impl Store {
         urls.extend(document.aliases.iter().map(String::as_str));
         let existing = match find_by_urls(&transaction, &urls)? {
             Some(id) => Some(id),
+            // Short texts ("Communiqué", a one-line teaser) repeat across
+            // different stories; only a real article's hash identifies it.
+            None if document.text.chars().count() < MIN_CHARS_FOR_HASH_DEDUP => None,
             None => transaction
                 .query_row(
                     "SELECT id FROM documents WHERE content_hash = ?1 ORDER BY id LIMIT 1",

@@ -373,3 +373,114 @@ async fn requests_to_one_host_are_spaced() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_body_without_length_is_cut_while_streaming() {
+    let server = TestServer::start(|request| match request.path.as_str() {
+        "/feed.xml" => Reply::ok("application/rss+xml", vec![b' '; 300 * 1024]).without_length(),
+        _ => Reply::status(404),
+    });
+    let setup = one_feed(&server, "/feed.xml", "max_body_bytes = 65536\n");
+    let report = setup.pipeline().poll(&setup.config().feeds[0]).await;
+    match &report.outcome {
+        PollOutcome::Failed(reason) => assert!(reason.contains("max_body_bytes"), "{reason}"),
+        other => panic!("expected failure, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_redirect_hop_is_checked_against_robots_txt() {
+    let body = rss("x", &[("1", "t", "http://example.org/1", &long_text("t"))]);
+    let server = TestServer::start(move |request| match request.path.as_str() {
+        "/robots.txt" => Reply::ok("text/plain", "User-agent: *\nDisallow: /private/\n"),
+        "/moved.xml" => Reply::status(301).header("Location", "/public/feed.xml"),
+        "/sneaky.xml" => Reply::status(302).header("Location", "/private/feed.xml"),
+        "/loop.xml" => Reply::status(302).header("Location", "/loop.xml"),
+        "/public/feed.xml" | "/private/feed.xml" => Reply::ok("application/rss+xml", body.clone()),
+        _ => Reply::status(404),
+    });
+    let setup = Setup::with_feeds(
+        "",
+        &[
+            ("moved", &server.url("/moved.xml")),
+            ("sneaky", &server.url("/sneaky.xml")),
+            ("loop", &server.url("/loop.xml")),
+        ],
+    );
+    let pipeline = setup.pipeline();
+    let feeds = setup.config().feeds;
+    assert_eq!(pipeline.poll(&feeds[0]).await.outcome, PollOutcome::Updated);
+    let sneaky = pipeline.poll(&feeds[1]).await;
+    assert!(
+        matches!(&sneaky.outcome, PollOutcome::Failed(r) if r.contains("robots.txt")),
+        "{sneaky:?}"
+    );
+    assert!(server.requests_for("/private/feed.xml").is_empty());
+    let looping = pipeline.poll(&feeds[2]).await;
+    assert!(
+        matches!(&looping.outcome, PollOutcome::Failed(r) if r.contains("redirects")),
+        "{looping:?}"
+    );
+    // max_redirects (5) hops after the first request, then it gives up.
+    assert_eq!(server.requests_for("/loop.xml").len(), 6);
+}
+
+#[tokio::test]
+async fn a_large_robots_txt_is_read_up_to_500_kib() {
+    let mut robots = String::from("User-agent: *\nDisallow: /\n");
+    while robots.len() < 700 * 1024 {
+        robots.push_str("# padding padding padding padding padding padding padding\n");
+    }
+    let server = TestServer::start(move |request| match request.path.as_str() {
+        "/robots.txt" => Reply::ok("text/plain", robots.clone()),
+        _ => Reply::ok(
+            "application/rss+xml",
+            "<rss version=\"2.0\"><channel></channel></rss>",
+        ),
+    });
+    let setup = one_feed(&server, "/feed.xml", "");
+    let report = setup.pipeline().poll(&setup.config().feeds[0]).await;
+    assert!(
+        matches!(&report.outcome, PollOutcome::Failed(r) if r.contains("robots.txt")),
+        "{report:?}"
+    );
+    assert!(server.requests_for("/feed.xml").is_empty());
+}
+
+#[tokio::test]
+async fn retry_after_from_an_article_page_holds_back_the_whole_host() {
+    let page = "<html><body><article><p>Texte.</p></article></body></html>";
+    let feed_body = Arc::new(Mutex::new(String::new()));
+    let served = feed_body.clone();
+    let server = TestServer::start(move |request| match request.path.as_str() {
+        "/feed.xml" => Reply::ok("application/rss+xml", served.lock().unwrap().clone()),
+        "/page/1" => Reply::status(429).header("Retry-After", "3600"),
+        path if path.starts_with("/page/") => Reply::ok("text/html", page),
+        _ => Reply::status(404),
+    });
+    let items: Vec<(String, String)> = (1..=4)
+        .map(|n| (n.to_string(), server.url(&format!("/page/{n}"))))
+        .collect();
+    let refs: Vec<(&str, &str, &str, &str)> = items
+        .iter()
+        .map(|(id, url)| (id.as_str(), "Brève", url.as_str(), "Teaser."))
+        .collect();
+    *feed_body.lock().unwrap() = rss("x", &refs);
+    let setup = one_feed(&server, "/feed.xml", "max_retry_after = \"5s\"\n");
+    let report = setup.pipeline().poll(&setup.config().feeds[0]).await;
+    // Every entry is still stored (with the feed's text), none of the
+    // other pages was requested, and each says why.
+    assert_eq!(report.new, 4, "{report:?}");
+    assert_eq!(server.requests_for("/page/1").len(), 1);
+    for n in 2..=4 {
+        assert!(
+            server.requests_for(&format!("/page/{n}")).is_empty(),
+            "page {n} was requested"
+        );
+    }
+    assert_eq!(report.warnings.len(), 4, "{report:?}");
+    assert!(
+        report.warnings[1].contains("not to be contacted before"),
+        "{report:?}"
+    );
+}

@@ -38,6 +38,10 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Wait this long before answering.
+    pub delay: std::time::Duration,
+    /// Send no Content-Length: the body ends when the connection closes.
+    pub unsized_body: bool,
 }
 
 impl Reply {
@@ -46,6 +50,7 @@ impl Reply {
             status: 200,
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
+            ..Reply::status(200)
         }
     }
 
@@ -54,11 +59,23 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            delay: std::time::Duration::ZERO,
+            unsized_body: false,
         }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Reply {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn delayed(mut self, delay: std::time::Duration) -> Reply {
+        self.delay = delay;
+        self
+    }
+
+    pub fn without_length(mut self) -> Reply {
+        self.unsized_body = true;
         self
     }
 }
@@ -178,11 +195,13 @@ async fn serve(
         };
         recorded.lock().unwrap().push(request.clone());
         let reply = handler(&request);
-        let mut out = format!(
-            "HTTP/1.1 {} Test\r\nContent-Length: {}\r\n",
-            reply.status,
-            reply.body.len()
-        );
+        tokio::time::sleep(reply.delay).await;
+        let mut out = format!("HTTP/1.1 {} Test\r\n", reply.status);
+        if reply.unsized_body {
+            out.push_str("Connection: close\r\n");
+        } else {
+            out.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+        }
         for (name, value) in &reply.headers {
             out.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -190,5 +209,8 @@ async fn serve(
         stream.write_all(out.as_bytes()).await?;
         stream.write_all(&reply.body).await?;
         stream.flush().await?;
+        if reply.unsized_body {
+            return Ok(());
+        }
     }
 }
