@@ -198,23 +198,32 @@ impl Pipeline {
             return Ok(Recorded::AlreadySeen);
         }
         let link = entry.url.as_ref();
-        let link_key = link.map(canonical_url);
+        let mut link_key = link.map(canonical_url);
         let source = SourceRef {
             feed_id: &feed.id,
             entry_key: &entry.key,
             url: link.map_or("", Url::as_str),
+            tags: &feed.tags,
         };
+        let mut shared_link = false;
         // The story may be stored already: no need to fetch its page again.
         if let Some(key) = &link_key
             && let Some(id) = self.store.find_by_urls(&[key])?
         {
-            return self.store.add_source(id, source);
+            if !self.store.has_source(id, &feed.id)? {
+                return self.store.add_source(id, source);
+            }
+            // Another item of this very feed has the same link (a show
+            // page, a section front): the link does not tell this story
+            // apart, and neither would the page it points to.
+            shared_link = true;
+            link_key = None;
         }
 
         let feed_text = entry.best_text();
         let wants_page = feed.full_text || feed_text.chars().count() < SHORTEST_ARTICLE_CHARS;
         let article = match link {
-            Some(link) if wants_page => self.article(feed, link, warnings).await,
+            Some(link) if wants_page && !shared_link => self.article(feed, link, warnings).await,
             _ => None,
         };
         let document = build_document(feed, entry, article, fetched_at, link_key);
@@ -254,6 +263,19 @@ impl Pipeline {
     }
 }
 
+/// Whether `candidate` (a page's canonical URL, a redirect target) can stand
+/// for the entry linking to `link`: same site, and not a site's front page.
+fn is_specific_to(candidate: &Url, link: Option<&Url>) -> bool {
+    let bare = |url: &Url| {
+        url.host_str()
+            .map(|host| host.trim_start_matches("www.").to_owned())
+    };
+    let on_same_site = link.is_none_or(|link| bare(link) == bare(candidate));
+    let is_front_page =
+        candidate.path().trim_end_matches('/').is_empty() && candidate.query().is_none();
+    on_same_site && !is_front_page
+}
+
 fn store_error(error: StoreError) -> String {
     format!("record: {error}")
 }
@@ -290,10 +312,21 @@ fn build_document(
         author = author.or(article.author);
         published = published.or(article.published);
         language = language.or(article.language);
-        let page_key = article.canonical_url.as_ref().map(canonical_url);
-        aliases.push(canonical_url(&final_url));
-        if let Some(page_key) = page_key {
-            canonical = Some(page_key);
+        // A page's canonical URL and the URL it redirected to name the
+        // story only when they are specific to it: some sites point every
+        // og:url at their home page, or redirect gone articles there.
+        let link = entry.url.as_ref();
+        if is_specific_to(&final_url, link) {
+            aliases.push(canonical_url(&final_url));
+        }
+        // The canonical URL is judged against the page's own site, so that
+        // links through a redirector (feedproxy and the like) still get it.
+        let page_site = Some(&final_url);
+        if let Some(page_url) = article
+            .canonical_url
+            .filter(|url| is_specific_to(url, page_site))
+        {
+            canonical = Some(canonical_url(&page_url));
         }
     }
     if let Some(link_key) = &link_key {

@@ -58,6 +58,9 @@ fn run_feed_rs(text: &str, base: &Url) -> Result<model::Feed, String> {
     let parse = || {
         feed_rs::parser::Builder::new()
             .base_uri(Some(base.as_str()))
+            // No generated ids: feed-rs makes random ones for items with
+            // neither link nor title, which would never count as seen.
+            .id_generator(|_, _, _| String::new())
             .sanitize_content(false)
             .timestamp_parser(dates::parse_date)
             .build()
@@ -166,7 +169,13 @@ fn convert_entry(entry: model::Entry, base: &Url, feed_language: Option<&str>) -
         .find(|link| link.rel.as_deref().is_none_or(|rel| rel == "alternate"))
         .or_else(|| entry.links.first())
         .and_then(|link| base.join(link.href.trim()).ok())
-        .filter(|url| matches!(url.scheme(), "http" | "https" | "file"));
+        // A remote feed must not make veille read local files: `file:`
+        // links count only in `file:` feeds (the operator's own).
+        .filter(|url| match url.scheme() {
+            "http" | "https" => true,
+            "file" => base.scheme() == "file",
+            _ => false,
+        });
     let content = entry
         .content
         .as_ref()
@@ -187,12 +196,19 @@ fn convert_entry(entry: model::Entry, base: &Url, feed_language: Option<&str>) -
         .map(str::trim)
         .find(|name| !name.is_empty())
         .map(str::to_owned);
-    let key = if entry.id.trim().is_empty() {
-        link.as_ref()
-            .map(Url::to_string)
-            .unwrap_or_else(|| title.clone())
-    } else {
+    // Without a guid, the link identifies the item (it survives an edited
+    // headline), then the title, then the text.
+    let key = if !entry.id.trim().is_empty() {
         entry.id.trim().to_owned()
+    } else if let Some(link) = &link {
+        link.to_string()
+    } else if !title.is_empty() {
+        title.clone()
+    } else {
+        format!(
+            "text:{}",
+            crate::enrich::dedup::content_hash("", &format!("{summary}\n{content}"))
+        )
     };
     Entry {
         key,
@@ -261,6 +277,29 @@ mod tests {
         let feed = parse_feed(rss, &base()).unwrap();
         assert!(!feed.repaired);
         assert_eq!(feed.entries[0].title, "Kédougou");
+    }
+
+    #[test]
+    fn items_without_guid_get_stable_keys_and_remote_file_links_are_dropped() {
+        let rss = r#"<rss version="2.0"><channel><title>t</title>
+            <item><title>A</title><link>https://example.org/a</link></item>
+            <item><title>B</title><link>file:///etc/passwd</link></item>
+            <item><description>Texte seul.</description></item></channel></rss>"#;
+        let first = parse_feed(rss, &base()).unwrap();
+        let second = parse_feed(rss, &base()).unwrap();
+        let keys: Vec<_> = first.entries.iter().map(|e| e.key.clone()).collect();
+        assert_eq!(keys[0], "https://example.org/a");
+        assert_eq!(keys[1], "B");
+        assert!(keys[2].starts_with("text:"), "{keys:?}");
+        assert_eq!(
+            keys,
+            second
+                .entries
+                .iter()
+                .map(|e| e.key.clone())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(first.entries[1].url, None);
     }
 
     #[test]

@@ -36,7 +36,9 @@ const MIGRATIONS: &[&str] = &[
         url TEXT NOT NULL,
         entry_key TEXT NOT NULL,
         first_seen TEXT NOT NULL,
-        UNIQUE (document_id, feed_id)
+        -- JSON array of the feed's tags when it carried the document.
+        tags TEXT NOT NULL DEFAULT '[]',
+        UNIQUE (document_id, feed_id, entry_key)
     );
     CREATE TABLE seen_items (
         feed_id TEXT NOT NULL,

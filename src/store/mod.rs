@@ -79,6 +79,8 @@ pub struct SourceRef<'a> {
     pub feed_id: &'a str,
     pub entry_key: &'a str,
     pub url: &'a str,
+    /// The feed's `tags`, kept with the document.
+    pub tags: &'a [String],
 }
 
 /// What storing an entry did.
@@ -261,6 +263,15 @@ impl Store {
         find_by_urls(&connection, urls)
     }
 
+    /// Whether `feed_id` already carried document `id`.
+    pub fn has_source(&self, id: i64, feed_id: &str) -> Result<bool> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(
+            "SELECT 1 FROM document_sources WHERE document_id = ?1 AND feed_id = ?2",
+        )?;
+        Ok(statement.exists(params![id, feed_id])?)
+    }
+
     /// Records `source`'s item as a duplicate of document `id`.
     pub fn add_source(&self, id: i64, source: SourceRef<'_>) -> Result<Recorded> {
         let mut connection = self.connection();
@@ -434,7 +445,8 @@ impl Store {
             "SELECT d.id, d.url, d.canonical_url, d.title, d.text, d.author, d.published,
                     d.published_is_fetch_time, d.fetched, d.language_hint, d.content_hash, d.extraction,
                     (SELECT group_concat(feed_id, ' ') FROM
-                        (SELECT feed_id FROM document_sources s WHERE s.document_id = d.id ORDER BY s.rowid))
+                        (SELECT feed_id FROM document_sources s WHERE s.document_id = d.id
+                         GROUP BY feed_id ORDER BY min(s.rowid)))
              FROM documents d WHERE d.id > ?1 ORDER BY d.id LIMIT ?2",
         )?;
         let rows = statement.query_map(params![after, limit as i64], |row| {
@@ -503,10 +515,11 @@ fn find_by_urls(connection: &Connection, urls: &[&str]) -> Result<Option<i64>> {
 
 fn link_source(connection: &Connection, id: i64, source: SourceRef<'_>) -> Result<()> {
     let now = timestamp(Utc::now());
+    let tags = serde_json::to_string(source.tags).unwrap_or_else(|_| "[]".to_owned());
     connection.execute(
-        "INSERT OR IGNORE INTO document_sources (document_id, feed_id, url, entry_key, first_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, source.feed_id, source.url, source.entry_key, now],
+        "INSERT OR IGNORE INTO document_sources (document_id, feed_id, url, entry_key, first_seen, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, source.feed_id, source.url, source.entry_key, now, tags],
     )?;
     connection.execute(
         "INSERT OR IGNORE INTO seen_items (feed_id, entry_key, document_id, first_seen)

@@ -183,3 +183,51 @@ fn a_malformed_feed_is_reported_while_others_update() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn items_sharing_a_link_or_a_front_page_canonical_stay_apart() {
+    // Every page claims the site's front page as its canonical URL, as some
+    // CMS themes do; and a radio feed links every bulletin to its show page.
+    let page = |text: &str| {
+        format!(
+            "<html><head><link rel=\"canonical\" href=\"https://radio.example/\"></head><body><article><h1>{text}</h1><p>{}</p></article></body></html>",
+            long_text(text)
+        )
+    };
+    let pages: Vec<String> = ["Kayes", "Nioro"].iter().map(|t| page(t)).collect();
+    let feed_body = Arc::new(std::sync::Mutex::new(String::new()));
+    let served = feed_body.clone();
+    let server = TestServer::start(move |request| match request.path.as_str() {
+        "/feed.xml" => Reply::ok("application/rss+xml", served.lock().unwrap().clone()),
+        "/news/kayes" => Reply::ok("text/html", pages[0].clone()),
+        "/news/nioro" => Reply::ok("text/html", pages[1].clone()),
+        _ => Reply::status(404),
+    });
+    let (kayes, nioro, show) = (
+        server.url("/news/kayes"),
+        server.url("/news/nioro"),
+        server.url("/show"),
+    );
+    *feed_body.lock().unwrap() = rss(
+        "radio",
+        &[
+            ("1", "Kayes", &kayes, "Court."),
+            ("2", "Nioro", &nioro, "Court."),
+            ("3", "Journal de 7h", &show, "Bulletin du lundi."),
+            ("4", "Journal de 7h", &show, "Bulletin du mardi."),
+            ("5", "Journal de 7h", &show, "Bulletin du mercredi."),
+        ],
+    );
+    let setup = Setup::with_feeds("", &[("radio", &server.url("/feed.xml"))]);
+    let pipeline = setup.pipeline();
+    let report = pipeline.poll(&setup.config().feeds[0]).await;
+    assert_eq!((report.new, report.duplicate), (5, 0), "{report:?}");
+    // The show page was fetched for the first bulletin only.
+    assert_eq!(server.requests_for("/show").len(), 1);
+    let documents = pipeline.store.documents_after(0, 10).unwrap();
+    assert!(
+        documents
+            .iter()
+            .all(|d| d.canonical_url != "https://radio.example/")
+    );
+}
