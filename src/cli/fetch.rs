@@ -58,7 +58,7 @@ pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
     let mut polls = JoinSet::new();
     for (index, feed) in selected.iter().cloned().enumerate() {
         let pipeline = pipeline.clone();
-        polls.spawn(async move { (index, pipeline.poll(&feed).await) });
+        polls.spawn(async move { (index, pipeline.poll_isolated(&feed).await) });
     }
     let mut reports: Vec<Option<PollReport>> = vec![None; selected.len()];
     while let Some(joined) = polls.join_next().await {

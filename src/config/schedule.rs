@@ -83,11 +83,21 @@ impl Schedule {
                 expression: expression.to_owned(),
                 reason: format!("never fires: {err}"),
             })?;
-        Ok(Schedule::Cron {
+        let schedule = Schedule::Cron {
             expression: expression.to_owned(),
             cron: Box::new(cron),
             timezone,
-        })
+        };
+        if schedule.typical_period(Utc::now()) < SHORTEST_INTERVAL {
+            return Err(ScheduleError::Cron {
+                expression: expression.to_owned(),
+                reason: format!(
+                    "fires more often than every {}s, the shortest allowed",
+                    SHORTEST_INTERVAL.as_secs()
+                ),
+            });
+        }
+        Ok(schedule)
     }
 
     /// The first run strictly after `after`.
@@ -191,6 +201,10 @@ mod tests {
     fn bad_expressions_are_rejected() {
         assert!(matches!(
             Schedule::parse("61 * * * *", Tz::UTC),
+            Err(ScheduleError::Cron { .. })
+        ));
+        assert!(matches!(
+            Schedule::parse("* * * * * *", Tz::UTC),
             Err(ScheduleError::Cron { .. })
         ));
         assert!(matches!(

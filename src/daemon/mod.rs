@@ -74,7 +74,7 @@ async fn feed_loop(pipeline: Arc<Pipeline>, feed: Feed, mut stopped: watch::Rece
             _ = tokio::time::sleep(wait) => {}
             _ = stopped.wait_for(|stop| *stop) => return,
         }
-        let report = pipeline.poll(&feed).await;
+        let report = pipeline.poll_isolated(&feed).await;
         let failures = match pipeline.store.feed_status(&feed.id) {
             Ok(status) => status.map_or(0, |status| status.consecutive_failures),
             Err(_) => 0,
@@ -102,18 +102,42 @@ fn first_run(pipeline: &Pipeline, feed: &Feed) -> DateTime<Utc> {
 /// never fetched or its run fell due while the daemon was down, else at its
 /// next scheduled time; never before the server allowed.
 pub fn due_at(feed: &Feed, state: ScheduleState, now: DateTime<Utc>) -> DateTime<Utc> {
-    let due = match state.last_attempt {
+    let mut due = match state.last_attempt {
         Some(last) => feed.schedule.next_after(last).max(now),
         None => now,
     };
+    if let (Some(last), Some(backoff)) = (
+        state.last_attempt,
+        failure_backoff(feed, now, state.consecutive_failures),
+    ) {
+        due = due.max(last + backoff);
+    }
     due.max(state.retry_not_before.unwrap_or(due))
 }
 
+/// How long a feed failing `consecutive_failures` times in a row is left
+/// alone: nothing before the third failure, then its period doubled per
+/// further failure, up to [`MAX_FAILURE_BACKOFF`].
+fn failure_backoff(
+    feed: &Feed,
+    now: DateTime<Utc>,
+    consecutive_failures: i64,
+) -> Option<chrono::Duration> {
+    if consecutive_failures < 3 {
+        return None;
+    }
+    let period = feed.schedule.typical_period(now);
+    let doublings = (consecutive_failures - 2).min(16) as u32;
+    let backoff = period
+        .saturating_mul(1 << doublings)
+        .min(MAX_FAILURE_BACKOFF);
+    chrono::Duration::from_std(backoff).ok()
+}
+
 /// The next run: the schedule's, with jitter; no earlier than the server
-/// asked; and spaced out while the feed keeps failing (from the third
-/// failure in a row the gap doubles each time, up to [`MAX_FAILURE_BACKOFF`]),
-/// so that a dead site is not hammered for weeks, yet a feed that comes back
-/// is noticed within hours.
+/// asked; and spaced out while the feed keeps failing (see
+/// [`failure_backoff`]), so that a dead site is not hammered for weeks, yet a
+/// feed that comes back is noticed within hours.
 fn next_run(
     feed: &Feed,
     now: DateTime<Utc>,
@@ -122,12 +146,8 @@ fn next_run(
 ) -> DateTime<Utc> {
     let period = feed.schedule.typical_period(now);
     let mut next = feed.schedule.next_after(now) + random_delay((period / 20).min(MAX_JITTER));
-    if consecutive_failures >= 3 {
-        let doublings = (consecutive_failures - 2).min(16) as u32;
-        let backoff = period
-            .saturating_mul(1 << doublings)
-            .min(MAX_FAILURE_BACKOFF);
-        next = next.max(now + chrono::Duration::from_std(backoff).unwrap_or_default());
+    if let Some(backoff) = failure_backoff(feed, now, consecutive_failures) {
+        next = next.max(now + backoff);
     }
     next.max(retry_not_before.unwrap_or(next))
 }
@@ -170,6 +190,27 @@ mod tests {
         assert_eq!(gap(3), 30);
         assert_eq!(gap(5), 120);
         assert_eq!(gap(40), 6 * 60);
+    }
+
+    #[test]
+    fn a_restart_keeps_the_failure_backoff() {
+        let feed = feed("every 15m");
+        let now = Utc::now();
+        let state = ScheduleState {
+            last_attempt: Some(now - chrono::Duration::minutes(20)),
+            consecutive_failures: 5,
+            retry_not_before: None,
+        };
+        // 15 min doubled three times is two hours after the last attempt.
+        assert_eq!(
+            due_at(&feed, state, now),
+            now + chrono::Duration::minutes(100)
+        );
+        let healthy = ScheduleState {
+            consecutive_failures: 0,
+            ..state
+        };
+        assert_eq!(due_at(&feed, healthy, now), now);
     }
 
     #[test]

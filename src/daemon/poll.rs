@@ -78,6 +78,31 @@ impl PollReport {
 }
 
 impl Pipeline {
+    /// Polls `feed` once in a task of its own: should anything in it panic,
+    /// the failure is recorded on the feed and the caller carries on.
+    pub async fn poll_isolated(self: &Arc<Self>, feed: &Feed) -> PollReport {
+        let pipeline = self.clone();
+        let owned = feed.clone();
+        match tokio::spawn(async move { pipeline.poll(&owned).await }).await {
+            Ok(report) => report,
+            Err(error) => {
+                let reason = format!("internal error while polling: {error}");
+                tracing::error!(feed_id = %feed.id, %reason);
+                let attempt = FeedAttempt {
+                    at: Utc::now(),
+                    error: Some(reason.clone()),
+                    ..FeedAttempt::default()
+                };
+                if let Err(error) = self.store.record_attempt(&feed.id, &attempt) {
+                    tracing::error!(feed_id = %feed.id, %error, "cannot record feed status");
+                }
+                let mut report = PollReport::new(feed);
+                report.outcome = PollOutcome::Failed(reason);
+                report
+            }
+        }
+    }
+
     /// Polls `feed` once and records the outcome in its status.
     pub async fn poll(self: &Arc<Self>, feed: &Feed) -> PollReport {
         let started = Utc::now();
@@ -162,9 +187,12 @@ impl Pipeline {
             return Ok(());
         }
 
-        let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
-        let parsed =
-            parse_feed(&decoded.text, &fetched.final_url).map_err(|err| err.to_string())?;
+        let final_url = fetched.final_url.clone();
+        let parsed = off_the_runtime("feed parser", move || {
+            let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
+            parse_feed(&decoded.text, &final_url).map_err(|err| err.to_string())
+        })
+        .await?;
         report.repaired = parsed.repaired;
         for entry in &parsed.entries {
             // The record itself failing is not an entry problem: stop, and
@@ -240,14 +268,14 @@ impl Pipeline {
     ) -> Option<(Article, Url)> {
         let result = match self.fetcher.fetch(link, None, ACCEPT_PAGE).await {
             Ok(FetchOutcome::Fetched(page)) => {
-                let decoded = charset::decode(&page.body, page.content_type.as_deref());
-                extract_article(
-                    &decoded.text,
-                    Some(&page.final_url),
-                    feed.content_selector.as_deref(),
-                )
-                .map(|article| (article, page.final_url))
-                .map_err(|err| err.to_string())
+                let selector = feed.content_selector.clone();
+                off_the_runtime("article extractor", move || {
+                    let decoded = charset::decode(&page.body, page.content_type.as_deref());
+                    extract_article(&decoded.text, Some(&page.final_url), selector.as_deref())
+                        .map(|article| (article, page.final_url))
+                        .map_err(|err| err.to_string())
+                })
+                .await
             }
             Ok(FetchOutcome::NotModified) => Err("page answered 304 to a plain request".to_owned()),
             Err(error) => Err(error.to_string()),
@@ -261,6 +289,18 @@ impl Pipeline {
             }
         }
     }
+}
+
+/// Runs CPU-bound parsing on the blocking pool, so that a 10 MiB page does
+/// not stall the fetches of other feeds, and turns a panic in it (a bug in
+/// a parser meeting hostile input) into an error for this one item.
+async fn off_the_runtime<T: Send + 'static>(
+    what: &str,
+    work: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|_| Err(format!("the {what} crashed on this input")))
 }
 
 /// Whether `candidate` (a page's canonical URL, a redirect target) can stand

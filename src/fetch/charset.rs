@@ -53,15 +53,52 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
             declared_in_document(bytes).map(|encoding| (encoding, CharsetSource::Declaration))
         });
 
-    let is_utf8 = std::str::from_utf8(bytes).is_ok();
+    let utf8 = Utf8Evidence::of(bytes);
     match declared {
-        Some((encoding, source)) if encoding == UTF_8 && is_utf8 => finish(bytes, encoding, source),
+        Some((encoding, source)) if encoding == UTF_8 && utf8.is_likely() => {
+            finish(bytes, encoding, source)
+        }
         // A UTF-8 label on bytes that are not UTF-8 is a lie: detect instead.
         Some((encoding, _)) if encoding == UTF_8 => detect(bytes),
-        Some(_) if is_utf8 && !bytes.is_ascii() => finish(bytes, UTF_8, CharsetSource::ValidUtf8),
+        Some(_) if utf8.is_valid() && utf8.multibyte > 0 => {
+            finish(bytes, UTF_8, CharsetSource::ValidUtf8)
+        }
         Some((encoding, source)) => finish(bytes, encoding, source),
-        None if is_utf8 => finish(bytes, UTF_8, CharsetSource::ValidUtf8),
+        None if utf8.is_likely() => finish(bytes, UTF_8, CharsetSource::ValidUtf8),
         None => detect(bytes),
+    }
+}
+
+/// How UTF-8-like a byte string is. One stray byte in a long UTF-8 page
+/// (a truncated character, a pasted Windows quote) must not send the whole
+/// page to the detector, which gives up on UTF-8 at the first bad sequence.
+struct Utf8Evidence {
+    /// Well-formed characters of two bytes or more.
+    multibyte: usize,
+    /// Ill-formed sequences.
+    invalid: usize,
+}
+
+impl Utf8Evidence {
+    fn of(bytes: &[u8]) -> Utf8Evidence {
+        let mut evidence = Utf8Evidence {
+            multibyte: 0,
+            invalid: 0,
+        };
+        for chunk in bytes.utf8_chunks() {
+            evidence.multibyte += chunk.valid().chars().filter(|c| c.len_utf8() > 1).count();
+            evidence.invalid += usize::from(!chunk.invalid().is_empty());
+        }
+        evidence
+    }
+
+    fn is_valid(&self) -> bool {
+        self.invalid == 0
+    }
+
+    /// Valid, or with far more good multi-byte characters than bad bytes.
+    fn is_likely(&self) -> bool {
+        self.is_valid() || self.multibyte >= 8 * self.invalid
     }
 }
 
@@ -204,6 +241,23 @@ mod tests {
         let decoded = decode(bytes, Some("application/rss+xml; charset=utf-8"));
         assert!(decoded.text.contains("déplacés"), "{}", decoded.text);
         assert_eq!(decoded.source, CharsetSource::Detected);
+    }
+
+    #[test]
+    fn one_bad_byte_does_not_spoil_a_utf8_page() {
+        let mut bytes =
+            "Les déplacés arrivent à Kidira après l'attaque de la route nationale près de Diboli. "
+                .repeat(3)
+                .into_bytes();
+        bytes.push(0xe9); // a lone Latin-1 é
+        bytes.extend_from_slice("Fin du récit.".as_bytes());
+        for header in [Some("text/html; charset=utf-8"), None] {
+            let decoded = decode(&bytes, header);
+            assert_eq!(decoded.encoding, UTF_8, "{header:?}");
+            assert!(
+                decoded.text.contains("déplacés") && decoded.text.contains("\u{fffd}Fin du récit.")
+            );
+        }
     }
 
     #[test]

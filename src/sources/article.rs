@@ -43,6 +43,20 @@ pub fn extract_article(
     url: Option<&Url>,
     content_selector: Option<&str>,
 ) -> Result<Article, ExtractError> {
+    // The extractor is heuristics over hostile markup; a panic in it costs
+    // this page, never the process.
+    std::panic::catch_unwind(|| extract(html, url, content_selector)).unwrap_or_else(|_| {
+        Err(ExtractError::Extractor(
+            "the extractor crashed on this page".to_owned(),
+        ))
+    })
+}
+
+fn extract(
+    html: &str,
+    url: Option<&Url>,
+    content_selector: Option<&str>,
+) -> Result<Article, ExtractError> {
     let document = Html::parse_document(html);
     let page = PageMetadata::read(&document, url);
 

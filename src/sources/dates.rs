@@ -6,7 +6,7 @@
 //! `03/07/2020 10h30`. Numeric dates are read day-first, as everywhere these
 //! outlets publish. A date without an offset is taken as UTC.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 
 /// Parses a feed or page date, or `None` if it cannot be read with confidence.
 pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
@@ -30,8 +30,8 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
         }
     }
     for format in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M",
     ] {
@@ -49,6 +49,10 @@ struct Parts {
     year: Option<i32>,
     time: Option<NaiveTime>,
     offset: Option<i32>,
+    /// "pm" seen (Some(true)) or "am" (Some(false)).
+    afternoon: Option<bool>,
+    /// The clock said 24:00, which is midnight of the next day.
+    next_day: bool,
     seen_number: bool,
 }
 
@@ -62,8 +66,17 @@ fn lenient(text: &str) -> Option<DateTime<Utc>> {
         }
         read_chunk(chunk, &mut parts)?;
     }
-    let date = NaiveDate::from_ymd_opt(parts.year?, parts.month?, parts.day?)?;
-    let naive = date.and_time(parts.time.unwrap_or_default());
+    let mut date = NaiveDate::from_ymd_opt(parts.year?, parts.month?, parts.day?)?;
+    if parts.next_day {
+        date = date.succ_opt()?;
+    }
+    let mut time = parts.time.unwrap_or_default();
+    match (parts.afternoon, time.hour()) {
+        (Some(true), hour @ 1..=11) => time = time.with_hour(hour + 12)?,
+        (Some(false), 12) => time = time.with_hour(0)?,
+        _ => {}
+    }
+    let naive = date.and_time(time);
     let offset = FixedOffset::east_opt(parts.offset.unwrap_or(0))?;
     offset
         .from_local_datetime(&naive)
@@ -82,6 +95,8 @@ fn read_chunk(chunk: &str, parts: &mut Parts) -> Option<()> {
         let word = chunk.trim_end_matches('.');
         if let Some(offset) = zone_offset(word) {
             parts.offset = Some(offset);
+        } else if matches!(word, "am" | "a.m" | "pm" | "p.m") {
+            parts.afternoon = Some(word.starts_with('p'));
         } else if is_weekday(word) && !parts.seen_number {
             // "mar." before the day is mardi, not mars.
         } else if let Some(month) = month_number(word) {
@@ -98,7 +113,9 @@ fn read_chunk(chunk: &str, parts: &mut Parts) -> Option<()> {
     // "10:00:00+01:00", "10:00Z"
     if chunk.contains(':') || is_french_time(chunk) {
         let (clock, offset) = split_clock_offset(chunk);
-        parts.time = Some(parse_clock(clock)?);
+        let (time, next_day) = parse_clock(clock)?;
+        parts.time = Some(time);
+        parts.next_day = next_day;
         if let Some((sign, offset)) = offset {
             parts.offset = Some(match offset {
                 "z" => 0,
@@ -158,7 +175,8 @@ fn split_clock_offset(chunk: &str) -> (&str, Option<(char, &str)>) {
     }
 }
 
-fn parse_clock(clock: &str) -> Option<NaiveTime> {
+/// `10:30`, `10:30:15.250`, `10h30`; `24:00` is midnight of the next day.
+fn parse_clock(clock: &str) -> Option<(NaiveTime, bool)> {
     let mut fields = clock.split([':', 'h']);
     let hours: u32 = fields.next()?.parse().ok()?;
     let minutes: u32 = match fields.next() {
@@ -169,8 +187,10 @@ fn parse_clock(clock: &str) -> Option<NaiveTime> {
         Some(seconds) => seconds.split('.').next()?.parse().ok()?,
         None => 0,
     };
-    // Some feeds write 24:00 for midnight.
-    NaiveTime::from_hms_opt(hours % 24, minutes, seconds)
+    if hours == 24 && minutes == 0 && seconds == 0 {
+        return Some((NaiveTime::MIN, true));
+    }
+    Some((NaiveTime::from_hms_opt(hours, minutes, seconds)?, false))
 }
 
 /// `0200`, `02:00` or `2` → seconds east of UTC.
@@ -195,8 +215,8 @@ fn zone_offset(word: &str) -> Option<i32> {
     let hours = match word {
         "gmt" | "utc" | "ut" | "z" => 0,
         "wat" | "cet" | "bst" | "west" => 1,
-        "cest" | "eet" => 2,
-        "eest" | "msk" => 3,
+        "cest" | "eet" | "cat" | "sast" => 2,
+        "eest" | "msk" | "eat" => 3,
         "est" => -5,
         "edt" => -4,
         "cdt" => -5,
@@ -413,6 +433,18 @@ mod tests {
             "2020-04-04T13:00:00+00:00"
         );
         assert_eq!(iso("November 16, 2020"), "2020-11-16T00:00:00+00:00");
+    }
+
+    #[test]
+    fn clocks_and_zones() {
+        assert_eq!(iso("Nov 2, 2026 12:30 am"), "2026-11-02T00:30:00+00:00");
+        assert_eq!(iso("Nov 2, 2026 3:05 pm EAT"), "2026-11-02T12:05:00+00:00");
+        assert_eq!(iso("02/11/2026 24:00"), "2026-11-03T00:00:00+00:00");
+        assert_eq!(iso("2026-11-02T08:15:00.000"), "2026-11-02T08:15:00+00:00");
+        assert_eq!(
+            iso("2 novembre 2026 10:00 CAT"),
+            "2026-11-02T08:00:00+00:00"
+        );
     }
 
     #[test]

@@ -70,16 +70,42 @@ pub fn maybe_html_to_text(text: &str) -> String {
 
 fn looks_like_html(text: &str) -> bool {
     [
-        "</", "<p", "<br", "<div", "<a ", "<img", "<span", "<strong", "<em>", "&nbsp;", "&amp;",
-        "&#",
+        "</", "<p", "<br", "<div", "<a ", "<img", "<span", "<strong", "<em>",
     ]
     .iter()
     .any(|marker| text.contains(marker))
+        || has_character_reference(text)
 }
 
-fn walk(node: NodeRef<'_, Node>, out: &mut String) {
-    for child in node.children() {
-        match child.value() {
+/// `&eacute;`, `&#233;`, `&rsquo;`: left undecoded by feed parsers that do
+/// not know HTML's entities.
+fn has_character_reference(text: &str) -> bool {
+    text.match_indices('&').any(|(position, _)| {
+        let rest = &text[position + 1..];
+        let name_length = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .unwrap_or(rest.len());
+        name_length > 1 && rest[name_length..].starts_with(';')
+    })
+}
+
+/// Depth-first walk with an explicit stack: a hostile page nested a hundred
+/// thousand levels deep must not overflow the thread's stack.
+fn walk(root: NodeRef<'_, Node>, out: &mut String) {
+    enum Step<'a> {
+        Enter(NodeRef<'a, Node>),
+        Leave,
+    }
+    let mut stack: Vec<Step<'_>> = root.children().rev().map(Step::Enter).collect();
+    while let Some(step) = stack.pop() {
+        let node = match step {
+            Step::Leave => {
+                out.push_str("\n\n");
+                continue;
+            }
+            Step::Enter(node) => node,
+        };
+        match node.value() {
             Node::Text(text) => out.push_str(text),
             Node::Element(element) => {
                 let name = element.name();
@@ -90,16 +116,13 @@ fn walk(node: NodeRef<'_, Node>, out: &mut String) {
                     out.push('\n');
                     continue;
                 }
-                let block = BLOCKS.contains(&name);
-                if block {
+                if BLOCKS.contains(&name) {
                     out.push_str("\n\n");
+                    stack.push(Step::Leave);
                 }
-                walk(child, out);
-                if block {
-                    out.push_str("\n\n");
-                }
+                stack.extend(node.children().rev().map(Step::Enter));
             }
-            _ => walk(child, out),
+            _ => stack.extend(node.children().rev().map(Step::Enter)),
         }
     }
 }
@@ -142,6 +165,37 @@ mod tests {
             html_to_text(html),
             "Les camions-citernes\nsont bloqués.\n\nÀ Diboli & Kayes."
         );
+    }
+
+    #[test]
+    fn entities_in_plain_text_are_decoded() {
+        assert_eq!(
+            maybe_html_to_text("Kédougou &eacute;t&eacute; &rsquo;"),
+            "Kédougou été \u{2019}"
+        );
+        assert_eq!(
+            maybe_html_to_text("AT&T; Sissoko & Frères"),
+            "AT&T; Sissoko & Frères"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        let depth = 200_000;
+        let html = format!("{}texte{}", "<span>".repeat(depth), "</span>".repeat(depth));
+        // Run on a small stack to prove the walk is not recursive.
+        let text = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                let fragment = Html::parse_fragment(&html);
+                let mut out = String::new();
+                walk(fragment.tree.root(), &mut out);
+                out
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(text, "texte");
     }
 
     #[test]

@@ -157,6 +157,7 @@ pub struct FeedStatus {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScheduleState {
     pub last_attempt: Option<DateTime<Utc>>,
+    pub consecutive_failures: i64,
     /// The server asked not to be polled before this time.
     pub retry_not_before: Option<DateTime<Utc>>,
 }
@@ -428,6 +429,7 @@ impl Store {
         let status = self.feed_status(feed_id)?.unwrap_or_default();
         Ok(ScheduleState {
             last_attempt: status.last_attempt.as_deref().and_then(parse_timestamp),
+            consecutive_failures: status.consecutive_failures,
             retry_not_before: status.retry_not_before.as_deref().and_then(parse_timestamp),
         })
     }
