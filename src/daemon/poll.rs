@@ -304,7 +304,8 @@ async fn off_the_runtime<T: Send + 'static>(
 }
 
 /// Whether `candidate` (a page's canonical URL, a redirect target) can stand
-/// for the entry linking to `link`: same site, and not a site's front page.
+/// for one story: not a site's front page, and on the same site as `link`
+/// when one is given.
 fn is_specific_to(candidate: &Url, link: Option<&Url>) -> bool {
     let bare = |url: &Url| {
         url.host_str()
@@ -354,17 +355,18 @@ fn build_document(
         language = language.or(article.language);
         // A page's canonical URL and the URL it redirected to name the
         // story only when they are specific to it: some sites point every
-        // og:url at their home page, or redirect gone articles there.
+        // og:url at their home page, or redirect gone articles there (or to
+        // a consent page on another host).
         let link = entry.url.as_ref();
         if is_specific_to(&final_url, link) {
             aliases.push(canonical_url(&final_url));
         }
-        // The canonical URL is judged against the page's own site, so that
-        // links through a redirector (feedproxy and the like) still get it.
-        let page_site = Some(&final_url);
+        // A canonical URL on another site is how syndicated copies point at
+        // the original, so it is trusted wherever it points, front pages
+        // excepted.
         if let Some(page_url) = article
             .canonical_url
-            .filter(|url| is_specific_to(url, page_site))
+            .filter(|url| is_specific_to(url, None))
         {
             canonical = Some(canonical_url(&page_url));
         }

@@ -2,6 +2,7 @@
 //! SIGTERM, and keeps its state through `kill -9`.
 
 use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use veille::store::Store;
@@ -62,28 +63,34 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
-fn feed_server() -> TestServer {
-    let items: Vec<(String, String, String, String)> = (1..=3)
-        .map(|n| {
-            (
-                format!("{n}"),
-                format!("Kayes {n}"),
-                format!("https://k.example/{n}"),
-                long_text(&format!("Kayes {n}")),
-            )
-        })
-        .collect();
-    let body = rss(
-        "k",
-        &items
-            .iter()
-            .map(|(a, b, c, d)| (a.as_str(), b.as_str(), c.as_str(), d.as_str()))
-            .collect::<Vec<_>>(),
-    );
-    TestServer::start(move |request| match request.path.as_str() {
-        "/feed.xml" => Reply::ok("application/rss+xml", body.clone()).header("ETag", "\"k\""),
+/// A feed of `count` teaser items whose article pages answer after
+/// `page_delay`, served with an ETag and answering 304 to it.
+fn feed_server(count: usize, page_delay: Duration) -> TestServer {
+    let feed_body = Arc::new(Mutex::new(String::new()));
+    let served = feed_body.clone();
+    let server = TestServer::start(move |request| match request.path.as_str() {
+        "/feed.xml" if request.header("if-none-match") == Some("\"k\"") => Reply::status(304),
+        "/feed.xml" => {
+            Reply::ok("application/rss+xml", served.lock().unwrap().clone()).header("ETag", "\"k\"")
+        }
+        path if path.starts_with("/page/") => {
+            let page = format!(
+                "<html><body><article><h1>{path}</h1><p>{}</p></article></body></html>",
+                long_text(&format!("Article {path} sur Kayes"))
+            );
+            Reply::ok("text/html", page).delayed(page_delay)
+        }
         _ => Reply::status(404),
-    })
+    });
+    let items: Vec<(String, String)> = (1..=count)
+        .map(|n| (n.to_string(), server.url(&format!("/page/{n}"))))
+        .collect();
+    let refs: Vec<(&str, &str, &str, &str)> = items
+        .iter()
+        .map(|(id, url)| (id.as_str(), id.as_str(), url.as_str(), "Teaser."))
+        .collect();
+    *feed_body.lock().unwrap() = rss("k", &refs);
+    server
 }
 
 fn daemon_setup(server: &TestServer) -> Setup {
@@ -95,7 +102,7 @@ fn daemon_setup(server: &TestServer) -> Setup {
 
 #[test]
 fn run_polls_and_stops_cleanly_on_sigterm() {
-    let server = feed_server();
+    let server = feed_server(3, Duration::ZERO);
     let setup = daemon_setup(&server);
     let mut daemon = start_daemon(&setup);
     wait_for_documents(&setup, &mut daemon, 3, Duration::from_secs(30));
@@ -114,19 +121,40 @@ fn run_polls_and_stops_cleanly_on_sigterm() {
 }
 
 #[test]
-fn state_survives_kill_9() {
-    let server = feed_server();
+fn state_survives_kill_9_in_the_middle_of_a_poll() {
+    // Six entries whose pages take 400 ms each: killed after the second is
+    // stored, the daemon is mid-poll.
+    let server = feed_server(6, Duration::from_millis(400));
     let setup = daemon_setup(&server);
     let mut daemon = start_daemon(&setup);
-    wait_for_documents(&setup, &mut daemon, 3, Duration::from_secs(30));
+    wait_for_documents(&setup, &mut daemon, 2, Duration::from_secs(30));
     signal(&daemon, "KILL");
     wait_for_exit(&mut daemon, Duration::from_secs(10));
+    let store = Store::open(&setup.dir.path().join("index")).unwrap();
+    let stored_before = store.document_count().unwrap();
+    assert!(stored_before < 6, "the poll finished before the kill");
 
+    // The interrupted poll saved no validators, so the feed is read again
+    // (no 304) and only what is missing is stored.
     let output = setup.veille(&["fetch"]);
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
-    // The validators survived, so the feed answers 304 and nothing is new.
+    let expected = format!(
+        "k  {} new, 0 duplicate, {stored_before} already seen",
+        6 - stored_before
+    );
+    assert!(stdout.contains(&expected), "{stdout}");
+    assert_eq!(store.document_count().unwrap(), 6);
+
+    // Now complete, the feed's validators hold: the next fetch is a 304.
+    let stdout = text(&setup.veille(&["fetch"]).stdout);
     assert!(stdout.contains("k  not modified"), "{stdout}");
-    let store = Store::open(&setup.dir.path().join("index")).unwrap();
-    assert_eq!(store.document_count().unwrap(), 3);
+    assert_eq!(
+        server
+            .requests_for("/feed.xml")
+            .last()
+            .unwrap()
+            .header("if-none-match"),
+        Some("\"k\"")
+    );
 }
