@@ -292,7 +292,8 @@ pub struct FeedConfig {
     /// When to fetch: a crontab line (`"*/20 * * * *"`, 5 fields, or 6 with
     /// seconds first; `@hourly`-style aliases), optionally prefixed with a
     /// time zone as `"CRON_TZ=Africa/Dakar 0 7 * * *"`, or an interval as
-    /// `"every 15m"`. Default: `[defaults] schedule`.
+    /// `"every 15m"`. Nothing more often than every 10 s. Default:
+    /// `[defaults] schedule`.
     pub schedule: Option<String>,
     /// Time zone for a cron schedule (IANA name). Default: `[defaults] timezone`.
     pub timezone: Option<String>,
