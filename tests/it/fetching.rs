@@ -5,9 +5,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use veille::daemon::PollOutcome;
+use veille::daemon::{PollOutcome, PollReport};
 
 use crate::support::{Reply, Setup, TestServer, long_text, rss};
+
+/// The reason a poll failed; panics if it did not.
+fn failure(report: &PollReport) -> &str {
+    match &report.outcome {
+        PollOutcome::Failed(reason) => reason,
+        other => panic!("{}: expected a failure, got {other:?}", report.feed_id),
+    }
+}
 
 fn one_feed(server: &TestServer, path: &str, extra_fetch: &str) -> Setup {
     Setup::with_feeds(extra_fetch, &[("f", &server.url(path))])
@@ -82,10 +90,7 @@ async fn robots_txt_disallow_is_honoured() {
     let config = setup.config();
 
     let private = pipeline.poll(&config.feeds[0]).await;
-    match &private.outcome {
-        PollOutcome::Failed(reason) => assert!(reason.contains("robots.txt"), "{reason}"),
-        other => panic!("expected a robots failure, got {other:?}"),
-    }
+    assert!(failure(&private).contains("robots.txt"), "{private:?}");
     assert!(
         server.requests_for("/private/feed.xml").is_empty(),
         "the disallowed URL was requested"
@@ -177,16 +182,10 @@ async fn oversized_bodies_are_cut_and_reported() {
     let pipeline = setup.pipeline();
     for feed in &setup.config().feeds {
         let report = pipeline.poll(feed).await;
-        match &report.outcome {
-            PollOutcome::Failed(reason) => {
-                assert!(
-                    reason.contains("max_body_bytes (65536 bytes)"),
-                    "{}: {reason}",
-                    feed.id
-                )
-            }
-            other => panic!("{}: expected failure, got {other:?}", feed.id),
-        }
+        assert!(
+            failure(&report).contains("max_body_bytes (65536 bytes)"),
+            "{report:?}"
+        );
         let status = pipeline.store.feed_status(&feed.id).unwrap().unwrap();
         assert!(status.error.unwrap().contains("max_body_bytes"));
     }
@@ -382,10 +381,7 @@ async fn a_body_without_length_is_cut_while_streaming() {
     });
     let setup = one_feed(&server, "/feed.xml", "max_body_bytes = 65536\n");
     let report = setup.pipeline().poll(&setup.config().feeds[0]).await;
-    match &report.outcome {
-        PollOutcome::Failed(reason) => assert!(reason.contains("max_body_bytes"), "{reason}"),
-        other => panic!("expected failure, got {other:?}"),
-    }
+    assert!(failure(&report).contains("max_body_bytes"), "{report:?}");
 }
 
 #[tokio::test]
@@ -411,16 +407,10 @@ async fn every_redirect_hop_is_checked_against_robots_txt() {
     let feeds = setup.config().feeds;
     assert_eq!(pipeline.poll(&feeds[0]).await.outcome, PollOutcome::Updated);
     let sneaky = pipeline.poll(&feeds[1]).await;
-    assert!(
-        matches!(&sneaky.outcome, PollOutcome::Failed(r) if r.contains("robots.txt")),
-        "{sneaky:?}"
-    );
+    assert!(failure(&sneaky).contains("robots.txt"), "{sneaky:?}");
     assert!(server.requests_for("/private/feed.xml").is_empty());
     let looping = pipeline.poll(&feeds[2]).await;
-    assert!(
-        matches!(&looping.outcome, PollOutcome::Failed(r) if r.contains("redirects")),
-        "{looping:?}"
-    );
+    assert!(failure(&looping).contains("redirects"), "{looping:?}");
     // max_redirects (5) hops after the first request, then it gives up.
     assert_eq!(server.requests_for("/loop.xml").len(), 6);
 }
@@ -440,10 +430,7 @@ async fn a_large_robots_txt_is_read_up_to_500_kib() {
     });
     let setup = one_feed(&server, "/feed.xml", "");
     let report = setup.pipeline().poll(&setup.config().feeds[0]).await;
-    assert!(
-        matches!(&report.outcome, PollOutcome::Failed(r) if r.contains("robots.txt")),
-        "{report:?}"
-    );
+    assert!(failure(&report).contains("robots.txt"), "{report:?}");
     assert!(server.requests_for("/feed.xml").is_empty());
 }
 
