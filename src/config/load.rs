@@ -1,52 +1,22 @@
 //! Reading `feeds.toml` and reporting every mistake in it at once.
 //!
-//! Serde stops at the first error, so each section and each `[[feed]]` is
-//! deserialized on its own from a span-keeping parse of the file. When a table
-//! fails, the offending key is taken out and the table tried again, which
-//! surfaces every bad key of that table too. Checks serde cannot make (unique
-//! ids, URLs, schedules, selectors) then run on what parsed, and look spans up
-//! in the same parse so that they also name a line.
+//! Each section and each `[[feed]]` goes through [`Report::section`], which
+//! reports every bad key; checks serde cannot make (unique ids, URLs,
+//! schedules, selectors) then run on what parsed, and look spans up in the
+//! same parse so that they also name a line.
 
 use std::collections::HashMap;
-use std::fmt;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde_spanned::Spanned;
-use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::de::{DeTable, DeValue};
 use url::Url;
 
+use super::diagnostics::{Diagnostic, Report, render};
 use super::{
     Config, Feed, FeedConfig, FeedDefaults, FetchConfig, Schedule, ServerConfig, StorageConfig,
     parse_timezone,
 };
-
-/// One mistake in a config file, located.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub file: PathBuf,
-    /// 1-based line and column of the offending key or value.
-    pub line: usize,
-    pub column: usize,
-    /// The table it is in, e.g. `[fetch]` or `[[feed]] "rfi-afrique"`.
-    pub table: String,
-    /// The key at fault, when there is one.
-    pub key: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
-        match &self.key {
-            Some(key) => write!(f, "{} key `{key}`: ", self.table)?,
-            None if !self.table.is_empty() => write!(f, "{}: ", self.table)?,
-            None => {}
-        }
-        f.write_str(&self.message)
-    }
-}
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -56,26 +26,11 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}", render_diagnostics(.path, .diagnostics))]
+    #[error("{}", render(.path, .diagnostics))]
     Invalid {
         path: PathBuf,
         diagnostics: Vec<Diagnostic>,
     },
-}
-
-fn render_diagnostics(path: &Path, diagnostics: &[Diagnostic]) -> String {
-    let mut out = String::new();
-    for diagnostic in diagnostics {
-        out.push_str(&diagnostic.to_string());
-        out.push('\n');
-    }
-    let plural = if diagnostics.len() == 1 { "" } else { "s" };
-    out.push_str(&format!(
-        "{} error{plural} in {}",
-        diagnostics.len(),
-        path.display()
-    ));
-    out
 }
 
 /// Reads and validates a config file.
@@ -220,112 +175,7 @@ fn feed_label(position: usize, table: &Spanned<DeValue<'_>>) -> String {
     }
 }
 
-struct Report<'a> {
-    file: &'a Path,
-    text: &'a str,
-    diagnostics: Vec<Diagnostic>,
-}
-
 impl Report<'_> {
-    fn line_col(&self, offset: usize) -> (usize, usize) {
-        let before = &self.text[..offset.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let column = before
-            .rsplit('\n')
-            .next()
-            .map_or(0, |tail| tail.chars().count())
-            + 1;
-        (line, column)
-    }
-
-    fn push(&mut self, span: Range<usize>, table: &str, key: Option<&str>, message: String) {
-        let (line, column) = self.line_col(span.start);
-        self.diagnostics.push(Diagnostic {
-            file: self.file.to_owned(),
-            line,
-            column,
-            table: table.to_owned(),
-            key: key.map(str::to_owned),
-            message,
-        });
-    }
-
-    /// Reports a problem with `key` of `table`, pointing at its value when the
-    /// key is written and at the table when the value came from a default.
-    fn push_at_key(
-        &mut self,
-        label: &str,
-        table: Option<&Spanned<DeValue<'_>>>,
-        key: &str,
-        message: String,
-    ) {
-        let span = table
-            .and_then(|table| {
-                table
-                    .get_ref()
-                    .get(key)
-                    .map(Spanned::span)
-                    .or_else(|| Some(table.span()))
-            })
-            .unwrap_or(0..0);
-        self.push(span, label, Some(key), message);
-    }
-
-    /// Deserializes one table, reporting each bad key in it. Returns the
-    /// section only when it has no error at all.
-    fn section<T: for<'de> Deserialize<'de>>(
-        &mut self,
-        label: &str,
-        value: &Spanned<DeValue<'_>>,
-    ) -> Option<T> {
-        if !value.get_ref().is_table() {
-            self.push(
-                value.span(),
-                label,
-                None,
-                format!("expected a table, found {}", value.get_ref().type_str()),
-            );
-            return None;
-        }
-        let mut value = value.clone();
-        let mut removed: Vec<String> = Vec::new();
-        // Each round removes one key, so a table cannot loop longer than it
-        // has keys; the bound only guards against a deserializer surprise.
-        for _ in 0..256 {
-            let error = match T::deserialize(ValueDeserializer::from(value.clone())) {
-                Ok(section) => return removed.is_empty().then_some(section),
-                Err(error) => error,
-            };
-            let message = error.message().trim().to_owned();
-            if removed
-                .iter()
-                .any(|key| message == format!("missing field `{key}`"))
-            {
-                return None;
-            }
-            let span = error.span().unwrap_or_else(|| value.span());
-            let DeValue::Table(table) = value.get_ref() else {
-                return None;
-            };
-            let key = table
-                .iter()
-                .find(|(key, item)| contains(&key.span(), &span) || contains(&item.span(), &span))
-                .map(|(key, _)| key.get_ref().to_string());
-            self.push(span, label, key.as_deref(), message);
-            let DeValue::Table(table) = value.get_mut() else {
-                return None;
-            };
-            match key {
-                Some(key) => {
-                    table.remove(key.as_str());
-                    removed.push(key);
-                }
-                None => return None,
-            }
-        }
-        None
-    }
-
     fn check_server(&mut self, server: &ServerConfig, table: Option<&Spanned<DeValue<'_>>>) {
         if server.bind.parse::<std::net::SocketAddr>().is_err() {
             let message = format!(
@@ -446,10 +296,6 @@ impl Report<'_> {
             diagnostics: self.diagnostics,
         }
     }
-}
-
-fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
-    outer.start <= inner.start && inner.end <= outer.end.max(outer.start + 1)
 }
 
 fn is_valid_id(id: &str) -> bool {

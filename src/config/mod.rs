@@ -6,6 +6,7 @@
 //! line, column and key, because an operator editing a 300-feed file should not
 //! have to run `veille check` thirty times.
 
+mod diagnostics;
 mod load;
 mod schedule;
 
@@ -16,7 +17,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use url::Url;
 
-pub use load::{ConfigError, Diagnostic, load, load_str};
+pub use diagnostics::{Diagnostic, Report};
+pub use load::{ConfigError, load, load_str};
 pub use schedule::{Schedule, ScheduleError};
 
 /// The whole configuration, validated.
