@@ -1,0 +1,173 @@
+//! The matching form of a text, with a map back to the original.
+//!
+//! Outlets write one name many ways: "Kédougou", "KEDOUGOU", "Kedougou";
+//! "Nioro-du-Sahel" and "Nioro du Sahel"; "Jama’at" and "Jama'at";
+//! "مَالِي", "مـالي" and "مالي"; "أنصار" and "انصار". Tagging runs on a copy
+//! of the text where all of these are the same string, and every byte of the
+//! copy remembers which character of the original it came from, so mentions
+//! point at the text the reader sees.
+
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+/// A normalised copy of a text.
+#[derive(Debug, Clone)]
+pub struct Normalised {
+    pub text: String,
+    /// For each byte of `text`, the index (in characters) of the original
+    /// character it came from.
+    origin: Vec<u32>,
+    /// Length of the original, in characters.
+    original_chars: usize,
+}
+
+impl Normalised {
+    /// The original character range `[start, end)` behind the byte range
+    /// `[start, end)` of the normalised text.
+    pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
+        let first = self
+            .origin
+            .get(start)
+            .map_or(self.original_chars, |&i| i as usize);
+        let last = if end == 0 {
+            first
+        } else {
+            self.origin
+                .get(end - 1)
+                .map_or(self.original_chars, |&i| i as usize + 1)
+        };
+        (first, last.max(first))
+    }
+}
+
+/// Normalises `text` for matching: lower case, no accents or Arabic
+/// diacritics, one apostrophe, hyphens and runs of spaces as one space,
+/// Arabic letter variants unified.
+pub fn normalise(text: &str) -> Normalised {
+    let mut out = Normalised {
+        text: String::with_capacity(text.len()),
+        origin: Vec::with_capacity(text.len()),
+        original_chars: 0,
+    };
+    for (index, c) in text.chars().enumerate() {
+        out.original_chars = index + 1;
+        let index = index as u32;
+        match classify(c) {
+            Class::Drop => {}
+            Class::Space => {
+                if !out.text.is_empty() && !out.text.ends_with(' ') {
+                    push(&mut out, ' ', index);
+                }
+            }
+            Class::Apostrophe => push(&mut out, '\'', index),
+            Class::Letter => {
+                for lower in c.to_lowercase() {
+                    if let Some(expanded) = ligature(lower) {
+                        for e in expanded.chars() {
+                            push(&mut out, e, index);
+                        }
+                        continue;
+                    }
+                    decompose_canonical(lower, |part| {
+                        if !is_combining_mark(part) {
+                            push(&mut out, arabic_variant(part), index);
+                        }
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Normalises an alias of the gazetteer the same way as text, so both meet.
+pub fn normalise_alias(alias: &str) -> String {
+    normalise(alias).text.trim().to_owned()
+}
+
+fn push(out: &mut Normalised, c: char, origin: u32) {
+    out.text.push(c);
+    for _ in 0..c.len_utf8() {
+        out.origin.push(origin);
+    }
+}
+
+enum Class {
+    Letter,
+    Space,
+    Apostrophe,
+    Drop,
+}
+
+fn classify(c: char) -> Class {
+    match c {
+        '\'' | '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{02BB}' | '`' | '\u{00B4}'
+        | '\u{2032}' | '\u{FF07}' => Class::Apostrophe,
+        // Soft hyphen, zero-width characters, tatweel: invisible, so gone.
+        '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{0640}' => Class::Drop,
+        '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '_' => Class::Space,
+        c if c.is_whitespace() => Class::Space,
+        _ => Class::Letter,
+    }
+}
+
+fn ligature(c: char) -> Option<&'static str> {
+    Some(match c {
+        'œ' => "oe",
+        'æ' => "ae",
+        'ß' => "ss",
+        'ø' => "o",
+        'đ' => "d",
+        'ł' => "l",
+        _ => return None,
+    })
+}
+
+/// Arabic letters written several ways for one sound or one word.
+/// (Hamza carriers and madda are already gone with the combining marks.)
+fn arabic_variant(c: char) -> char {
+    match c {
+        'ٱ' => 'ا',
+        'ى' | 'ی' => 'ي',
+        'ة' => 'ه',
+        'ک' => 'ك',
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin_variants_meet() {
+        for text in ["Kédougou", "KEDOUGOU", "kedougou", "Kèdougou"] {
+            assert_eq!(normalise(text).text, "kedougou", "{text}");
+        }
+        assert_eq!(normalise("Nioro-du–Sahel").text, "nioro du sahel");
+        assert_eq!(normalise("Jama’at  Nusrat").text, "jama'at nusrat");
+        assert_eq!(normalise("Cœur").text, "coeur");
+    }
+
+    #[test]
+    fn arabic_variants_meet() {
+        assert_eq!(normalise("مَالِي").text, "مالي");
+        assert_eq!(normalise("مـالي").text, "مالي");
+        assert_eq!(normalise("أنصار").text, normalise("انصار").text);
+        assert_eq!(normalise("إياد آغ").text, "اياد اغ");
+        assert_eq!(normalise("القاعدة").text, "القاعده");
+        assert_eq!(normalise("مصطفى").text, "مصطفي");
+    }
+
+    #[test]
+    fn offsets_map_back_to_the_original() {
+        let original = "Près de KÉDOUGOU, l’EIGS";
+        let normalised = normalise(original);
+        let start = normalised.text.find("kedougou").unwrap();
+        let (a, b) = normalised.original_range(start, start + "kedougou".len());
+        let chars: Vec<char> = original.chars().collect();
+        assert_eq!(chars[a..b].iter().collect::<String>(), "KÉDOUGOU");
+        let start = normalised.text.find("eigs").unwrap();
+        let (a, b) = normalised.original_range(start, start + 4);
+        assert_eq!(chars[a..b].iter().collect::<String>(), "EIGS");
+    }
+}
