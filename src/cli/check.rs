@@ -6,10 +6,12 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use veille::config::{Feed, Schedule};
 use veille::daemon::due_at;
+use veille::enrich::Gazetteer;
 use veille::store::{DATABASE_FILE, ScheduleState, Store};
 
 pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
     let config = super::load_config(path)?;
+    let gazetteer = Gazetteer::for_config(&config)?;
     let storage = std::path::absolute(config.storage_dir()).unwrap_or(config.storage_dir());
     let enabled = config.feeds.iter().filter(|feed| feed.enabled).count();
     println!(
@@ -18,6 +20,16 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
         config.feeds.len(),
         enabled,
         storage.display()
+    );
+    let (gazetteer_paths, _) = config.gazetteer_paths();
+    let shown: Vec<String> = gazetteer_paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    println!(
+        "gazetteer: {} entities from {}",
+        gazetteer.len(),
+        shown.join(", ")
     );
     // The record, when there is one, says when each feed last ran; check
     // never creates it.

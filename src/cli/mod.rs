@@ -6,7 +6,9 @@
 mod check;
 mod extract;
 mod fetch;
+mod retag;
 mod run;
+mod tag;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +18,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use veille::config::{self, Config};
 use veille::daemon::Pipeline;
+use veille::enrich::{Gazetteer, Tagger};
 use veille::fetch::Fetcher;
 use veille::store::Store;
 
@@ -52,6 +55,10 @@ enum Command {
     Run,
     /// Show what would be stored from an HTML page.
     Extract(extract::ExtractArgs),
+    /// Detect the language of a text and tag the gazetteer's entities in it.
+    Tag(tag::TagArgs),
+    /// Re-tag every stored document (after a gazetteer change).
+    Retag,
 }
 
 pub fn main() -> ExitCode {
@@ -68,6 +75,8 @@ pub fn main() -> ExitCode {
         Command::Fetch(args) => with_runtime(fetch::fetch(&cli.config, args)),
         Command::Run => with_runtime(run::run(&cli.config)),
         Command::Extract(args) => extract::extract(args),
+        Command::Tag(args) => tag::tag(&cli.config, args),
+        Command::Retag => retag::retag(&cli.config),
     };
     match result {
         Ok(code) => code,
@@ -117,5 +126,16 @@ pub fn open_pipeline(config: &Config) -> anyhow::Result<Arc<Pipeline>> {
         )
     })?;
     let fetcher = Fetcher::new(&config.fetch).context("cannot set up the HTTP client")?;
-    Ok(Arc::new(Pipeline { fetcher, store }))
+    let tagger = load_tagger(config)?;
+    Ok(Arc::new(Pipeline {
+        fetcher,
+        store,
+        tagger,
+    }))
+}
+
+/// The gazetteer `config` names, compiled.
+pub fn load_tagger(config: &Config) -> anyhow::Result<Tagger> {
+    let gazetteer = Gazetteer::for_config(config)?;
+    Ok(Tagger::new(gazetteer)?)
 }

@@ -14,8 +14,8 @@ use url::Url;
 
 use super::diagnostics::{Diagnostic, Report, render};
 use super::{
-    Config, Feed, FeedConfig, FeedDefaults, FetchConfig, Schedule, ServerConfig, StorageConfig,
-    parse_timezone,
+    Config, EnrichConfig, Feed, FeedConfig, FeedDefaults, FetchConfig, Schedule, ServerConfig,
+    StorageConfig, parse_timezone,
 };
 
 /// Why a configuration could not be loaded.
@@ -63,6 +63,7 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let mut server = ServerConfig::default();
     let mut fetch = FetchConfig::default();
     let mut defaults = FeedDefaults::default();
+    let mut enrich = EnrichConfig::default();
     let mut defaults_table = None;
     let mut feed_tables = Vec::new();
 
@@ -84,6 +85,11 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
                     fetch = section;
                 }
             }
+            "enrich" => {
+                if let Some(section) = report.section::<EnrichConfig>("[enrich]", value) {
+                    enrich = section;
+                }
+            }
             "defaults" => {
                 defaults_table = Some(value);
                 if let Some(section) = report.section::<FeedDefaults>("[defaults]", value) {
@@ -103,7 +109,7 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 key.span(),
                 "",
                 Some(other),
-                "unknown section; expected one of storage, server, fetch, defaults, feed"
+                "unknown section; expected one of storage, server, fetch, defaults, enrich, feed"
                     .to_owned(),
             ),
         }
@@ -160,6 +166,7 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
         server,
         fetch,
         defaults,
+        enrich,
         feeds,
     })
 }

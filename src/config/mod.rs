@@ -31,6 +31,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub fetch: FetchConfig,
     pub defaults: FeedDefaults,
+    pub enrich: EnrichConfig,
     pub feeds: Vec<Feed>,
 }
 
@@ -43,6 +44,25 @@ impl Config {
     /// The data directory (`[storage] dir`), resolved against the config folder.
     pub fn storage_dir(&self) -> PathBuf {
         self.base_dir().join(&self.storage.dir)
+    }
+
+    /// The gazetteer files to load, resolved against the config folder, and
+    /// whether the operator named them (a named file must exist; the default
+    /// `entities.toml` may be absent, leaving tagging off).
+    pub fn gazetteer_paths(&self) -> (Vec<PathBuf>, bool) {
+        match &self.enrich.gazetteer {
+            Some(paths) => (
+                paths
+                    .iter()
+                    .map(|path| self.base_dir().join(path))
+                    .collect(),
+                true,
+            ),
+            None => (
+                vec![self.base_dir().join(EnrichConfig::DEFAULT_GAZETTEER)],
+                false,
+            ),
+        }
     }
 
     /// The feed with this id, if configured.
@@ -256,6 +276,21 @@ impl Default for FeedDefaults {
             full_text: false,
         }
     }
+}
+
+/// `[enrich]`: language detection and entity tagging.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrichConfig {
+    /// Gazetteer files (`[[entity]]` tables), read in order, relative to the
+    /// config file's folder: the shipped `entities.toml` and your own, e.g.
+    /// `["entities.toml", "local-entities.toml"]`. Default:
+    /// `["entities.toml"]`, and tagging is off if that file is absent.
+    pub gazetteer: Option<Vec<PathBuf>>,
+}
+
+impl EnrichConfig {
+    pub const DEFAULT_GAZETTEER: &str = "entities.toml";
 }
 
 /// What a source is, and so which parser reads it.

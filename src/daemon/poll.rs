@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::config::Feed;
 use crate::enrich::dedup::{body_hash, canonical_url, content_hash};
+use crate::enrich::{Tagger, enrich};
 use crate::fetch::{ACCEPT_FEED, ACCEPT_PAGE, FetchOutcome, Fetcher, Validators, charset};
 use crate::sources::Entry;
 use crate::sources::article::{Article, extract_article};
@@ -27,6 +28,8 @@ pub const SHORTEST_ARTICLE_CHARS: usize = 500;
 pub struct Pipeline {
     pub fetcher: Fetcher,
     pub store: Store,
+    /// The compiled gazetteer every document is tagged with.
+    pub tagger: Tagger,
 }
 
 /// How a poll ended.
@@ -254,7 +257,13 @@ impl Pipeline {
             Some(link) if wants_page && !shared_link => self.article(feed, link, warnings).await,
             _ => None,
         };
-        let document = build_document(feed, entry, article, fetched_at, link_key);
+        let mut document = build_document(feed, entry, article, fetched_at, link_key);
+        document.enrichment = enrich(
+            &self.tagger,
+            &document.title,
+            &document.text,
+            document.language_hint.as_deref(),
+        );
         self.store.record(&document, source)
     }
 
@@ -393,5 +402,6 @@ fn build_document(
         fetched: fetched_at,
         language_hint: language,
         extraction: extraction.to_owned(),
+        enrichment: Default::default(),
     }
 }

@@ -155,6 +155,20 @@ impl Gazetteer {
         Gazetteer::from_sources(&sources)
     }
 
+    /// The gazetteer `config` names. Empty, with a warning, when it names
+    /// none and the default `entities.toml` is absent.
+    pub fn for_config(config: &crate::config::Config) -> Result<Gazetteer, GazetteerError> {
+        let (paths, named) = config.gazetteer_paths();
+        if !named && paths.iter().all(|path| !path.exists()) {
+            tracing::warn!(
+                path = %paths[0].display(),
+                "no gazetteer: documents will not be tagged with entities"
+            );
+            return Ok(Gazetteer::default());
+        }
+        Gazetteer::load(&paths)
+    }
+
     /// Validates gazetteer texts, each named by the file it came from.
     pub fn from_sources(sources: &[(&Path, &str)]) -> Result<Gazetteer, GazetteerError> {
         let mut diagnostics = Vec::new();

@@ -67,6 +67,18 @@ const MIGRATIONS: &[&str] = &[
         body_hash TEXT,
         updated TEXT NOT NULL
     );",
+    // 2: language as detected, and the entities each document mentions.
+    "ALTER TABLE documents ADD COLUMN language TEXT;
+    ALTER TABLE documents ADD COLUMN language_confidence REAL NOT NULL DEFAULT 0;
+    ALTER TABLE documents ADD COLUMN language_source TEXT NOT NULL DEFAULT 'unknown';
+    CREATE INDEX documents_language ON documents (language);
+    CREATE TABLE document_entities (
+        document_id INTEGER NOT NULL REFERENCES documents (id),
+        entity_id TEXT NOT NULL,
+        mentions INTEGER NOT NULL,
+        PRIMARY KEY (document_id, entity_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX document_entities_entity ON document_entities (entity_id, document_id);",
 ];
 
 /// Brings the record to the latest schema, one transaction per step.

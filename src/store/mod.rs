@@ -17,6 +17,8 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+pub use crate::enrich::Enrichment;
+
 /// File name of the record inside the storage directory.
 pub const DATABASE_FILE: &str = "veille.sqlite";
 
@@ -71,6 +73,7 @@ pub struct NewDocument {
     pub content_hash: String,
     /// Where the text came from: `feed`, `extractor`, `selector`.
     pub extraction: String,
+    pub enrichment: Enrichment,
 }
 
 /// The source an entry came through.
@@ -112,6 +115,11 @@ pub struct StoredDocument {
     pub extraction: String,
     /// Ids of the feeds that carried it, in the order they did.
     pub sources: Vec<String>,
+    pub language: Option<String>,
+    pub language_confidence: f64,
+    pub language_source: String,
+    /// Entity ids with their number of mentions, by id.
+    pub entities: Vec<(String, i64)>,
 }
 
 /// HTTP validators and body hash remembered for a URL.
@@ -335,7 +343,9 @@ impl Store {
                         document.extraction,
                     ],
                 )?;
-                Recorded::New(transaction.last_insert_rowid())
+                let id = transaction.last_insert_rowid();
+                write_enrichment(&transaction, id, &document.enrichment)?;
+                Recorded::New(id)
             }
         };
         let (Recorded::New(id) | Recorded::Duplicate(id)) = outcome else {
@@ -350,6 +360,19 @@ impl Store {
         link_source(&transaction, id, source)?;
         transaction.commit()?;
         Ok(outcome)
+    }
+
+    /// Replaces the language and entities of documents (after a gazetteer
+    /// change), in one transaction.
+    pub fn update_enrichment(&self, updates: &[(i64, Enrichment)]) -> Result<()> {
+        let mut connection = self.connection();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (id, enrichment) in updates {
+            transaction.execute("DELETE FROM document_entities WHERE document_id = ?1", [id])?;
+            write_enrichment(&transaction, *id, enrichment)?;
+        }
+        transaction.commit()?;
+        Ok(())
     }
 
     /// Records the outcome of a poll in the feed's status.
@@ -448,7 +471,11 @@ impl Store {
                     d.published_is_fetch_time, d.fetched, d.language_hint, d.content_hash, d.extraction,
                     (SELECT group_concat(feed_id, ' ') FROM
                         (SELECT feed_id FROM document_sources s WHERE s.document_id = d.id
-                         GROUP BY feed_id ORDER BY min(s.rowid)))
+                         GROUP BY feed_id ORDER BY min(s.rowid))),
+                    d.language, d.language_confidence, d.language_source,
+                    (SELECT group_concat(entity_id || ':' || mentions, ' ') FROM
+                        (SELECT entity_id, mentions FROM document_entities e
+                         WHERE e.document_id = d.id ORDER BY entity_id))
              FROM documents d WHERE d.id > ?1 ORDER BY d.id LIMIT ?2",
         )?;
         let rows = statement.query_map(params![after, limit as i64], |row| {
@@ -470,6 +497,18 @@ impl Store {
                     .unwrap_or_default()
                     .split_whitespace()
                     .map(str::to_owned)
+                    .collect(),
+                language: row.get(13)?,
+                language_confidence: row.get(14)?,
+                language_source: row.get(15)?,
+                entities: row
+                    .get::<_, Option<String>>(16)?
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .filter_map(|pair| {
+                        let (id, count) = pair.rsplit_once(':')?;
+                        Some((id.to_owned(), count.parse().ok()?))
+                    })
                     .collect(),
             })
         })?;
@@ -502,6 +541,25 @@ fn is_seen(connection: &Connection, feed_id: &str, entry_key: &str) -> Result<bo
     let mut statement = connection
         .prepare_cached("SELECT 1 FROM seen_items WHERE feed_id = ?1 AND entry_key = ?2")?;
     Ok(statement.exists(params![feed_id, entry_key])?)
+}
+
+fn write_enrichment(connection: &Connection, id: i64, enrichment: &Enrichment) -> Result<()> {
+    connection.execute(
+        "UPDATE documents SET language = ?2, language_confidence = ?3, language_source = ?4 WHERE id = ?1",
+        params![
+            id,
+            enrichment.language,
+            enrichment.language_confidence,
+            enrichment.language_source
+        ],
+    )?;
+    let mut insert = connection.prepare_cached(
+        "INSERT INTO document_entities (document_id, entity_id, mentions) VALUES (?1, ?2, ?3)",
+    )?;
+    for (entity, mentions) in &enrichment.entities {
+        insert.execute(params![id, entity, *mentions as i64])?;
+    }
+    Ok(())
 }
 
 fn find_by_urls(connection: &Connection, urls: &[&str]) -> Result<Option<i64>> {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use veille::config::{self, Config};
 use veille::daemon::Pipeline;
+use veille::enrich::{Gazetteer, Tagger};
 use veille::fetch::Fetcher;
 use veille::store::Store;
 
@@ -60,9 +61,11 @@ impl Setup {
     /// A pipeline over this setup's record, as the daemon builds it.
     pub fn pipeline(&self) -> Arc<Pipeline> {
         let config = self.config();
+        let gazetteer = Gazetteer::for_config(&config).expect("gazetteer");
         Arc::new(Pipeline {
             fetcher: Fetcher::new(&config.fetch).expect("fetcher"),
             store: Store::open(&config.storage_dir()).expect("store"),
+            tagger: Tagger::new(gazetteer).expect("tagger"),
         })
     }
 
