@@ -9,3 +9,4 @@ mod extraction;
 mod feedparser_corpus;
 mod fetching;
 mod samples;
+mod tagging;

@@ -25,6 +25,11 @@ fn shipped() -> Setup {
     let root = project_root();
     let setup = Setup::new(&std::fs::read_to_string(root.join("feeds.toml")).unwrap());
     copy_dir(&root.join("samples"), &setup.dir.path().join("samples"));
+    std::fs::copy(
+        root.join("entities.toml"),
+        setup.dir.path().join("entities.toml"),
+    )
+    .unwrap();
     setup
 }
 
@@ -64,6 +69,40 @@ fn shipped_config_checks_and_ingests_the_sample_corpus() {
         documents.iter().any(|d| d.sources.len() == 2),
         "no shared story"
     );
+    // Every document was tagged: languages detected (the hint deciding only
+    // for short texts), the sample's actors and places found in each script.
+    let detected = documents
+        .iter()
+        .filter(|d| d.language_source == "detector")
+        .count();
+    assert!(
+        detected * 10 >= documents.len() * 9,
+        "only {detected} languages detected"
+    );
+    // Detection agrees with the feeds' hints, except on the shared story,
+    // whose page is French and one of whose feeds is English.
+    for document in documents.iter().filter(|d| d.language != d.language_hint) {
+        assert_eq!(
+            document.sources.len(),
+            2,
+            "{:?} detected as {:?}",
+            document.title,
+            document.language
+        );
+        assert_eq!(document.language.as_deref(), Some("fr"));
+    }
+    for (language, entity) in [
+        ("fr", "jnim"),
+        ("en", "jnim"),
+        ("ar", "jnim"),
+        ("fr", "kayes"),
+        ("ar", "kayes"),
+    ] {
+        let tagged = documents.iter().any(|d| {
+            d.language.as_deref() == Some(language) && d.entities.iter().any(|(id, _)| id == entity)
+        });
+        assert!(tagged, "no {language} document tagged {entity}");
+    }
     // Dates in French formats were read, not replaced by the fetch time.
     assert!(
         documents.iter().all(|d| !d.published_is_fetch_time),
@@ -77,4 +116,41 @@ fn shipped_config_checks_and_ingests_the_sample_corpus() {
         stdout.contains("0 updated, 3 not modified, 0 failed; 0 new documents"),
         "{stdout}"
     );
+}
+
+#[test]
+fn retag_applies_a_gazetteer_change_to_the_whole_record() {
+    let setup = shipped();
+    assert!(setup.veille(&["fetch"]).status.success());
+    let store = Store::open(&setup.dir.path().join("index")).unwrap();
+    let mentions_radio = |store: &Store| {
+        store
+            .documents_after(0, 1000)
+            .unwrap()
+            .iter()
+            .filter(|d| d.entities.iter().any(|(id, _)| id == "radio-kingui"))
+            .count()
+    };
+    assert_eq!(mentions_radio(&store), 0);
+
+    // The operator adds a local gazetteer with one more entity.
+    std::fs::write(
+        setup.dir.path().join("local.toml"),
+        "[[entity]]\nid = \"radio-kingui\"\ntype = \"organisation\"\nname = \"Radio Kingui FM\"\naliases = [\"Radio Kingui\"]\n",
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(&setup.config_path)
+        .unwrap()
+        .replace(
+            "gazetteer = [\"entities.toml\"]",
+            "gazetteer = [\"entities.toml\", \"local.toml\"]",
+        );
+    std::fs::write(&setup.config_path, config).unwrap();
+
+    let output = setup.veille(&["retag"]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    let tagged = mentions_radio(&store);
+    assert!(tagged > 0, "no document tagged after retag: {stdout}");
+    assert!(stdout.contains(&format!("{tagged} changed")), "{stdout}");
 }
