@@ -11,29 +11,32 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// A normalised copy of a text.
 #[derive(Debug, Clone)]
-pub struct Normalised {
+pub struct Normalised<'a> {
     pub text: String,
-    /// For each byte of `text`, the index (in characters) of the original
+    /// For each byte of `text`, the byte offset in the original of the
     /// character it came from.
     origin: Vec<u32>,
-    /// Length of the original, in characters.
-    original_chars: usize,
+    original: &'a str,
 }
 
-impl Normalised {
-    /// The original character range `[start, end)` behind the byte range
-    /// `[start, end)` of the normalised text.
+impl Normalised<'_> {
+    /// The original byte range behind the byte range `[start, end)` of the
+    /// normalised text, widened to whole original characters.
     pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
         let first = self
             .origin
             .get(start)
-            .map_or(self.original_chars, |&i| i as usize);
-        let last = if end == 0 {
-            first
-        } else {
-            self.origin
-                .get(end - 1)
-                .map_or(self.original_chars, |&i| i as usize + 1)
+            .map_or(self.original.len(), |&i| i as usize);
+        let last = match end.checked_sub(1).and_then(|last| self.origin.get(last)) {
+            Some(&offset) => {
+                let offset = offset as usize;
+                offset
+                    + self.original[offset..]
+                        .chars()
+                        .next()
+                        .map_or(0, char::len_utf8)
+            }
+            None => first,
         };
         (first, last.max(first))
     }
@@ -42,34 +45,39 @@ impl Normalised {
 /// Normalises `text` for matching: lower case, no accents or Arabic
 /// diacritics, one apostrophe, hyphens and runs of spaces as one space,
 /// Arabic letter variants unified.
-pub fn normalise(text: &str) -> Normalised {
+pub fn normalise(text: &str) -> Normalised<'_> {
     let mut out = Normalised {
         text: String::with_capacity(text.len()),
         origin: Vec::with_capacity(text.len()),
-        original_chars: 0,
+        original: text,
     };
-    for (index, c) in text.chars().enumerate() {
-        out.original_chars = index + 1;
-        let index = index as u32;
+    for (offset, c) in text.char_indices() {
+        let offset = offset as u32;
+        // Most of a French or English text is ASCII: skip the Unicode tables.
+        if c.is_ascii_alphanumeric() {
+            out.text.push(c.to_ascii_lowercase());
+            out.origin.push(offset);
+            continue;
+        }
         match classify(c) {
             Class::Drop => {}
             Class::Space => {
                 if !out.text.is_empty() && !out.text.ends_with(' ') {
-                    push(&mut out, ' ', index);
+                    push(&mut out, ' ', offset);
                 }
             }
-            Class::Apostrophe => push(&mut out, '\'', index),
+            Class::Apostrophe => push(&mut out, '\'', offset),
             Class::Letter => {
                 for lower in c.to_lowercase() {
                     if let Some(expanded) = ligature(lower) {
                         for e in expanded.chars() {
-                            push(&mut out, e, index);
+                            push(&mut out, e, offset);
                         }
                         continue;
                     }
                     decompose_canonical(lower, |part| {
                         if !is_combining_mark(part) {
-                            push(&mut out, arabic_variant(part), index);
+                            push(&mut out, arabic_variant(part), offset);
                         }
                     });
                 }
@@ -79,12 +87,42 @@ pub fn normalise(text: &str) -> Normalised {
     out
 }
 
+/// Turns increasing byte offsets of a text into character offsets, in one
+/// pass over the text however many offsets are asked for.
+pub struct CharCounter<'a> {
+    text: &'a str,
+    byte: usize,
+    chars: usize,
+}
+
+impl<'a> CharCounter<'a> {
+    pub fn new(text: &'a str) -> CharCounter<'a> {
+        CharCounter {
+            text,
+            byte: 0,
+            chars: 0,
+        }
+    }
+
+    /// The character offset of `byte`; offsets must not decrease between
+    /// calls (a smaller one is counted from the start again).
+    pub fn chars_at(&mut self, byte: usize) -> usize {
+        if byte < self.byte {
+            self.byte = 0;
+            self.chars = 0;
+        }
+        self.chars += self.text[self.byte..byte].chars().count();
+        self.byte = byte;
+        self.chars
+    }
+}
+
 /// Normalises an alias of the gazetteer the same way as text, so both meet.
 pub fn normalise_alias(alias: &str) -> String {
     normalise(alias).text.trim().to_owned()
 }
 
-fn push(out: &mut Normalised, c: char, origin: u32) {
+fn push(out: &mut Normalised<'_>, c: char, origin: u32) {
     out.text.push(c);
     for _ in 0..c.len_utf8() {
         out.origin.push(origin);
@@ -164,10 +202,12 @@ mod tests {
         let normalised = normalise(original);
         let start = normalised.text.find("kedougou").unwrap();
         let (a, b) = normalised.original_range(start, start + "kedougou".len());
-        let chars: Vec<char> = original.chars().collect();
-        assert_eq!(chars[a..b].iter().collect::<String>(), "KÉDOUGOU");
+        assert_eq!(&original[a..b], "KÉDOUGOU");
         let start = normalised.text.find("eigs").unwrap();
         let (a, b) = normalised.original_range(start, start + 4);
-        assert_eq!(chars[a..b].iter().collect::<String>(), "EIGS");
+        assert_eq!(&original[a..b], "EIGS");
+        let mut counter = CharCounter::new(original);
+        assert_eq!(counter.chars_at(a), 20);
+        assert_eq!(counter.chars_at(b), 24);
     }
 }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::gazetteer::{EntityType, Gazetteer};
-use super::normalise::{normalise, normalise_alias};
+use super::normalise::{CharCounter, normalise, normalise_alias};
 
 /// One place an entity is mentioned, in characters of the tagged text.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -101,21 +101,25 @@ impl Tagger {
     pub fn tag(&self, text: &str) -> Vec<Tagged> {
         let normalised = normalise(text);
         let haystack = normalised.text.as_str();
-        let original: Vec<char> = text.chars().collect();
+        let mut chars = CharCounter::new(text);
         let mut found: Vec<Tagged> = Vec::new();
         let mut slot_of: Vec<Option<usize>> = vec![None; self.gazetteer.len()];
         for hit in self.automaton.find_iter(haystack) {
             if !ends_a_word(haystack, hit.end()) || !starts_a_word(haystack, hit.start()) {
                 continue;
             }
-            let (start, end) = normalised.original_range(hit.start(), hit.end());
-            let written: String = original[start..end].iter().collect();
+            let (start_byte, end_byte) = normalised.original_range(hit.start(), hit.end());
+            let written = &text[start_byte..end_byte];
             let pattern = &self.patterns[hit.pattern().as_usize()];
-            if let Some(exact) = &pattern.exact
-                && written != *exact
+            if pattern
+                .exact
+                .as_deref()
+                .is_some_and(|exact| exact != written)
             {
                 continue;
             }
+            let start = chars.chars_at(start_byte);
+            let end = start + written.chars().count();
             for &index in &pattern.entities {
                 let slot = *slot_of[index].get_or_insert_with(|| {
                     let entity = &self.gazetteer.entities()[index];
@@ -130,7 +134,7 @@ impl Tagger {
                 found[slot].mentions.push(Mention {
                     start,
                     end,
-                    text: written.clone(),
+                    text: written.to_owned(),
                 });
             }
         }
