@@ -164,6 +164,8 @@ fn the_shipped_gazetteer_has_the_required_entities() {
         "mopti",
         "segou",
         "menaka",
+        "farabougou",
+        "dioumara",
         "nampala",
         "macina",
         "kedougou",
