@@ -41,18 +41,15 @@ impl fmt::Display for Diagnostic {
 }
 
 /// All diagnostics, one a line, and a count.
-pub fn render(path: &Path, diagnostics: &[Diagnostic]) -> String {
+/// `subject` names what was read: a file, "the gazetteer".
+pub fn render(subject: impl fmt::Display, diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for diagnostic in diagnostics {
         out.push_str(&diagnostic.to_string());
         out.push('\n');
     }
     let plural = if diagnostics.len() == 1 { "" } else { "s" };
-    out.push_str(&format!(
-        "{} error{plural} in {}",
-        diagnostics.len(),
-        path.display()
-    ));
+    out.push_str(&format!("{} error{plural} in {subject}", diagnostics.len()));
     out
 }
 

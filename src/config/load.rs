@@ -26,7 +26,7 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}", render(.path, .diagnostics))]
+    #[error("{}", render(.path.display(), .diagnostics))]
     Invalid {
         path: PathBuf,
         diagnostics: Vec<Diagnostic>,

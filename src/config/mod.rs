@@ -17,7 +17,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use url::Url;
 
-pub use diagnostics::{Diagnostic, Report};
+pub use diagnostics::{Diagnostic, Report, render};
 pub use load::{ConfigError, load, load_str};
 pub use schedule::{Schedule, ScheduleError};
 

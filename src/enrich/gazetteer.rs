@@ -15,7 +15,7 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::normalise::normalise_alias;
-use crate::config::{Diagnostic, Report};
+use crate::config::{Diagnostic, Report, render};
 
 /// What an entity is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
@@ -112,22 +112,8 @@ pub enum GazetteerError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}", render(.diagnostics))]
+    #[error("{}", render("the gazetteer", .diagnostics))]
     Invalid { diagnostics: Vec<Diagnostic> },
-}
-
-fn render(diagnostics: &[Diagnostic]) -> String {
-    let mut out = String::new();
-    for diagnostic in diagnostics {
-        out.push_str(&diagnostic.to_string());
-        out.push('\n');
-    }
-    let plural = if diagnostics.len() == 1 { "" } else { "s" };
-    out.push_str(&format!(
-        "{} error{plural} in the gazetteer",
-        diagnostics.len()
-    ));
-    out
 }
 
 /// Where an entity was defined, for errors found after all files are read.
