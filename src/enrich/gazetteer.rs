@@ -107,10 +107,10 @@ pub struct Gazetteer {
 /// Why a gazetteer could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum GazetteerError {
-    #[error("cannot read gazetteer {}: {source}", path.display())]
+    #[error("cannot read gazetteer {}: {error}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}", render("the gazetteer", .diagnostics))]
     Invalid { diagnostics: Vec<Diagnostic> },
@@ -128,9 +128,9 @@ impl Gazetteer {
     pub fn load(paths: &[PathBuf]) -> Result<Gazetteer, GazetteerError> {
         let mut sources = Vec::new();
         for path in paths {
-            let text = std::fs::read_to_string(path).map_err(|source| GazetteerError::Read {
+            let text = std::fs::read_to_string(path).map_err(|error| GazetteerError::Read {
                 path: path.clone(),
-                source,
+                error,
             })?;
             sources.push((path.clone(), text));
         }

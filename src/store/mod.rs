@@ -24,15 +24,15 @@ pub const DATABASE_FILE: &str = "veille.sqlite";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot create storage directory {}: {source}", path.display())]
+    #[error("cannot create storage directory {}: {error}", path.display())]
     CreateDir {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("record {}: {source}", path.display())]
+    #[error("record {}: {error}", path.display())]
     Open {
         path: PathBuf,
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     #[error(
         "record {} has schema version {found}, newer than this veille understands ({supported}); upgrade veille",
@@ -191,14 +191,14 @@ impl Store {
     /// Opens (creating if needed) the record in `dir`, migrating it to the
     /// current schema.
     pub fn open(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+        std::fs::create_dir_all(dir).map_err(|error| StoreError::CreateDir {
             path: dir.to_owned(),
-            source,
+            error,
         })?;
         let path = dir.join(DATABASE_FILE);
-        let open_error = |source| StoreError::Open {
+        let open_error = |error| StoreError::Open {
             path: path.clone(),
-            source,
+            error,
         };
         let mut connection = Connection::open(&path).map_err(open_error)?;
         connection
