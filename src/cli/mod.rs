@@ -130,7 +130,7 @@ pub fn open_pipeline(config: &Config) -> anyhow::Result<Arc<Pipeline>> {
     Ok(Arc::new(Pipeline {
         fetcher,
         store,
-        tagger,
+        tagger: Arc::new(tagger),
     }))
 }
 

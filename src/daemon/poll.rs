@@ -29,7 +29,7 @@ pub struct Pipeline {
     pub fetcher: Fetcher,
     pub store: Store,
     /// The compiled gazetteer every document is tagged with.
-    pub tagger: Tagger,
+    pub tagger: Arc<Tagger>,
 }
 
 /// How a poll ended.

@@ -79,6 +79,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (document_id, entity_id)
     ) WITHOUT ROWID;
     CREATE INDEX document_entities_entity ON document_entities (entity_id, document_id);",
+    // 3: a revision per document, raised by every change to it (new source,
+    // re-tagging), which the search index follows; and the document's kind.
+    "ALTER TABLE documents ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+    UPDATE documents SET revision = id;
+    CREATE INDEX documents_revision ON documents (revision);
+    ALTER TABLE documents ADD COLUMN kind TEXT NOT NULL DEFAULT 'article';",
 ];
 
 /// Brings the record to the latest schema, one transaction per step.

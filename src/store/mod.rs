@@ -120,6 +120,10 @@ pub struct StoredDocument {
     pub language_source: String,
     /// Entity ids with their number of mentions, by id.
     pub entities: Vec<(String, i64)>,
+    /// Raised by every change to the document; see `changed_after`.
+    pub revision: i64,
+    /// `article` or `transcript`.
+    pub kind: String,
 }
 
 /// HTTP validators and body hash remembered for a URL.
@@ -291,6 +295,7 @@ impl Store {
             return Ok(Recorded::AlreadySeen);
         }
         link_source(&transaction, id, source)?;
+        bump_revision(&transaction, id)?;
         transaction.commit()?;
         Ok(Recorded::Duplicate(id))
     }
@@ -358,6 +363,7 @@ impl Store {
             )?;
         }
         link_source(&transaction, id, source)?;
+        bump_revision(&transaction, id)?;
         transaction.commit()?;
         Ok(outcome)
     }
@@ -370,6 +376,7 @@ impl Store {
         for (id, enrichment) in updates {
             transaction.execute("DELETE FROM document_entities WHERE document_id = ?1", [id])?;
             write_enrichment(&transaction, *id, enrichment)?;
+            bump_revision(&transaction, *id)?;
         }
         transaction.commit()?;
         Ok(())
@@ -465,8 +472,90 @@ impl Store {
 
     /// Documents with a record sequence above `after`, oldest first.
     pub fn documents_after(&self, after: i64, limit: usize) -> Result<Vec<StoredDocument>> {
+        self.select_documents(
+            "WHERE d.id > ?1 ORDER BY d.id LIMIT ?2",
+            params![after, limit as i64],
+        )
+    }
+
+    /// Documents whose revision is above `revision`, in revision order: what
+    /// a follower that has seen everything up to `revision` is missing.
+    pub fn changed_after(&self, revision: i64, limit: usize) -> Result<Vec<StoredDocument>> {
+        self.select_documents(
+            "WHERE d.revision > ?1 ORDER BY d.revision LIMIT ?2",
+            params![revision, limit as i64],
+        )
+    }
+
+    /// The latest revision in the record (0 when it is empty).
+    pub fn latest_revision(&self) -> Result<i64> {
+        Ok(self.connection().query_row(
+            "SELECT coalesce(max(revision), 0) FROM documents",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// How many documents have a revision above `revision`.
+    pub fn count_changed_after(&self, revision: i64) -> Result<i64> {
+        Ok(self.connection().query_row(
+            "SELECT count(*) FROM documents WHERE revision > ?1",
+            [revision],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// The documents with these ids, in the order asked; unknown ids are
+    /// left out.
+    pub fn documents_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredDocument>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            found.extend(self.select_documents(&format!("WHERE d.id IN ({list})"), [])?);
+        }
+        let position: std::collections::HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        found.sort_by_key(|document| position.get(&document.id).copied());
+        Ok(found)
+    }
+
+    pub fn document(&self, id: i64) -> Result<Option<StoredDocument>> {
+        Ok(self
+            .select_documents("WHERE d.id = ?1", [id])?
+            .into_iter()
+            .next())
+    }
+
+    /// Every source that carried document `id`, first first.
+    pub fn document_sources(&self, id: i64) -> Result<Vec<DocumentSource>> {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(
+            "SELECT feed_id, url, first_seen, tags FROM document_sources
+             WHERE document_id = ?1 ORDER BY rowid",
+        )?;
+        let rows = statement.query_map([id], |row| {
+            let tags: String = row.get(3)?;
+            Ok(DocumentSource {
+                feed_id: row.get(0)?,
+                url: row.get(1)?,
+                first_seen: row.get(2)?,
+                tags: serde_json::from_str(&tags).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn select_documents(
+        &self,
+        filter: &str,
+        parameters: impl rusqlite::Params,
+    ) -> Result<Vec<StoredDocument>> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(&format!(
             "SELECT d.id, d.url, d.canonical_url, d.title, d.text, d.author, d.published,
                     d.published_is_fetch_time, d.fetched, d.language_hint, d.content_hash, d.extraction,
                     (SELECT group_concat(feed_id, ' ') FROM
@@ -475,10 +564,11 @@ impl Store {
                     d.language, d.language_confidence, d.language_source,
                     (SELECT group_concat(entity_id || ':' || mentions, ' ') FROM
                         (SELECT entity_id, mentions FROM document_entities e
-                         WHERE e.document_id = d.id ORDER BY entity_id))
-             FROM documents d WHERE d.id > ?1 ORDER BY d.id LIMIT ?2",
-        )?;
-        let rows = statement.query_map(params![after, limit as i64], |row| {
+                         WHERE e.document_id = d.id ORDER BY entity_id)),
+                    d.revision, d.kind
+             FROM documents d {filter}"
+        ))?;
+        let rows = statement.query_map(parameters, |row| {
             let sources: Option<String> = row.get(12)?;
             Ok(StoredDocument {
                 id: row.get(0)?,
@@ -510,10 +600,22 @@ impl Store {
                         Some((id.to_owned(), count.parse().ok()?))
                     })
                     .collect(),
+                revision: row.get(17)?,
+                kind: row.get(18)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// A source that carried a document, as the document page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DocumentSource {
+    pub feed_id: String,
+    /// The item's link in that source.
+    pub url: String,
+    pub first_seen: String,
+    pub tags: Vec<String>,
 }
 
 /// Switches the record to WAL. The switch needs an exclusive lock and SQLite
@@ -559,6 +661,19 @@ fn write_enrichment(connection: &Connection, id: i64, enrichment: &Enrichment) -
     for (entity, mentions) in &enrichment.entities {
         insert.execute(params![id, entity, *mentions as i64])?;
     }
+    Ok(())
+}
+
+/// Gives document `id` the next revision, so that followers of the record
+/// (the search index) see it changed. Called inside the write transaction,
+/// which holds SQLite's write lock, so two processes never hand out the same
+/// revision.
+fn bump_revision(connection: &Connection, id: i64) -> Result<()> {
+    connection.execute(
+        "UPDATE documents SET revision = (SELECT coalesce(max(revision), 0) + 1 FROM documents)
+         WHERE id = ?1",
+        [id],
+    )?;
     Ok(())
 }
 

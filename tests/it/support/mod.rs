@@ -65,7 +65,7 @@ impl Setup {
         Arc::new(Pipeline {
             fetcher: Fetcher::new(&config.fetch).expect("fetcher"),
             store: Store::open(&config.storage_dir()).expect("store"),
-            tagger: Tagger::new(gazetteer).expect("tagger"),
+            tagger: Arc::new(Tagger::new(gazetteer).expect("tagger")),
         })
     }
 

@@ -1,0 +1,158 @@
+//! The searchable archive: a Tantivy index derived from the record.
+//!
+//! The record (SQLite) is the truth; the index is a copy shaped for search
+//! that can always be rebuilt from it. Every change to a document raises its
+//! revision in the record, and the index remembers, in the payload of each
+//! commit, the last revision it holds. Catching up is "add every document
+//! with a higher revision", and adding replaces any earlier copy of the same
+//! document, so a crash between storing and committing costs nothing: the
+//! next start re-adds exactly what the index is missing.
+
+pub mod analysis;
+mod facets;
+pub mod query;
+pub mod schema;
+mod search;
+mod writer;
+
+use std::path::{Path, PathBuf};
+
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+pub use facets::{Count, EntityCount, Facets};
+pub use query::{EntityLookup, QueryError};
+pub use schema::Fields;
+pub use search::{
+    DocumentView, Hit, MAX_LIMIT, Search, SearchRequest, SearchResults, Snippet, SortOrder,
+};
+pub use writer::ArchiveWriter;
+
+use crate::store::StoreError;
+
+/// Directory of the index inside the storage directory.
+pub const ARCHIVE_DIR: &str = "archive";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("cannot create index directory {}: {error}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("index {}: {error}", path.display())]
+    Index {
+        path: PathBuf,
+        error: tantivy::TantivyError,
+    },
+    #[error(
+        "the index {} is being written by another veille process (a running daemon keeps it up to date)",
+        path.display()
+    )]
+    Locked { path: PathBuf },
+    #[error("there is no index under {} yet; start the daemon or run `veille reindex`", path.display())]
+    Missing { path: PathBuf },
+    #[error(
+        "the index {} was built by another version of veille; run `veille reindex`",
+        path.display()
+    )]
+    Outdated { path: PathBuf },
+    #[error("invalid query: {0}")]
+    Query(#[from] QueryError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("search failed: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+pub type Result<T, E = ArchiveError> = std::result::Result<T, E>;
+
+/// What each commit records of the record it was derived from.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+struct Payload {
+    schema: u32,
+    /// The highest document revision the index holds.
+    revision: i64,
+}
+
+/// An opened index, for searching.
+pub struct Archive {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    path: PathBuf,
+}
+
+impl Archive {
+    /// Opens the index under `storage_dir` for searching. It must exist and
+    /// have been built by this version.
+    pub fn open(storage_dir: &Path) -> Result<Archive> {
+        let path = storage_dir.join(ARCHIVE_DIR);
+        if !path.join("meta.json").exists() {
+            return Err(ArchiveError::Missing { path });
+        }
+        let index = Index::open_in_dir(&path).map_err(|error| ArchiveError::Index {
+            path: path.clone(),
+            error,
+        })?;
+        let archive = Archive::from_index(index, path)?;
+        match archive.payload()? {
+            Some(payload) if payload.schema == schema::SCHEMA_VERSION => Ok(archive),
+            _ => Err(ArchiveError::Outdated { path: archive.path }),
+        }
+    }
+
+    fn from_index(index: Index, path: PathBuf) -> Result<Archive> {
+        analysis::register(&index);
+        let fields = schema::resolve(&index.schema())
+            .map_err(|_| ArchiveError::Outdated { path: path.clone() })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|error| ArchiveError::Index {
+                path: path.clone(),
+                error,
+            })?;
+        Ok(Archive {
+            index,
+            reader,
+            fields,
+            path,
+        })
+    }
+
+    fn payload(&self) -> Result<Option<Payload>> {
+        let metas = self.index.load_metas()?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok()))
+    }
+
+    /// The highest document revision the index holds, as last committed.
+    pub fn indexed_revision(&self) -> Result<i64> {
+        Ok(self.payload()?.map_or(0, |payload| payload.revision))
+    }
+
+    /// Number of documents searchable now.
+    pub fn document_count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// Makes the latest commit visible to searches.
+    pub fn reload(&self) -> Result<()> {
+        Ok(self.reader.reload()?)
+    }
+
+    pub(crate) fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
+    }
+}

@@ -1,0 +1,111 @@
+//! The index schema: which fields a document has and how each is indexed.
+//!
+//! The index stores only the document id; titles, texts and sources are read
+//! back from the record, so the index stays small and never disagrees with
+//! what the record says a document is.
+
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
+    Schema, TextFieldIndexing, TextOptions,
+};
+
+use super::analysis::{FOLDED, STEMMED};
+
+/// Raised whenever the fields or analysers change; an index built with
+/// another version is rebuilt from the record.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Handles on the fields, resolved once.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// The record sequence number (`documents.id`).
+    pub id: Field,
+    /// The title, folded (for `title:`).
+    pub title: Field,
+    /// Title and text, folded, unstemmed: every document.
+    pub body: Field,
+    /// Title and text, stemmed, in the document's language, parallel to
+    /// [`STEMMED`]: (language code, field).
+    pub stemmed: Vec<(&'static str, Field)>,
+    /// Entity ids, their types, and the feeds that carried the document.
+    pub entity: Field,
+    pub entity_type: Field,
+    pub source: Field,
+    pub lang: Field,
+    pub kind: Field,
+    pub published: Field,
+}
+
+impl Fields {
+    pub fn stemmed_field(&self, language: &str) -> Option<Field> {
+        self.stemmed
+            .iter()
+            .find(|(code, _)| *code == language)
+            .map(|(_, field)| *field)
+    }
+}
+
+pub fn build() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = |analyser: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analyser)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let id = builder.add_u64_field("id", INDEXED | STORED | FAST);
+    let title = builder.add_text_field("title", text(FOLDED));
+    let body = builder.add_text_field("body", text(FOLDED));
+    let stemmed = STEMMED
+        .iter()
+        .map(|(language, field, analyser)| {
+            (*language, builder.add_text_field(field, text(analyser)))
+        })
+        .collect();
+    let entity = builder.add_text_field("entity", STRING | FAST);
+    let entity_type = builder.add_text_field("entity_type", STRING);
+    let source = builder.add_text_field("source", STRING | FAST);
+    let lang = builder.add_text_field("lang", STRING | FAST);
+    let kind = builder.add_text_field("kind", STRING | FAST);
+    let published = builder.add_date_field(
+        "published",
+        DateOptions::default()
+            .set_indexed()
+            .set_fast()
+            .set_precision(DateTimePrecision::Seconds),
+    );
+    let fields = Fields {
+        id,
+        title,
+        body,
+        stemmed,
+        entity,
+        entity_type,
+        source,
+        lang,
+        kind,
+        published,
+    };
+    (builder.build(), fields)
+}
+
+/// The fields of an opened index's schema, by name.
+pub fn resolve(schema: &Schema) -> tantivy::Result<Fields> {
+    let get = |name: &str| schema.get_field(name);
+    Ok(Fields {
+        id: get("id")?,
+        title: get("title")?,
+        body: get("body")?,
+        stemmed: STEMMED
+            .iter()
+            .map(|(language, field, _)| Ok((*language, get(field)?)))
+            .collect::<tantivy::Result<_>>()?,
+        entity: get("entity")?,
+        entity_type: get("entity_type")?,
+        source: get("source")?,
+        lang: get("lang")?,
+        kind: get("kind")?,
+        published: get("published")?,
+    })
+}

@@ -1,0 +1,228 @@
+//! The one writer of the index: adds documents from the record and commits
+//! them with the revision they bring the index up to.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use tantivy::directory::error::LockError;
+use tantivy::schema::TantivyDocument;
+use tantivy::{Index, IndexWriter, TantivyError, Term};
+
+use super::{ARCHIVE_DIR, Archive, ArchiveError, Payload, Result, schema};
+use crate::enrich::Gazetteer;
+use crate::store::{Store, StoredDocument};
+
+/// Memory for the writer's in-flight segment; commits come often, so a
+/// modest budget is plenty.
+const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+
+/// Documents read from the record at a time.
+const READ_BATCH: usize = 500;
+
+/// A long catch-up (a rebuild) commits this often, so progress survives an
+/// interruption.
+const COMMIT_EVERY: usize = 20_000;
+
+pub struct ArchiveWriter {
+    archive: Arc<Archive>,
+    writer: IndexWriter,
+    entity_types: HashMap<String, &'static str>,
+    revision: i64,
+}
+
+impl ArchiveWriter {
+    /// Opens the index under `storage_dir` for writing, creating it, or
+    /// recreating it empty if another version of veille built it (catching
+    /// up then rebuilds it). Fails with [`ArchiveError::Locked`] while
+    /// another process writes it.
+    pub fn open(storage_dir: &Path, gazetteer: &Gazetteer) -> Result<ArchiveWriter> {
+        let path = storage_dir.join(ARCHIVE_DIR);
+        std::fs::create_dir_all(&path).map_err(|error| ArchiveError::CreateDir {
+            path: path.clone(),
+            error,
+        })?;
+        let index_error = |error| ArchiveError::Index {
+            path: path.clone(),
+            error,
+        };
+        let (mut writer, archive, fresh) = if path.join("meta.json").exists() {
+            let index = Index::open_in_dir(&path).map_err(index_error)?;
+            // Take the lock before judging the index, so a running daemon's
+            // index is never deleted from under it.
+            let writer = lock(&index, &path)?;
+            let current = Archive::from_index(index, path.clone())
+                .ok()
+                .filter(|archive| {
+                    archive
+                        .payload()
+                        .ok()
+                        .flatten()
+                        .is_some_and(|payload| payload.schema == schema::SCHEMA_VERSION)
+                });
+            match current {
+                Some(archive) => (writer, archive, false),
+                None => {
+                    tracing::warn!(path = %path.display(), "index built by another version; rebuilding it from the record");
+                    drop(writer);
+                    std::fs::remove_dir_all(&path)
+                        .and_then(|()| std::fs::create_dir_all(&path))
+                        .map_err(|error| ArchiveError::CreateDir {
+                            path: path.clone(),
+                            error,
+                        })?;
+                    let index =
+                        Index::create_in_dir(&path, schema::build().0).map_err(index_error)?;
+                    let writer = lock(&index, &path)?;
+                    (writer, Archive::from_index(index, path.clone())?, true)
+                }
+            }
+        } else {
+            let index = Index::create_in_dir(&path, schema::build().0).map_err(index_error)?;
+            let writer = lock(&index, &path)?;
+            (writer, Archive::from_index(index, path.clone())?, true)
+        };
+        let revision = if fresh {
+            0
+        } else {
+            archive.indexed_revision()?
+        };
+        if fresh {
+            commit(&mut writer, &archive, revision)?;
+        }
+        Ok(ArchiveWriter {
+            archive: Arc::new(archive),
+            writer,
+            entity_types: gazetteer
+                .entities()
+                .iter()
+                .map(|entity| (entity.id.clone(), entity.kind.as_str()))
+                .collect(),
+            revision,
+        })
+    }
+
+    /// The index, for searches in this process; it sees each commit.
+    pub fn archive(&self) -> Arc<Archive> {
+        self.archive.clone()
+    }
+
+    /// The highest revision committed.
+    pub fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    /// Adds every document the record changed since the last commit, and
+    /// commits. `progress` hears the running count. Returns how many
+    /// documents were (re-)added.
+    pub fn catch_up(&mut self, store: &Store, progress: &mut dyn FnMut(usize)) -> Result<usize> {
+        let mut revision = self.revision;
+        let mut added = 0;
+        let mut uncommitted = 0;
+        loop {
+            let batch = store.changed_after(revision, READ_BATCH)?;
+            let Some(last) = batch.last() else { break };
+            revision = last.revision;
+            for document in &batch {
+                self.add(document)?;
+            }
+            added += batch.len();
+            uncommitted += batch.len();
+            progress(added);
+            if uncommitted >= COMMIT_EVERY {
+                self.commit(revision)?;
+                uncommitted = 0;
+            }
+        }
+        if uncommitted > 0 || revision != self.revision {
+            self.commit(revision)?;
+        }
+        Ok(added)
+    }
+
+    /// Empties the index and adds the whole record again.
+    pub fn rebuild(&mut self, store: &Store, progress: &mut dyn FnMut(usize)) -> Result<usize> {
+        self.writer.delete_all_documents()?;
+        self.revision = 0;
+        self.commit(0)?;
+        self.catch_up(store, progress)
+    }
+
+    /// Adds `document`, replacing any copy of it already in the index.
+    pub fn add(&mut self, document: &StoredDocument) -> Result<()> {
+        let fields = self.archive.fields();
+        let id = document.id as u64;
+        self.writer.delete_term(Term::from_field_u64(fields.id, id));
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(fields.id, id);
+        doc.add_text(fields.title, &document.title);
+        doc.add_text(fields.body, &document.title);
+        doc.add_text(fields.body, &document.text);
+        if let Some(field) = document
+            .language
+            .as_deref()
+            .and_then(|language| fields.stemmed_field(language))
+        {
+            doc.add_text(field, &document.title);
+            doc.add_text(field, &document.text);
+        }
+        let mut types = Vec::new();
+        for (entity, _) in &document.entities {
+            doc.add_text(fields.entity, entity);
+            if let Some(kind) = self.entity_types.get(entity)
+                && !types.contains(kind)
+            {
+                types.push(*kind);
+                doc.add_text(fields.entity_type, kind);
+            }
+        }
+        for source in &document.sources {
+            doc.add_text(fields.source, source);
+        }
+        doc.add_text(fields.lang, document.language.as_deref().unwrap_or("und"));
+        doc.add_text(fields.kind, &document.kind);
+        let published = chrono::DateTime::parse_from_rfc3339(&document.published)
+            .map_or(0, |time| time.timestamp());
+        doc.add_date(
+            fields.published,
+            tantivy::DateTime::from_timestamp_secs(published),
+        );
+        self.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Commits what was added, recording `revision` as held.
+    pub fn commit(&mut self, revision: i64) -> Result<()> {
+        commit(&mut self.writer, &self.archive, revision)?;
+        self.revision = revision;
+        Ok(())
+    }
+}
+
+fn lock(index: &Index, path: &Path) -> Result<IndexWriter> {
+    index
+        .writer_with_num_threads(1, WRITER_HEAP_BYTES)
+        .map_err(|error| match error {
+            TantivyError::LockFailure(LockError::LockBusy, _) => ArchiveError::Locked {
+                path: path.to_owned(),
+            },
+            error => ArchiveError::Index {
+                path: path.to_owned(),
+                error,
+            },
+        })
+}
+
+/// Commits with the payload that says which revision the index now holds,
+/// and shows the commit to this process's searches.
+fn commit(writer: &mut IndexWriter, archive: &Archive, revision: i64) -> Result<()> {
+    let payload = serde_json::to_string(&Payload {
+        schema: schema::SCHEMA_VERSION,
+        revision,
+    })
+    .expect("payload serializes");
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&payload);
+    prepared.commit()?;
+    archive.reload()
+}
