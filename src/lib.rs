@@ -11,5 +11,6 @@ pub mod config;
 pub mod daemon;
 pub mod enrich;
 pub mod fetch;
+pub mod server;
 pub mod sources;
 pub mod store;

@@ -9,6 +9,7 @@
 //! next start re-adds exactly what the index is missing.
 
 pub mod analysis;
+mod export;
 mod facets;
 pub mod query;
 pub mod schema;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
+pub use export::{ExportFormat, export};
 pub use facets::{Count, EntityCount, Facets};
 pub use query::{EntityLookup, QueryError};
 pub use schema::Fields;
@@ -60,6 +62,8 @@ pub enum ArchiveError {
     Query(#[from] QueryError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("cannot write the export: {0}")]
+    Write(std::io::Error),
     #[error("search failed: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }

@@ -68,6 +68,7 @@ pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
         reports[index] = Some(report);
     }
     progress.finish_and_clear();
+    super::archive::update_archive(&config, &pipeline.store, &pipeline.tagger)?;
 
     let reports: Vec<PollReport> = reports.into_iter().flatten().collect();
     let width = reports

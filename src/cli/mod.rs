@@ -3,11 +3,14 @@
 //! Library errors arrive typed; here they get context and become messages
 //! for a person at a terminal or a journal.
 
+mod archive;
 mod check;
 mod extract;
 mod fetch;
+mod reindex;
 mod retag;
 mod run;
+mod search;
 mod tag;
 
 use std::path::{Path, PathBuf};
@@ -59,6 +62,12 @@ enum Command {
     Tag(tag::TagArgs),
     /// Re-tag every stored document (after a gazetteer change).
     Retag,
+    /// Search the archive.
+    Search(search::SearchArgs),
+    /// Write every document matching a query to stdout, as CSV or JSON lines.
+    Export(search::ExportArgs),
+    /// Rebuild the search index from the record.
+    Reindex,
 }
 
 pub fn main() -> ExitCode {
@@ -77,6 +86,9 @@ pub fn main() -> ExitCode {
         Command::Extract(args) => extract::extract(args),
         Command::Tag(args) => tag::tag(&cli.config, args),
         Command::Retag => retag::retag(&cli.config),
+        Command::Search(args) => search::search(&cli.config, args),
+        Command::Export(args) => search::export(&cli.config, args),
+        Command::Reindex => reindex::reindex(&cli.config),
     };
     match result {
         Ok(code) => code,

@@ -50,16 +50,19 @@ pub fn retag(config_path: &Path) -> anyhow::Result<ExitCode> {
                 .collect();
             let mut after_sorted = enrichment.entities.clone();
             after_sorted.sort();
+            // Only changed documents are written: each write raises the
+            // document's revision and so re-indexes it.
             if after_sorted != before || enrichment.language != document.language {
                 changed += 1;
+                updates.push((document.id, enrichment));
             }
-            updates.push((document.id, enrichment));
         }
         store.update_enrichment(&updates)?;
         done += documents.len();
         progress.set_position(done as u64);
     }
     progress.finish_and_clear();
+    super::archive::update_archive(&config, &store, &tagger)?;
     println!(
         "{done} documents re-tagged with {} entities; {changed} changed",
         tagger.gazetteer().len()

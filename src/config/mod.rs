@@ -76,15 +76,28 @@ impl Config {
 #[serde(deny_unknown_fields)]
 pub struct StorageConfig {
     /// Data directory, relative to the config file's folder unless absolute.
-    /// Holds `veille.sqlite` (the durable record) and, later, the search index.
+    /// Holds `veille.sqlite` (the durable record) and `archive/` (the
+    /// search index, rebuilt from the record by `veille reindex`).
     /// Default: `"index"`.
     #[serde(default = "StorageConfig::default_dir")]
     pub dir: PathBuf,
+    /// How often the running daemon looks for newly stored documents and
+    /// commits them to the search index: the longest a stored document waits
+    /// before searches find it. Default: `"1s"`.
+    #[serde(
+        default = "StorageConfig::default_commit_interval",
+        with = "humantime_serde"
+    )]
+    pub commit_interval: Duration,
 }
 
 impl StorageConfig {
     fn default_dir() -> PathBuf {
         PathBuf::from("index")
+    }
+
+    fn default_commit_interval() -> Duration {
+        Duration::from_secs(1)
     }
 }
 
@@ -92,6 +105,7 @@ impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             dir: Self::default_dir(),
+            commit_interval: Self::default_commit_interval(),
         }
     }
 }

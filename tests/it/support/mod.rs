@@ -25,9 +25,10 @@ pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `[fetch]` settings for tests: no politeness delay, quick retries.
-pub const FAST_FETCH: &str =
-    "[fetch]\nper_host_delay = \"0s\"\nretry_backoff = \"100ms\"\ntimeout = \"10s\"\n";
+/// Settings for tests: the API on a port of the system's choosing (so tests
+/// running side by side never collide), no politeness delay, quick retries.
+/// Ends inside `[fetch]`, so more fetch keys may follow.
+pub const FAST_FETCH: &str = "[server]\nbind = \"127.0.0.1:0\"\n[fetch]\nper_host_delay = \"0s\"\nretry_backoff = \"100ms\"\ntimeout = \"10s\"\n";
 
 /// A temporary directory holding a config file.
 pub struct Setup {

@@ -1,0 +1,241 @@
+//! The `/api/*` handlers.
+
+use std::convert::Infallible;
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use super::AppState;
+use crate::archive::{ArchiveError, ExportFormat, MAX_LIMIT, SearchRequest, SortOrder};
+
+/// Page size when none is asked for.
+const DEFAULT_LIMIT: usize = 20;
+
+/// Entities listed by `/api/entities` when no limit is asked for.
+const DEFAULT_ENTITY_LIMIT: usize = 50;
+
+/// An error answer: `{"error": "...", "column": n}`.
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    column: Option<usize>,
+}
+
+impl ApiError {
+    fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+            column: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = serde_json::json!({ "error": self.message });
+        if let Some(column) = self.column {
+            body["column"] = column.into();
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<ArchiveError> for ApiError {
+    fn from(error: ArchiveError) -> ApiError {
+        match error {
+            ArchiveError::Query(error) => ApiError {
+                status: StatusCode::BAD_REQUEST,
+                message: format!("invalid query: {}", error.message),
+                column: Some(error.column),
+            },
+            other => {
+                tracing::error!(error = %other, "search failed");
+                ApiError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    message: other.to_string(),
+                    column: None,
+                }
+            }
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> ApiError {
+        ApiError::bad_request(rejection.body_text())
+    }
+}
+
+/// Runs blocking search work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|error| {
+            Err(ApiError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                message: format!("the request failed: {error}"),
+                column: None,
+            })
+        })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+    limit: Option<usize>,
+    #[serde(default)]
+    offset: usize,
+    sort: Option<SortOrder>,
+}
+
+pub async fn search(
+    State(state): State<Arc<AppState>>,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params?;
+    let request = SearchRequest {
+        query: params.q,
+        limit: params.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT),
+        offset: params.offset,
+        sort: params.sort,
+    };
+    let results = blocking(move || Ok(state.search.search(&state.store, &request)?)).await?;
+    Ok(Json(results).into_response())
+}
+
+pub async fn document(
+    State(state): State<Arc<AppState>>,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path(id) = id.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
+    let view = blocking(move || Ok(state.search.document(&state.store, id)?)).await?;
+    match view {
+        Some(view) => Ok(Json(view).into_response()),
+        None => Err(ApiError {
+            status: StatusCode::NOT_FOUND,
+            message: format!("no document {id}"),
+            column: None,
+        }),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityParams {
+    #[serde(default)]
+    q: String,
+    since: Option<String>,
+    limit: Option<usize>,
+}
+
+pub async fn entities(
+    State(state): State<Arc<AppState>>,
+    params: Result<Query<EntityParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params?;
+    let limit = params.limit.unwrap_or(DEFAULT_ENTITY_LIMIT).min(MAX_LIMIT);
+    let (total, entities) = blocking(move || {
+        Ok(state
+            .search
+            .entity_counts(&params.q, params.since.as_deref(), limit)?)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "total": total, "entities": entities })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    #[serde(default)]
+    q: String,
+    format: Option<ExportFormat>,
+}
+
+/// Streams the export: a blocking task writes batches into a channel that
+/// the response body drains, so memory stays flat whatever the size, and a
+/// client that hangs up stops the export.
+pub async fn export(
+    State(state): State<Arc<AppState>>,
+    params: Result<Query<ExportParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params?;
+    let format = params.format.unwrap_or(ExportFormat::Csv);
+    // Check the query first, so a bad one gets a 400 rather than a broken
+    // stream.
+    {
+        let state = state.clone();
+        let query = params.q.clone();
+        blocking(move || Ok(state.search.parse(&query, chrono::Utc::now()).map(|_| ())?)).await?;
+    }
+    let (sender, receiver) = mpsc::channel::<Bytes>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChannelWriter { sender };
+        if let Err(error) =
+            crate::archive::export(&state.search, &state.store, &params.q, format, &mut out)
+        {
+            tracing::warn!(%error, "export stopped");
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver
+            .recv()
+            .await
+            .map(|chunk| (Ok::<_, Infallible>(chunk), receiver))
+    });
+    let extension = match format {
+        ExportFormat::Csv => "csv",
+        ExportFormat::Jsonl => "jsonl",
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"veille-export.{extension}\""),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// A `Write` that hands its bytes to the response body.
+struct ChannelWriter {
+    sender: mpsc::Sender<Bytes>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.sender
+            .blocking_send(Bytes::copy_from_slice(bytes))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        message:
+            "no such endpoint; see /api/search, /api/documents/{id}, /api/entities, /api/export"
+                .to_owned(),
+        column: None,
+    }
+}
