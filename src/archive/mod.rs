@@ -58,14 +58,22 @@ pub enum ArchiveError {
         path.display()
     )]
     Outdated { path: PathBuf },
+    // Not a `source`: the message already quotes it, and a chain would
+    // print it twice.
     #[error("invalid query: {0}")]
-    Query(#[from] QueryError),
+    Query(QueryError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot write the export: {0}")]
     Write(std::io::Error),
     #[error("search failed: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+}
+
+impl From<QueryError> for ArchiveError {
+    fn from(error: QueryError) -> ArchiveError {
+        ArchiveError::Query(error)
+    }
 }
 
 pub type Result<T, E = ArchiveError> = std::result::Result<T, E>;

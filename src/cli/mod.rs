@@ -120,7 +120,9 @@ fn init_logging(default_level: &str) {
     if std::env::var_os("JOURNAL_STREAM").is_some() {
         builder.without_time().with_ansi(false).init();
     } else {
-        builder.init();
+        // Colours only for a person at a terminal, not for log files.
+        use std::io::IsTerminal;
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
     }
 }
 

@@ -11,8 +11,14 @@ use veille::archive::{ExportFormat, Hit, SearchRequest, SearchResults, SortOrder
 pub struct SearchArgs {
     /// The query (see the README: words, "phrases", AND/OR/NOT, entity:,
     /// place:, type:, source:, lang:, kind:, title:, since:, until:).
-    /// Several arguments are joined with spaces.
-    #[arg(required = true, value_name = "QUERY")]
+    /// Several arguments are joined with spaces. Options go before the
+    /// query, so that `-word` in it is an exclusion, not an option.
+    #[arg(
+        required = true,
+        value_name = "QUERY",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     query: Vec<String>,
     /// Print the results as JSON (hits, facets, total).
     #[arg(long)]
@@ -30,8 +36,13 @@ pub struct SearchArgs {
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// The query, as for `veille search`.
-    #[arg(required = true, value_name = "QUERY")]
+    /// The query, as for `veille search` (after the options).
+    #[arg(
+        required = true,
+        value_name = "QUERY",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     query: Vec<String>,
     /// csv (for spreadsheets) or jsonl (one JSON object per line).
     #[arg(long, default_value = "csv")]

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod api;
 mod archive;
 mod config_errors;
 mod daemon;
