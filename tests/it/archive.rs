@@ -21,14 +21,16 @@ struct Corpus {
 }
 
 /// (name, source, language, published, title, text)
-fn documents() -> Vec<(
+type Fixture = (
     &'static str,
     &'static str,
     &'static str,
     DateTime<Utc>,
     &'static str,
     &'static str,
-)> {
+);
+
+fn documents() -> Vec<Fixture> {
     let day = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().to_utc();
     vec![
         (
