@@ -244,6 +244,25 @@ impl Search {
         })
     }
 
+    /// The ids of the `limit` best matches of `query` and the number of
+    /// matches, without facets, snippets or the record: the index's share
+    /// of a search.
+    pub fn top_ids(&self, query: &str, limit: usize) -> Result<(usize, Vec<i64>)> {
+        let expr = self.parse(query, Utc::now())?;
+        let query = Lowering::new(self.archive.fields()).lower(&expr)?;
+        let searcher = self.archive.searcher();
+        let (top, total) = searcher.search(&query, &(TopDocs::with_limit(limit.max(1)), Count))?;
+        let mut ids = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let column = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64("id")?;
+            ids.push(column.first(address.doc_id).unwrap_or_default() as i64);
+        }
+        Ok((total, ids))
+    }
+
     /// Ids of every document matching `query`, newest first: what an
     /// export writes.
     pub fn matching_ids(&self, query: &str) -> Result<Vec<i64>> {

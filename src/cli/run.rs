@@ -12,17 +12,7 @@ use veille::server::{self, AppState};
 pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
     let config = super::load_config(path)?;
     let pipeline = super::open_pipeline(&config)?;
-    let writer = super::archive::open_writer(&config, &pipeline.store, &pipeline.tagger).map_err(
-        |error| match error {
-            ArchiveError::Locked { .. } => {
-                anyhow::anyhow!(
-                    "{error}; is another `veille run` using {}?",
-                    config.storage_dir().display()
-                )
-            }
-            other => anyhow::Error::new(other).context("cannot open the search index"),
-        },
-    )?;
+    let writer = open_writer(&config, &pipeline).await?;
     let state = Arc::new(AppState {
         search: Search::new(writer.archive(), pipeline.tagger.clone()),
         store: super::archive::open_store(&config)?,
@@ -58,6 +48,35 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
     let _ = indexing.await;
     tracing::info!("veille stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long start-up waits for another process (a `veille fetch` catching
+/// the index up) to release the index writer.
+const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn open_writer(
+    config: &veille::config::Config,
+    pipeline: &veille::daemon::Pipeline,
+) -> anyhow::Result<veille::archive::ArchiveWriter> {
+    let started = std::time::Instant::now();
+    loop {
+        match super::archive::open_writer(config, &pipeline.store, &pipeline.tagger) {
+            Ok(writer) => return Ok(writer),
+            Err(ArchiveError::Locked { .. }) if started.elapsed() < WRITER_WAIT => {
+                tracing::info!("the index is being written by another veille process; waiting");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            Err(error @ ArchiveError::Locked { .. }) => {
+                anyhow::bail!(
+                    "{error}; is another `veille run` using {}?",
+                    config.storage_dir().display()
+                )
+            }
+            Err(other) => {
+                return Err(anyhow::Error::new(other).context("cannot open the search index"));
+            }
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM. Signal handlers are installed before the

@@ -11,14 +11,10 @@ use veille::archive::{ExportFormat, Hit, SearchRequest, SearchResults, SortOrder
 pub struct SearchArgs {
     /// The query (see the README: words, "phrases", AND/OR/NOT, entity:,
     /// place:, type:, source:, lang:, kind:, title:, since:, until:).
-    /// Several arguments are joined with spaces. Options go before the
-    /// query, so that `-word` in it is an exclusion, not an option.
-    #[arg(
-        required = true,
-        value_name = "QUERY",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
+    /// Several arguments are joined with spaces. Quote the query, or put
+    /// it after `--`, when it starts an argument with `-` (an exclusion):
+    /// `veille search 'jnim -mopti'`, `veille search -- jnim -mopti`.
+    #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,
     /// Print the results as JSON (hits, facets, total).
     #[arg(long)]
@@ -36,13 +32,8 @@ pub struct SearchArgs {
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// The query, as for `veille search` (after the options).
-    #[arg(
-        required = true,
-        value_name = "QUERY",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
+    /// The query, as for `veille search`.
+    #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,
     /// csv (for spreadsheets) or jsonl (one JSON object per line).
     #[arg(long, default_value = "csv")]

@@ -250,7 +250,8 @@ fn search_export_and_reindex_from_the_command_line() {
     let fetched = setup.veille(&["fetch"]);
     assert!(fetched.status.success(), "{}", text(&fetched.stderr));
 
-    let output = setup.veille(&["search", "--json", "--limit", "3", "entity:GSIM"]);
+    // Options may follow the query.
+    let output = setup.veille(&["search", "entity:GSIM", "--json", "--limit", "3"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let results: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(results["total"], 5);
@@ -279,6 +280,7 @@ fn search_export_and_reindex_from_the_command_line() {
         "export",
         "--format",
         "jsonl",
+        "--",
         "entity:jnim",
         "-source:other",
     ]);
