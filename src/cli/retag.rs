@@ -1,11 +1,9 @@
 //! `veille retag`: apply a changed gazetteer to the whole record.
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
 use veille::enrich::enrich;
 use veille::store::Store;
 
@@ -22,16 +20,7 @@ pub fn retag(config_path: &Path) -> anyhow::Result<ExitCode> {
         )
     })?;
     let total = store.document_count()? as u64;
-    let progress = if std::io::stdout().is_terminal() {
-        let bar = ProgressBar::new(total);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} documents  {eta}")
-                .expect("template is valid"),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let progress = super::archive::progress_bar(total);
     let (mut after, mut done, mut changed) = (0, 0usize, 0usize);
     loop {
         let documents = store.documents_after(after, BATCH)?;

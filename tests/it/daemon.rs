@@ -1,23 +1,16 @@
 //! `veille run` as an operator runs it: starts, polls on schedule, stops on
 //! SIGTERM, and keeps its state through `kill -9`.
 
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use veille::store::Store;
 
-use crate::support::{Reply, Setup, TestServer, long_text, rss, text, veille_command};
+use crate::support::{Reply, Setup, TestServer, long_text, rss, text};
 
 fn start_daemon(setup: &Setup) -> Child {
-    veille_command()
-        .arg("--config")
-        .arg(&setup.config_path)
-        .arg("run")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn veille run")
+    crate::support::daemon::spawn_run(setup)
 }
 
 /// Waits up to `limit` for the record to hold `count` documents.

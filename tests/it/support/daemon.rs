@@ -17,14 +17,7 @@ pub struct Daemon {
 impl Daemon {
     /// Starts the daemon and waits (up to 60 s) until it listens.
     pub fn start(setup: &Setup) -> Daemon {
-        let mut child = veille_command()
-            .arg("--config")
-            .arg(&setup.config_path)
-            .arg("run")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn veille run");
+        let mut child = spawn_run(setup);
         let stderr = child.stderr.take().expect("stderr");
         let log = Arc::new(Mutex::new(String::new()));
         let (address_sender, address) = mpsc::channel();
@@ -129,6 +122,18 @@ impl Daemon {
             self.log()
         );
     }
+}
+
+/// `veille run` on `setup`, its stderr piped (read it, or it may fill).
+pub fn spawn_run(setup: &Setup) -> Child {
+    veille_command()
+        .arg("--config")
+        .arg(&setup.config_path)
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn veille run")
 }
 
 impl Drop for Daemon {
