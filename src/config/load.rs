@@ -116,6 +116,7 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }
 
     report.check_server(&server, root.get_ref().get("server"));
+    report.check_storage(&storage, root.get_ref().get("storage"));
     report.check_fetch(&fetch, root.get_ref().get("fetch"));
     let default_timezone = match parse_timezone(&defaults.timezone) {
         Ok(tz) => tz,
@@ -182,7 +183,17 @@ fn feed_label(position: usize, table: &Spanned<DeValue<'_>>) -> String {
     }
 }
 
+/// Below this, the index writer would spin committing nothing.
+const MIN_COMMIT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+
 impl Report<'_> {
+    fn check_storage(&mut self, storage: &StorageConfig, table: Option<&Spanned<DeValue<'_>>>) {
+        if storage.commit_interval < MIN_COMMIT_INTERVAL {
+            let message = "must be at least 100ms".to_owned();
+            self.push_at_key("[storage]", table, "commit_interval", message);
+        }
+    }
+
     fn check_server(&mut self, server: &ServerConfig, table: Option<&Spanned<DeValue<'_>>>) {
         if server.bind.parse::<std::net::SocketAddr>().is_err() {
             let message = format!(
@@ -408,6 +419,20 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].message.contains("url"), "{found:?}");
         assert!(found[0].line >= 4, "{found:?}");
+    }
+
+    #[test]
+    fn a_commit_interval_too_short_or_unreadable_is_reported_at_its_key() {
+        for (value, message) in [
+            ("\"0s\"", "at least 100ms"),
+            ("\"soon\"", "invalid duration"),
+        ] {
+            let found = errors(&format!("[storage]\ncommit_interval = {value}\n"));
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert_eq!(found[0].line, 2, "{found:?}");
+            assert_eq!(found[0].key.as_deref(), Some("commit_interval"));
+            assert!(found[0].message.contains(message), "{found:?}");
+        }
     }
 
     #[test]
