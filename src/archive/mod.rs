@@ -64,8 +64,8 @@ pub enum ArchiveError {
     Query(QueryError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("cannot write the export: {0}")]
-    Write(std::io::Error),
+    #[error("cannot write the export")]
+    Write(#[source] std::io::Error),
     #[error("search failed: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }

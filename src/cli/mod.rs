@@ -107,11 +107,6 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
         cause
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || matches!(
-                cause.downcast_ref::<veille::archive::ArchiveError>(),
-                Some(veille::archive::ArchiveError::Write(io))
-                    if io.kind() == std::io::ErrorKind::BrokenPipe
-            )
             || cause
                 .downcast_ref::<serde_json::Error>()
                 .is_some_and(|json| json.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))

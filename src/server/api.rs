@@ -186,7 +186,8 @@ pub async fn export(
         if let Err(error) =
             crate::archive::export(&state.search, &state.store, &params.q, format, &mut out)
         {
-            tracing::warn!(%error, "export stopped");
+            let cause = std::error::Error::source(&error).map(ToString::to_string);
+            tracing::warn!(%error, cause = cause.as_deref().unwrap_or(""), "export stopped");
         }
     });
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
