@@ -107,10 +107,20 @@ impl Archive {
             error,
         })?;
         let archive = Archive::from_index(index, path)?;
-        match archive.payload()? {
-            Some(payload) if payload.schema == schema::SCHEMA_VERSION => Ok(archive),
-            _ => Err(ArchiveError::Outdated { path: archive.path }),
+        if archive.is_current() {
+            Ok(archive)
+        } else {
+            Err(ArchiveError::Outdated { path: archive.path })
         }
+    }
+
+    /// Whether this version of veille built the index (its last commit says
+    /// so in its payload).
+    fn is_current(&self) -> bool {
+        self.payload()
+            .ok()
+            .flatten()
+            .is_some_and(|payload| payload.schema == schema::SCHEMA_VERSION)
     }
 
     fn from_index(index: Index, path: PathBuf) -> Result<Archive> {

@@ -203,14 +203,7 @@ impl Search {
                     )
                 }
             };
-        let mut ids = Vec::with_capacity(page.len());
-        for (_, address) in &page {
-            let column = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64("id")?;
-            ids.push(column.first(address.doc_id).unwrap_or_default() as i64);
-        }
+        let ids = record_ids(&searcher, page.iter().map(|(_, address)| *address))?;
         let scores: HashMap<i64, Option<f32>> = ids
             .iter()
             .zip(&page)
@@ -252,14 +245,7 @@ impl Search {
         let query = Lowering::new(self.archive.fields()).lower(&expr)?;
         let searcher = self.archive.searcher();
         let (top, total) = searcher.search(&query, &(TopDocs::with_limit(limit.max(1)), Count))?;
-        let mut ids = Vec::with_capacity(top.len());
-        for (_, address) in top {
-            let column = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64("id")?;
-            ids.push(column.first(address.doc_id).unwrap_or_default() as i64);
-        }
+        let ids = record_ids(&searcher, top.into_iter().map(|(_, address)| address))?;
         Ok((total, ids))
     }
 
@@ -386,6 +372,22 @@ impl Search {
         list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
         list
     }
+}
+
+/// The record ids of index documents, from the `id` fast field.
+fn record_ids(
+    searcher: &tantivy::Searcher,
+    addresses: impl Iterator<Item = DocAddress>,
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    for address in addresses {
+        let column = searcher
+            .segment_reader(address.segment_ord)
+            .fast_fields()
+            .u64("id")?;
+        ids.push(column.first(address.doc_id).unwrap_or_default() as i64);
+    }
+    Ok(ids)
 }
 
 /// Picks and marks the passage of a hit that shows why it matched.

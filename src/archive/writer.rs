@@ -46,50 +46,42 @@ impl ArchiveWriter {
             path: path.clone(),
             error,
         };
-        let (mut writer, archive, fresh) = if path.join("meta.json").exists() {
+        let kept = if path.join("meta.json").exists() {
             let index = Index::open_in_dir(&path).map_err(index_error)?;
             // Take the lock before judging the index, so a running daemon's
             // index is never deleted from under it.
             let writer = lock(&index, &path)?;
-            let current = Archive::from_index(index, path.clone())
-                .ok()
-                .filter(|archive| {
-                    archive
-                        .payload()
-                        .ok()
-                        .flatten()
-                        .is_some_and(|payload| payload.schema == schema::SCHEMA_VERSION)
-                });
-            match current {
-                Some(archive) => (writer, archive, false),
-                None => {
+            match Archive::from_index(index, path.clone()) {
+                Ok(archive) if archive.is_current() => Some((writer, archive)),
+                _ => {
                     tracing::warn!(path = %path.display(), "index built by another version; rebuilding it from the record");
-                    drop(writer);
-                    std::fs::remove_dir_all(&path)
-                        .and_then(|()| std::fs::create_dir_all(&path))
-                        .map_err(|error| ArchiveError::CreateDir {
-                            path: path.clone(),
-                            error,
-                        })?;
-                    let index =
-                        Index::create_in_dir(&path, schema::build().0).map_err(index_error)?;
-                    let writer = lock(&index, &path)?;
-                    (writer, Archive::from_index(index, path.clone())?, true)
+                    None
                 }
             }
         } else {
-            let index = Index::create_in_dir(&path, schema::build().0).map_err(index_error)?;
-            let writer = lock(&index, &path)?;
-            (writer, Archive::from_index(index, path.clone())?, true)
+            None
         };
-        let revision = if fresh {
-            0
-        } else {
-            archive.indexed_revision()?
+        let (writer, archive, revision) = match kept {
+            Some((writer, archive)) => {
+                let revision = archive.indexed_revision()?;
+                (writer, archive, revision)
+            }
+            None => {
+                std::fs::remove_dir_all(&path)
+                    .and_then(|()| std::fs::create_dir_all(&path))
+                    .map_err(|error| ArchiveError::CreateDir {
+                        path: path.clone(),
+                        error,
+                    })?;
+                let index = Index::create_in_dir(&path, schema::build().0).map_err(index_error)?;
+                let mut writer = lock(&index, &path)?;
+                let archive = Archive::from_index(index, path.clone())?;
+                // An empty commit with a payload: readers can tell this
+                // index is current, and empty.
+                commit(&mut writer, &archive, 0)?;
+                (writer, archive, 0)
+            }
         };
-        if fresh {
-            commit(&mut writer, &archive, revision)?;
-        }
         Ok(ArchiveWriter {
             archive: Arc::new(archive),
             writer,
@@ -225,4 +217,55 @@ fn commit(writer: &mut IndexWriter, archive: &Archive, revision: i64) -> Result<
     prepared.set_payload(&payload);
     prepared.commit()?;
     archive.reload()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_of_another_schema_is_refused_for_search_and_rebuilt_for_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let gazetteer = Gazetteer::default();
+        let mut writer = ArchiveWriter::open(dir.path(), &gazetteer).unwrap();
+        writer.commit(42).unwrap();
+        assert_eq!(
+            Archive::open(dir.path())
+                .unwrap()
+                .indexed_revision()
+                .unwrap(),
+            42
+        );
+        // What an older veille would have left: another schema version.
+        let mut prepared = writer.writer.prepare_commit().unwrap();
+        prepared.set_payload(r#"{"schema":0,"revision":42}"#);
+        prepared.commit().unwrap();
+        drop(writer);
+
+        assert!(matches!(
+            Archive::open(dir.path()),
+            Err(ArchiveError::Outdated { .. })
+        ));
+        let writer = ArchiveWriter::open(dir.path(), &gazetteer).unwrap();
+        assert_eq!(writer.revision(), 0, "rebuilt from scratch");
+        drop(writer);
+        assert_eq!(
+            Archive::open(dir.path())
+                .unwrap()
+                .indexed_revision()
+                .unwrap(),
+            0
+        );
+    }
+
+    #[test]
+    fn a_second_writer_is_told_the_index_is_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let gazetteer = Gazetteer::default();
+        let _first = ArchiveWriter::open(dir.path(), &gazetteer).unwrap();
+        assert!(matches!(
+            ArchiveWriter::open(dir.path(), &gazetteer),
+            Err(ArchiveError::Locked { .. })
+        ));
+    }
 }

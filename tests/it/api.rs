@@ -362,3 +362,22 @@ fn a_daemon_killed_before_committing_catches_up_on_restart() {
     let archive = Archive::open(&index).unwrap();
     assert_eq!(archive.document_count(), 6);
 }
+
+#[test]
+fn an_index_ahead_of_a_replaced_record_is_rebuilt() {
+    let feed = Feed::start(STORIES.len());
+    let setup = feed.setup("1s");
+    let index = setup.dir.path().join("index");
+    assert!(setup.veille(&["fetch"]).status.success());
+    assert_eq!(Archive::open(&index).unwrap().document_count(), 6);
+    // The record is replaced by one that knows less (say, an older backup).
+    for file in ["veille.sqlite", "veille.sqlite-wal", "veille.sqlite-shm"] {
+        let _ = std::fs::remove_file(index.join(file));
+    }
+    *feed.count.lock().unwrap() = 2;
+    let fetched = setup.veille(&["fetch"]);
+    assert!(fetched.status.success(), "{}", text(&fetched.stderr));
+    let archive = Archive::open(&index).unwrap();
+    assert_eq!(archive.document_count(), 2);
+    assert_eq!(archive.indexed_revision().unwrap(), 2);
+}
