@@ -108,15 +108,7 @@ pub fn export(
             for chunk in ids.chunks(BATCH) {
                 for document in store.documents_by_ids(chunk)? {
                     let row = Row::of(&document);
-                    let text: String = if row.text.chars().count() > CSV_TEXT_CHARS {
-                        row.text
-                            .chars()
-                            .take(CSV_TEXT_CHARS)
-                            .chain("… [cut]".chars())
-                            .collect()
-                    } else {
-                        row.text.to_owned()
-                    };
+                    let text = spreadsheet_cell(row.text);
                     writer
                         .write_record([
                             row.id.to_string().as_str(),
@@ -153,6 +145,33 @@ pub fn export(
     Ok(written)
 }
 
+/// `text`, cut to [`CSV_TEXT_CHARS`] characters with a mark if longer.
+fn spreadsheet_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(CSV_TEXT_CHARS) {
+        None => text.into(),
+        Some((cut, _)) => format!("{}… [cut]", &text[..cut]).into(),
+    }
+}
+
 fn csv_error(error: csv::Error) -> ArchiveError {
     ArchiveError::Write(std::io::Error::other(error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_are_cut_to_fit_a_spreadsheet_cell() {
+        assert_eq!(spreadsheet_cell("court"), "court");
+        let exact = "é".repeat(CSV_TEXT_CHARS);
+        assert_eq!(spreadsheet_cell(&exact), exact);
+        let long = "é".repeat(CSV_TEXT_CHARS + 1);
+        let cell = spreadsheet_cell(&long);
+        assert!(cell.ends_with("… [cut]"));
+        assert_eq!(
+            cell.chars().count(),
+            CSV_TEXT_CHARS + "… [cut]".chars().count()
+        );
+    }
 }
