@@ -161,10 +161,6 @@ impl Archive {
         self.reader.searcher().num_docs()
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub fn fields(&self) -> &Fields {
         &self.fields
     }

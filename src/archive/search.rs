@@ -146,10 +146,6 @@ impl Search {
         }
     }
 
-    pub fn archive(&self) -> &Archive {
-        &self.archive
-    }
-
     /// Parses `query` against the gazetteer.
     pub fn parse(&self, query: &str, now: DateTime<Utc>) -> Result<Expr> {
         Ok(query::parse(
