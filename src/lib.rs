@@ -6,6 +6,7 @@
 //! [`daemon`] runs it all on schedule. The `veille` binary's `cli` sits on
 //! top.
 
+pub mod alerts;
 pub mod archive;
 pub mod config;
 pub mod daemon;

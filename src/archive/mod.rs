@@ -11,6 +11,7 @@
 pub mod analysis;
 mod export;
 mod facets;
+mod memory;
 pub mod query;
 pub mod schema;
 mod search;
@@ -22,10 +23,12 @@ use tantivy::{Index, IndexReader, ReloadPolicy};
 
 pub use export::{ExportFormat, export};
 pub use facets::{Count, EntityCount, Facets};
+pub use memory::MemoryIndex;
 pub use query::{EntityLookup, QueryError};
 pub use schema::Fields;
 pub use search::{
-    DocumentView, Hit, MAX_LIMIT, Search, SearchRequest, SearchResults, Snippet, SortOrder,
+    DocumentView, Highlighter, Hit, MAX_LIMIT, Search, SearchRequest, SearchResults, Snippet,
+    SortOrder,
 };
 pub use writer::ArchiveWriter;
 

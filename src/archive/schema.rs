@@ -9,7 +9,13 @@ use tantivy::schema::{
     Schema, TextFieldIndexing, TextOptions,
 };
 
+use std::collections::HashMap;
+
+use tantivy::TantivyDocument;
+
 use super::analysis::{FOLDED, STEMMED};
+use crate::enrich::Gazetteer;
+use crate::store::StoredDocument;
 
 /// Raised whenever the fields or analysers change; an index built with
 /// another version is rebuilt from the record.
@@ -108,4 +114,60 @@ pub fn resolve(schema: &Schema) -> tantivy::Result<Fields> {
         kind: get("kind")?,
         published: get("published")?,
     })
+}
+
+/// Entity id to type name, for the `entity_type` field.
+pub type EntityTypes = HashMap<String, &'static str>;
+
+pub fn entity_types(gazetteer: &Gazetteer) -> EntityTypes {
+    gazetteer
+        .entities()
+        .iter()
+        .map(|entity| (entity.id.clone(), entity.kind.as_str()))
+        .collect()
+}
+
+/// The index document for a stored document: the one definition of what
+/// each field holds, shared by the archive and the in-memory batches alert
+/// rules run against.
+pub fn document(
+    fields: &Fields,
+    entity_types: &EntityTypes,
+    document: &StoredDocument,
+) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_u64(fields.id, document.id as u64);
+    doc.add_text(fields.title, &document.title);
+    doc.add_text(fields.body, &document.title);
+    doc.add_text(fields.body, &document.text);
+    if let Some(field) = document
+        .language
+        .as_deref()
+        .and_then(|language| fields.stemmed_field(language))
+    {
+        doc.add_text(field, &document.title);
+        doc.add_text(field, &document.text);
+    }
+    let mut types = Vec::new();
+    for (entity, _) in &document.entities {
+        doc.add_text(fields.entity, entity);
+        if let Some(kind) = entity_types.get(entity)
+            && !types.contains(kind)
+        {
+            types.push(*kind);
+            doc.add_text(fields.entity_type, kind);
+        }
+    }
+    for source in &document.sources {
+        doc.add_text(fields.source, source);
+    }
+    doc.add_text(fields.lang, document.language.as_deref().unwrap_or("und"));
+    doc.add_text(fields.kind, &document.kind);
+    let published = chrono::DateTime::parse_from_rfc3339(&document.published)
+        .map_or(0, |time| time.timestamp());
+    doc.add_date(
+        fields.published,
+        tantivy::DateTime::from_timestamp_secs(published),
+    );
+    doc
 }

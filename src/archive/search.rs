@@ -371,7 +371,7 @@ impl Search {
 }
 
 /// The record ids of index documents, from the `id` fast field.
-fn record_ids(
+pub(super) fn record_ids(
     searcher: &tantivy::Searcher,
     addresses: impl Iterator<Item = DocAddress>,
 ) -> Result<Vec<i64>> {
@@ -387,14 +387,14 @@ fn record_ids(
 }
 
 /// Picks and marks the passage of a hit that shows why it matched.
-struct Highlighter {
+pub struct Highlighter {
     /// Query terms by field, weighted rarer-first as Tantivy's own snippets.
     terms: HashMap<Field, BTreeMap<String, Score>>,
     entities: HashSet<String>,
 }
 
 impl Highlighter {
-    fn new(searcher: &tantivy::Searcher, query: &dyn Query, expr: &Expr) -> Highlighter {
+    pub fn new(searcher: &tantivy::Searcher, query: &dyn Query, expr: &Expr) -> Highlighter {
         let mut terms: HashMap<Field, BTreeMap<String, Score>> = HashMap::new();
         query.query_terms(&mut |term, _| {
             if let Some(text) = term.value().as_str() {
@@ -412,7 +412,7 @@ impl Highlighter {
         Highlighter { terms, entities }
     }
 
-    fn snippet(
+    pub fn snippet(
         &self,
         document: &StoredDocument,
         fields: &super::Fields,

@@ -6,7 +6,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tantivy::directory::error::LockError;
-use tantivy::schema::TantivyDocument;
 use tantivy::{Index, IndexWriter, TantivyError, Term};
 
 use super::{ARCHIVE_DIR, Archive, ArchiveError, Payload, Result, schema};
@@ -85,11 +84,7 @@ impl ArchiveWriter {
         Ok(ArchiveWriter {
             archive: Arc::new(archive),
             writer,
-            entity_types: gazetteer
-                .entities()
-                .iter()
-                .map(|entity| (entity.id.clone(), entity.kind.as_str()))
-                .collect(),
+            entity_types: schema::entity_types(gazetteer),
             revision,
         })
     }
@@ -143,43 +138,10 @@ impl ArchiveWriter {
     /// Adds `document`, replacing any copy of it already in the index.
     pub fn add(&mut self, document: &StoredDocument) -> Result<()> {
         let fields = self.archive.fields();
-        let id = document.id as u64;
-        self.writer.delete_term(Term::from_field_u64(fields.id, id));
-        let mut doc = TantivyDocument::default();
-        doc.add_u64(fields.id, id);
-        doc.add_text(fields.title, &document.title);
-        doc.add_text(fields.body, &document.title);
-        doc.add_text(fields.body, &document.text);
-        if let Some(field) = document
-            .language
-            .as_deref()
-            .and_then(|language| fields.stemmed_field(language))
-        {
-            doc.add_text(field, &document.title);
-            doc.add_text(field, &document.text);
-        }
-        let mut types = Vec::new();
-        for (entity, _) in &document.entities {
-            doc.add_text(fields.entity, entity);
-            if let Some(kind) = self.entity_types.get(entity)
-                && !types.contains(kind)
-            {
-                types.push(*kind);
-                doc.add_text(fields.entity_type, kind);
-            }
-        }
-        for source in &document.sources {
-            doc.add_text(fields.source, source);
-        }
-        doc.add_text(fields.lang, document.language.as_deref().unwrap_or("und"));
-        doc.add_text(fields.kind, &document.kind);
-        let published = chrono::DateTime::parse_from_rfc3339(&document.published)
-            .map_or(0, |time| time.timestamp());
-        doc.add_date(
-            fields.published,
-            tantivy::DateTime::from_timestamp_secs(published),
-        );
-        self.writer.add_document(doc)?;
+        self.writer
+            .delete_term(Term::from_field_u64(fields.id, document.id as u64));
+        self.writer
+            .add_document(schema::document(fields, &self.entity_types, document))?;
         Ok(())
     }
 

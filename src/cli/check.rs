@@ -12,6 +12,8 @@ use veille::store::{DATABASE_FILE, ScheduleState, Store};
 pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
     let config = super::load_config(path)?;
     let gazetteer = Gazetteer::for_config(&config)?;
+    let rules = veille::alerts::compile(&config, &gazetteer)?;
+    veille::alerts::Templates::load(&config.templates_dir())?.check()?;
     let storage = std::path::absolute(config.storage_dir()).unwrap_or(config.storage_dir());
     let enabled = config.feeds.iter().filter(|feed| feed.enabled).count();
     println!(
@@ -70,6 +72,21 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
             .map(|(cell, width)| format!("{cell:width$}"))
             .collect();
         println!("  {}", line.join("  ").trim_end());
+    }
+    if !rules.is_empty() {
+        println!("alert rules: {}", rules.len());
+        for rule in &rules {
+            let when = match &rule.alert.schedule {
+                Some(schedule) => format!("digest {schedule}"),
+                None => "immediate".to_owned(),
+            };
+            println!(
+                "  {}  {when}  to {}  {}",
+                rule.id(),
+                rule.alert.targets.names().join("+"),
+                rule.describe()
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::task::JoinSet;
 use veille::daemon::{PollOutcome, PollReport};
@@ -44,6 +44,9 @@ pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
         selected
     };
     let pipeline = super::open_pipeline(&config)?;
+    // Rules are recorded before fetching, so that a new rule's first
+    // matches are what this fetch brings.
+    let alerting = super::alerts::open_alerting(&config, pipeline.clone())?;
 
     let progress = if std::io::stdout().is_terminal() {
         let bar = ProgressBar::new(selected.len() as u64);
@@ -69,6 +72,10 @@ pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
     }
     progress.finish_and_clear();
     super::archive::update_archive(&config, &pipeline.store, &pipeline.tagger)?;
+    let matched = tokio::task::spawn_blocking(move || alerting.match_new(chrono::Utc::now()))
+        .await?
+        .context("cannot match new documents against the alert rules")?;
+    tracing::debug!(matched, "alert matches recorded");
 
     let reports: Vec<PollReport> = reports.into_iter().flatten().collect();
     let width = reports

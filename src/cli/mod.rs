@@ -3,6 +3,7 @@
 //! Library errors arrive typed; here they get context and become messages
 //! for a person at a terminal or a journal.
 
+mod alerts;
 mod archive;
 mod check;
 mod extract;
@@ -68,6 +69,11 @@ enum Command {
     Export(search::ExportArgs),
     /// Rebuild the search index from the record.
     Reindex,
+    /// List alert rules, or backtest one.
+    #[command(subcommand)]
+    Alerts(alerts::AlertsCommand),
+    /// Preview a rule's next digest (--dry-run), or make and deliver it now (--now).
+    Digest(alerts::DigestArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -89,6 +95,8 @@ pub fn main() -> ExitCode {
         Command::Search(args) => search::search(&cli.config, args),
         Command::Export(args) => search::export(&cli.config, args),
         Command::Reindex => reindex::reindex(&cli.config),
+        Command::Alerts(command) => alerts::alerts(&cli.config, command),
+        Command::Digest(args) => with_runtime(alerts::digest(&cli.config, args)),
     };
     match result {
         Ok(code) => code,

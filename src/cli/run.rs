@@ -13,9 +13,13 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
     let config = super::load_config(path)?;
     let pipeline = super::open_pipeline(&config)?;
     let writer = open_writer(&config, &pipeline).await?;
+    // Rules are recorded before the first poll, so new rules see every
+    // document stored from now on.
+    let alerting = super::alerts::open_alerting(&config, pipeline.clone())?;
     let state = Arc::new(AppState {
         search: Search::new(writer.archive(), pipeline.tagger.clone()),
         store: super::archive::open_store(&config)?,
+        rules: alerting.rules.clone(),
     });
     let listener = tokio::net::TcpListener::bind(&config.server.bind)
         .await
@@ -35,6 +39,11 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
         config.storage.commit_interval,
         stopped.clone(),
     ));
+    let alerting = tokio::spawn(veille::daemon::alerting::run(
+        alerting,
+        config.storage.commit_interval,
+        stopped.clone(),
+    ));
     let mut server_stopped = stopped.clone();
     let server = tokio::spawn(server::serve(listener, state, async move {
         let _ = server_stopped.wait_for(|stop| *stop).await;
@@ -46,6 +55,7 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
         tracing::error!(%error, "the HTTP server failed");
     }
     let _ = indexing.await;
+    let _ = alerting.await;
     tracing::info!("veille stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -12,6 +12,10 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue};
 use url::Url;
 
+use super::alerts::{
+    Alert, AlertCondition, AlertConfig, AlertMode, AlertsConfig, SecretSource, Site, SmtpConfig,
+    Targets, Webhook,
+};
 use super::diagnostics::{Diagnostic, Report, render};
 use super::{
     Config, EnrichConfig, Feed, FeedConfig, FeedDefaults, FetchConfig, Schedule, ServerConfig,
@@ -64,8 +68,11 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let mut fetch = FetchConfig::default();
     let mut defaults = FeedDefaults::default();
     let mut enrich = EnrichConfig::default();
+    let mut alerts = AlertsConfig::default();
+    let mut smtp = None;
     let mut defaults_table = None;
     let mut feed_tables = Vec::new();
+    let mut alert_tables = Vec::new();
 
     for (key, value) in root.get_ref().iter() {
         let name: &str = key.get_ref();
@@ -96,6 +103,20 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
                     defaults = section;
                 }
             }
+            "alerts" => {
+                if let Some(section) = report.section::<AlertsConfig>("[alerts]", value) {
+                    alerts = section;
+                }
+            }
+            "smtp" => {
+                smtp = report
+                    .section::<SmtpConfig>("[smtp]", value)
+                    .map(|mut smtp| {
+                        let base_dir = path.parent().unwrap_or(Path::new("."));
+                        smtp.password_file = smtp.password_file.map(|file| base_dir.join(file));
+                        smtp
+                    });
+            }
             "feed" => match value.get_ref() {
                 DeValue::Array(items) => feed_tables.extend(items.iter()),
                 _ => report.push(
@@ -105,11 +126,20 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
                     "sources are an array of tables: write each as [[feed]]".to_owned(),
                 ),
             },
+            "alert" => match value.get_ref() {
+                DeValue::Array(items) => alert_tables.extend(items.iter()),
+                _ => report.push(
+                    value.span(),
+                    "",
+                    Some("alert"),
+                    "alert rules are an array of tables: write each as [[alert]]".to_owned(),
+                ),
+            },
             other => report.push(
                 key.span(),
                 "",
                 Some(other),
-                "unknown section; expected one of storage, server, fetch, defaults, enrich, feed"
+                "unknown section; expected one of storage, server, fetch, defaults, enrich, alerts, smtp, feed, alert"
                     .to_owned(),
             ),
         }
@@ -158,6 +188,36 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     }
 
+    report.check_alerts_section(&alerts, root.get_ref().get("alerts"));
+    let mut rules = Vec::new();
+    let mut first_line_of_rule: HashMap<String, usize> = HashMap::new();
+    for (position, table) in alert_tables.into_iter().enumerate() {
+        let label = table_label("alert", position, table);
+        let Some(raw) = report.section::<AlertConfig>(&label, table) else {
+            continue;
+        };
+        let line = report.line_col(key_span(table, "id").start).0;
+        if let Some(first) = first_line_of_rule.get(&raw.id) {
+            let message = format!(
+                "duplicate id {:?}: already used by the rule at line {first}",
+                raw.id
+            );
+            report.push_at_key(&label, Some(table), "id", message);
+            continue;
+        }
+        first_line_of_rule.insert(raw.id.clone(), line);
+        let context = AlertContext {
+            feeds: &feeds,
+            feed_ids: &first_line_of_id,
+            smtp: smtp.as_ref(),
+            default_timezone,
+            base_dir,
+        };
+        if let Some(rule) = report.check_alert(raw, &label, table, &context) {
+            rules.push(rule);
+        }
+    }
+
     if !report.diagnostics.is_empty() {
         return Err(report.into_error());
     }
@@ -168,19 +228,41 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
         fetch,
         defaults,
         enrich,
+        alerts,
+        smtp,
         feeds,
+        rules,
     })
 }
 
 fn feed_label(position: usize, table: &Spanned<DeValue<'_>>) -> String {
+    table_label("feed", position, table)
+}
+
+/// `[[feed]] "rfi"`, or `[[feed]] #3` for a table without a readable id.
+fn table_label(kind: &str, position: usize, table: &Spanned<DeValue<'_>>) -> String {
     match table
         .get_ref()
         .get("id")
         .and_then(|id| id.get_ref().as_str())
     {
-        Some(id) => format!("[[feed]] {id:?}"),
-        None => format!("[[feed]] #{}", position + 1),
+        Some(id) => format!("[[{kind}]] {id:?}"),
+        None => format!("[[{kind}]] #{}", position + 1),
     }
+}
+
+/// The span of `key` in `table`, or of the table when the key is absent.
+fn key_span(table: &Spanned<DeValue<'_>>, key: &str) -> std::ops::Range<usize> {
+    table.get_ref().get(key).map_or(table.span(), Spanned::span)
+}
+
+/// What checking an `[[alert]]` needs from the rest of the file.
+struct AlertContext<'a> {
+    feeds: &'a [Feed],
+    feed_ids: &'a HashMap<String, usize>,
+    smtp: Option<&'a SmtpConfig>,
+    default_timezone: chrono_tz::Tz,
+    base_dir: &'a Path,
 }
 
 /// Below this, the index writer would spin committing nothing.
@@ -276,9 +358,7 @@ impl Report<'_> {
             }
         };
         if let Some(language) = &raw.language {
-            let valid = (2..=3).contains(&language.len())
-                && language.bytes().all(|byte| byte.is_ascii_lowercase());
-            if !valid {
+            if !is_language_code(language) {
                 let message = format!(
                     "invalid language {language:?}: use an ISO 639-1 code such as \"fr\", \"en\", \"ar\""
                 );
@@ -308,12 +388,275 @@ impl Report<'_> {
         })
     }
 
+    fn check_alerts_section(
+        &mut self,
+        alerts: &AlertsConfig,
+        table: Option<&Spanned<DeValue<'_>>>,
+    ) {
+        if let Err(error) = alerts.from.parse::<lettre::message::Mailbox>() {
+            let message = format!(
+                "invalid sender {:?}: {error} (write e.g. \"veille <veille@example.org>\")",
+                alerts.from
+            );
+            self.push_at_key("[alerts]", table, "from", message);
+        }
+        if alerts.retry_initial.is_zero() || alerts.retry_max < alerts.retry_initial {
+            let message = "must be above zero and at most retry_max".to_owned();
+            self.push_at_key("[alerts]", table, "retry_initial", message);
+        }
+    }
+
+    fn check_alert(
+        &mut self,
+        raw: AlertConfig,
+        label: &str,
+        table: &Spanned<DeValue<'_>>,
+        context: &AlertContext<'_>,
+    ) -> Option<Alert> {
+        let errors_before = self.diagnostics.len();
+        let at = Some(table);
+        if !is_valid_id(&raw.id) {
+            let message = format!(
+                "invalid id {:?}: use lower-case letters, digits and '-' (at most 64)",
+                raw.id
+            );
+            self.push_at_key(label, at, "id", message);
+        }
+        let timezone = match raw.timezone.as_deref().map(parse_timezone) {
+            None => context.default_timezone,
+            Some(Ok(tz)) => tz,
+            Some(Err(message)) => {
+                self.push_at_key(label, at, "timezone", message);
+                context.default_timezone
+            }
+        };
+        let mode = raw.mode.unwrap_or(if raw.schedule.is_some() {
+            AlertMode::Digest
+        } else {
+            AlertMode::Immediate
+        });
+        let schedule = match (&raw.schedule, mode) {
+            (Some(text), AlertMode::Digest) => match Schedule::parse(text, timezone) {
+                Ok(schedule) => Some(schedule),
+                Err(error) => {
+                    self.push_at_key(label, at, "schedule", error.to_string());
+                    None
+                }
+            },
+            (None, AlertMode::Digest) => {
+                let message = "a digest rule needs a schedule, e.g. \"0 7 * * *\"".to_owned();
+                self.push_at_key(label, at, "schedule", message);
+                None
+            }
+            (Some(_), AlertMode::Immediate) => {
+                let message =
+                    "an immediate rule sends as matches come; remove the schedule or set mode = \"digest\""
+                        .to_owned();
+                self.push_at_key(label, at, "schedule", message);
+                None
+            }
+            (None, AlertMode::Immediate) => None,
+        };
+        if raw.min_matches == 0 {
+            self.push_at_key(label, at, "min_matches", "must be at least 1".to_owned());
+        }
+        let condition = self.check_condition(&raw, label, table, context);
+        let targets = self.check_targets(&raw, label, table, context);
+        if self.diagnostics.len() > errors_before {
+            return None;
+        }
+        let site = |key: &str| {
+            let (line, column) = self.line_col(key_span(table, key).start);
+            Site { line, column }
+        };
+        Some(Alert {
+            name: raw.name.clone().unwrap_or_else(|| raw.id.clone()),
+            id: raw.id,
+            mode,
+            schedule,
+            min_matches: raw.min_matches,
+            condition: condition?,
+            targets: targets?,
+            query_site: site("query"),
+            terms_site: site("terms"),
+        })
+    }
+
+    fn check_condition(
+        &mut self,
+        raw: &AlertConfig,
+        label: &str,
+        table: &Spanned<DeValue<'_>>,
+        context: &AlertContext<'_>,
+    ) -> Option<AlertCondition> {
+        let at = Some(table);
+        let errors_before = self.diagnostics.len();
+        if let Some(health) = &raw.health {
+            for key in [
+                "query",
+                "terms",
+                "threshold",
+                "languages",
+                "sources",
+                "kinds",
+            ] {
+                if table.get_ref().get(key).is_some() {
+                    let message =
+                        "a health rule watches sources, not documents; remove this key".to_owned();
+                    self.push_at_key(label, at, key, message);
+                }
+            }
+            if health.failing_for.is_none() && health.silent_for.is_none() {
+                let message = "give failing_for, silent_for or both".to_owned();
+                self.push_at_key(label, at, "health", message);
+            }
+            for feed in &health.feeds {
+                if !context.feed_ids.contains_key(feed) {
+                    let message = format!("unknown feed {feed:?} in health.feeds");
+                    self.push_at_key(label, at, "health", message);
+                }
+            }
+            return (self.diagnostics.len() == errors_before)
+                .then(|| AlertCondition::SourceHealth(health.clone()));
+        }
+        let terms: Vec<(String, f64)> = raw.terms.clone().unwrap_or_default().into_iter().collect();
+        if raw.query.is_none() && terms.is_empty() {
+            let message = "a rule needs a query, weighted terms, or both".to_owned();
+            self.push_at_key(label, at, "query", message);
+        }
+        if raw
+            .query
+            .as_deref()
+            .is_some_and(|query| query.trim().is_empty())
+        {
+            self.push_at_key(label, at, "query", "must not be empty".to_owned());
+        }
+        if terms.iter().any(|(_, weight)| !weight.is_finite()) {
+            self.push_at_key(label, at, "terms", "weights must be numbers".to_owned());
+        }
+        let threshold = match (raw.threshold, terms.is_empty()) {
+            (Some(threshold), false) if threshold > 0.0 && threshold.is_finite() => threshold,
+            (Some(_), false) => {
+                let message = "must be a number above 0".to_owned();
+                self.push_at_key(label, at, "threshold", message);
+                0.0
+            }
+            (None, false) => {
+                let message = "weighted terms need a threshold, e.g. threshold = 4".to_owned();
+                self.push_at_key(label, at, "terms", message);
+                0.0
+            }
+            (Some(_), true) => {
+                let message = "a threshold only applies to weighted terms".to_owned();
+                self.push_at_key(label, at, "threshold", message);
+                0.0
+            }
+            (None, true) => 0.0,
+        };
+        for language in &raw.languages {
+            if !is_language_code(language) {
+                let message = format!(
+                    "invalid language {language:?}: use ISO 639-1 codes such as \"fr\", \"en\", \"ar\""
+                );
+                self.push_at_key(label, at, "languages", message);
+            }
+        }
+        for source in &raw.sources {
+            if !context.feeds.iter().any(|feed| &feed.id == source)
+                && !context.feed_ids.contains_key(source)
+            {
+                let message = format!("unknown feed {source:?}");
+                self.push_at_key(label, at, "sources", message);
+            }
+        }
+        for kind in &raw.kinds {
+            if !["article", "transcript"].contains(&kind.as_str()) {
+                let message = format!("unknown kind {kind:?}: use \"article\" or \"transcript\"");
+                self.push_at_key(label, at, "kinds", message);
+            }
+        }
+        (self.diagnostics.len() == errors_before).then(|| AlertCondition::Documents {
+            query: raw.query.clone(),
+            terms,
+            threshold,
+            languages: raw.languages.clone(),
+            sources: raw.sources.clone(),
+            kinds: raw.kinds.clone(),
+        })
+    }
+
+    fn check_targets(
+        &mut self,
+        raw: &AlertConfig,
+        label: &str,
+        table: &Spanned<DeValue<'_>>,
+        context: &AlertContext<'_>,
+    ) -> Option<Targets> {
+        let at = Some(table);
+        let errors_before = self.diagnostics.len();
+        for address in &raw.email {
+            if let Err(error) = address.parse::<lettre::message::Mailbox>() {
+                let message = format!("invalid email address {address:?}: {error}");
+                self.push_at_key(label, at, "email", message);
+            }
+        }
+        if !raw.email.is_empty() && context.smtp.is_none() {
+            let message = "email recipients need an [smtp] section to send through".to_owned();
+            self.push_at_key(label, at, "email", message);
+        }
+        let webhook = match raw.webhook.as_deref().map(Url::parse) {
+            None => None,
+            Some(Ok(url)) if matches!(url.scheme(), "http" | "https") => Some(Webhook {
+                url,
+                secret: SecretSource::from_keys(
+                    raw.webhook_secret_env.as_ref(),
+                    raw.webhook_secret_file
+                        .as_ref()
+                        .map(|path| context.base_dir.join(path))
+                        .as_ref(),
+                ),
+            }),
+            Some(Ok(url)) => {
+                let message = format!("webhook URL {url} must be http or https");
+                self.push_at_key(label, at, "webhook", message);
+                None
+            }
+            Some(Err(error)) => {
+                let message = format!("invalid webhook URL: {error}");
+                self.push_at_key(label, at, "webhook", message);
+                None
+            }
+        };
+        if raw.webhook.is_none()
+            && (raw.webhook_secret_env.is_some() || raw.webhook_secret_file.is_some())
+        {
+            let message = "a webhook secret without a webhook URL".to_owned();
+            self.push_at_key(label, at, "webhook", message);
+        }
+        let outbox = raw
+            .outbox
+            .unwrap_or(raw.email.is_empty() && raw.webhook.is_none());
+        if !outbox && raw.email.is_empty() && raw.webhook.is_none() {
+            let message = "a rule with outbox = false needs email or a webhook".to_owned();
+            self.push_at_key(label, at, "outbox", message);
+        }
+        (self.diagnostics.len() == errors_before).then(|| Targets {
+            email: raw.email.clone(),
+            webhook,
+            outbox,
+        })
+    }
+
     fn into_error(self) -> ConfigError {
         ConfigError::Invalid {
             path: self.file.to_owned(),
             diagnostics: self.diagnostics,
         }
     }
+}
+
+fn is_language_code(code: &str) -> bool {
+    (2..=3).contains(&code.len()) && code.bytes().all(|byte| byte.is_ascii_lowercase())
 }
 
 fn is_valid_id(id: &str) -> bool {

@@ -6,6 +6,7 @@
 //! line, column and key, because an operator editing a 300-feed file should not
 //! have to run `veille check` thirty times.
 
+pub mod alerts;
 mod diagnostics;
 mod load;
 mod schedule;
@@ -17,6 +18,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use url::Url;
 
+pub use alerts::{Alert, AlertCondition, AlertMode, AlertsConfig, SmtpConfig};
 pub use diagnostics::{Diagnostic, Report, render};
 pub use load::{ConfigError, load, load_str};
 pub use schedule::{Schedule, ScheduleError};
@@ -32,7 +34,12 @@ pub struct Config {
     pub fetch: FetchConfig,
     pub defaults: FeedDefaults,
     pub enrich: EnrichConfig,
+    pub alerts: AlertsConfig,
+    /// `[smtp]`, when digests are emailed.
+    pub smtp: Option<SmtpConfig>,
     pub feeds: Vec<Feed>,
+    /// The `[[alert]]` rules.
+    pub rules: Vec<Alert>,
 }
 
 impl Config {
@@ -63,6 +70,16 @@ impl Config {
                 false,
             ),
         }
+    }
+
+    /// The digest templates folder (`[alerts] templates`), resolved.
+    pub fn templates_dir(&self) -> PathBuf {
+        self.base_dir().join(&self.alerts.templates)
+    }
+
+    /// The rule with this id, if configured.
+    pub fn rule(&self, id: &str) -> Option<&Alert> {
+        self.rules.iter().find(|rule| rule.id == id)
     }
 
     /// The feed with this id, if configured.

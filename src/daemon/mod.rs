@@ -5,6 +5,7 @@
 //! fetcher caps concurrency and spaces requests per host; so a feed that
 //! hangs or fails costs the others nothing.
 
+pub mod alerting;
 pub mod indexing;
 pub mod poll;
 

@@ -231,11 +231,125 @@ impl Write for ChannelWriter {
     }
 }
 
+/// Every rule with its state: last run, next run, pending and delivered
+/// counts, the last delivery error.
+pub async fn alerts(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let rules = blocking(move || {
+        let now = chrono::Utc::now();
+        state
+            .rules
+            .iter()
+            .map(|rule| {
+                let summary = state.store.rule_summary(rule.id()).map_err(internal)?;
+                let next_run = rule.alert.schedule.as_ref().map(|schedule| {
+                    let last = summary
+                        .last_run
+                        .as_deref()
+                        .and_then(|time| chrono::DateTime::parse_from_rfc3339(time).ok())
+                        .map_or(now, |time| time.with_timezone(&chrono::Utc));
+                    crate::store::timestamp(schedule.next_after(last).max(now))
+                });
+                let mut entry = serde_json::json!({
+                    "id": rule.id(),
+                    "name": rule.alert.name,
+                    "mode": rule.alert.mode,
+                    "schedule": rule.alert.schedule.as_ref().map(ToString::to_string),
+                    "next_run": next_run,
+                    "query": rule.describe(),
+                    "min_matches": rule.alert.min_matches,
+                    "targets": rule.alert.targets.names(),
+                });
+                if let (Some(object), Ok(serde_json::Value::Object(extra))) =
+                    (entry.as_object_mut(), serde_json::to_value(&summary))
+                {
+                    object.extend(extra);
+                }
+                Ok(entry)
+            })
+            .collect::<Result<Vec<_>, ApiError>>()
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "rules": rules })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchParams {
+    limit: Option<usize>,
+    #[serde(default)]
+    offset: usize,
+}
+
+/// A rule's matches, newest document first, with each document's title,
+/// link and sources and whether its digest was delivered.
+pub async fn alert_matches(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    params: Result<Query<MatchParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params?;
+    if !state.rules.iter().any(|rule| rule.id() == id) {
+        return Err(ApiError {
+            status: StatusCode::NOT_FOUND,
+            message: format!("no alert rule {id:?}"),
+            column: None,
+        });
+    }
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+    let offset = params.offset;
+    let body = blocking(move || {
+        let (total, rows) = state
+            .store
+            .rule_matches(&id, limit, offset)
+            .map_err(internal)?;
+        let ids: Vec<i64> = rows.iter().map(|row| row.document_id).collect();
+        let documents: std::collections::HashMap<i64, crate::store::StoredDocument> = state
+            .store
+            .documents_by_ids(&ids)
+            .map_err(internal)?
+            .into_iter()
+            .map(|document| (document.id, document))
+            .collect();
+        let matches: Vec<serde_json::Value> = rows
+            .into_iter()
+            .map(|row| {
+                let document = documents.get(&row.document_id);
+                let mut entry = serde_json::to_value(&row).unwrap_or_default();
+                if let (Some(object), Some(document)) = (entry.as_object_mut(), document) {
+                    object.insert("title".into(), document.title.clone().into());
+                    object.insert("url".into(), document.url.clone().into());
+                    object.insert("sources".into(), document.sources.clone().into());
+                    object.insert("published".into(), document.published.clone().into());
+                }
+                entry
+            })
+            .collect();
+        Ok(serde_json::json!({
+            "rule": id,
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "matches": matches,
+        }))
+    })
+    .await?;
+    Ok(Json(body).into_response())
+}
+
+fn internal(error: impl std::fmt::Display) -> ApiError {
+    tracing::error!(%error, "request failed");
+    ApiError {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        message: error.to_string(),
+        column: None,
+    }
+}
+
 pub async fn not_found() -> ApiError {
     ApiError {
         status: StatusCode::NOT_FOUND,
         message:
-            "no such endpoint; see /api/search, /api/documents/{id}, /api/entities, /api/export"
+            "no such endpoint; see /api/search, /api/documents/{id}, /api/entities, /api/export, /api/alerts"
                 .to_owned(),
         column: None,
     }

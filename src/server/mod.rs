@@ -13,6 +13,7 @@ use axum::Router;
 use axum::routing::get;
 use tokio::net::TcpListener;
 
+use crate::alerts::Rule;
 use crate::archive::Search;
 use crate::store::Store;
 
@@ -22,6 +23,8 @@ pub struct AppState {
     /// A connection of its own, so reads never queue behind the daemon's
     /// writes (WAL lets them run side by side).
     pub store: Store,
+    /// The alert rules, for `/api/alerts`.
+    pub rules: Vec<Rule>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -30,6 +33,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/documents/{id}", get(api::document))
         .route("/api/entities", get(api::entities))
         .route("/api/export", get(api::export))
+        .route("/api/alerts", get(api::alerts))
+        .route("/api/alerts/{id}/matches", get(api::alert_matches))
         .fallback(api::not_found)
         .with_state(state)
 }

@@ -85,6 +85,66 @@ const MIGRATIONS: &[&str] = &[
     UPDATE documents SET revision = id;
     CREATE INDEX documents_revision ON documents (revision);
     ALTER TABLE documents ADD COLUMN kind TEXT NOT NULL DEFAULT 'article';",
+    // 4: alert rules, their matches and digests; what source-health rules
+    // need of each feed; a key-value table for cursors.
+    "CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE alert_rules (
+        rule_id TEXT PRIMARY KEY,
+        -- Hash of what the rule matches; a change restarts it.
+        fingerprint TEXT NOT NULL,
+        -- Only documents with a higher id are matched: a rule starts when
+        -- it is added or edited, it does not go through the archive.
+        start_after INTEGER NOT NULL,
+        added TEXT NOT NULL,
+        last_run TEXT
+    );
+    CREATE TABLE digests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        rule_id TEXT NOT NULL,
+        created TEXT NOT NULL,
+        items INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt TEXT NOT NULL,
+        last_error TEXT,
+        delivered TEXT
+    );
+    CREATE INDEX digests_undelivered ON digests (delivered, next_attempt);
+    CREATE TABLE digest_deliveries (
+        digest_id INTEGER NOT NULL REFERENCES digests (id),
+        target TEXT NOT NULL,
+        delivered TEXT NOT NULL,
+        PRIMARY KEY (digest_id, target)
+    ) WITHOUT ROWID;
+    CREATE TABLE alert_matches (
+        rule_id TEXT NOT NULL,
+        document_id INTEGER NOT NULL REFERENCES documents (id),
+        matched_at TEXT NOT NULL,
+        -- JSON array of the rule's terms found in the document.
+        terms TEXT NOT NULL,
+        digest_id INTEGER REFERENCES digests (id),
+        PRIMARY KEY (rule_id, document_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX alert_matches_digest ON alert_matches (rule_id, digest_id);
+    CREATE TABLE health_events (
+        rule_id TEXT NOT NULL,
+        feed_id TEXT NOT NULL,
+        -- 'failing' or 'silent'
+        condition TEXT NOT NULL,
+        -- When the condition began: one event per outage.
+        since TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        noticed TEXT NOT NULL,
+        digest_id INTEGER REFERENCES digests (id),
+        PRIMARY KEY (rule_id, feed_id, condition, since)
+    ) WITHOUT ROWID;
+    ALTER TABLE feed_status ADD COLUMN failing_since TEXT;
+    ALTER TABLE feed_status ADD COLUMN last_new_at TEXT;
+    ALTER TABLE feed_status ADD COLUMN tracked_since TEXT;
+    UPDATE feed_status SET tracked_since = last_attempt,
+        failing_since = CASE WHEN consecutive_failures > 0 THEN last_attempt END;",
 ];
 
 /// Brings the record to the latest schema, one transaction per step.

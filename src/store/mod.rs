@@ -9,6 +9,7 @@
 //! is stored in one transaction with its "seen" mark, so a crash never leaves
 //! a document without its seen item or the other way round.
 
+mod alerts;
 mod migrations;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use crate::enrich::Enrichment;
+pub use alerts::{DigestRow, FeedHealth, HealthEvent, MatchRow, RuleSummary};
 
 /// File name of the record inside the storage directory.
 pub const DATABASE_FILE: &str = "veille.sqlite";
@@ -388,9 +390,14 @@ impl Store {
         let success = attempt.error.is_none();
         self.connection().execute(
             "INSERT INTO feed_status (feed_id, last_attempt, last_success, http_status, error,
-                 consecutive_failures, retry_not_before, needed_repair, last_new, last_duplicates)
-             VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4, ?5, CASE WHEN ?3 THEN 0 ELSE 1 END, ?6, ?7, ?8, ?9)
+                 consecutive_failures, retry_not_before, needed_repair, last_new, last_duplicates,
+                 failing_since, last_new_at, tracked_since)
+             VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4, ?5, CASE WHEN ?3 THEN 0 ELSE 1 END, ?6, ?7, ?8, ?9,
+                 CASE WHEN ?3 THEN NULL ELSE ?2 END, CASE WHEN ?8 > 0 THEN ?2 END, ?2)
              ON CONFLICT (feed_id) DO UPDATE SET
+                 failing_since = CASE WHEN ?3 THEN NULL ELSE coalesce(failing_since, ?2) END,
+                 last_new_at = CASE WHEN ?8 > 0 THEN ?2 ELSE last_new_at END,
+                 tracked_since = coalesce(tracked_since, ?2),
                  last_attempt = ?2,
                  last_success = CASE WHEN ?3 THEN ?2 ELSE last_success END,
                  http_status = ?4,

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod alerts;
 mod api;
 mod archive;
 mod config_errors;

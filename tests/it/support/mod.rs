@@ -3,6 +3,7 @@
 
 pub mod daemon;
 pub mod server;
+pub mod smtp;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

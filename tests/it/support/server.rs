@@ -23,6 +23,8 @@ pub struct Request {
     pub target: String,
     /// Header names lower-cased.
     pub headers: HashMap<String, String>,
+    /// The body, as far as `Content-Length` says.
+    pub body: Vec<u8>,
     pub at: Instant,
 }
 
@@ -183,14 +185,28 @@ async fn serve(
         let request_line = lines.next().unwrap_or_default();
         let target = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
         let path = target.split('?').next().unwrap_or_default().to_owned();
-        let headers = lines
+        let headers: HashMap<String, String> = lines
             .filter_map(|line| line.split_once(':'))
             .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
             .collect();
+        let length: usize = headers
+            .get("content-length")
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(0);
+        while buffer.len() < length {
+            let mut chunk = [0u8; 4096];
+            let read = stream.read(&mut chunk).await?;
+            if read == 0 {
+                return Ok(());
+            }
+            buffer.extend_from_slice(&chunk[..read]);
+        }
+        let body = buffer.drain(..length).collect();
         let request = Request {
             path,
             target,
             headers,
+            body,
             at: Instant::now(),
         };
         recorded.lock().unwrap().push(request.clone());

@@ -1,0 +1,78 @@
+//! Alert rules and digests: what analysts are told, and when.
+//!
+//! The path: [`rules`] compiles the `[[alert]]` tables against the
+//! gazetteer; [`matcher`] runs them over each batch of new documents,
+//! prefiltered by the batch's terms; the record keeps every match once;
+//! [`digest`] gathers a rule's waiting matches into a digest and renders it
+//! from templates; [`deliver`] hands it to the outbox, a mail server or a
+//! webhook; [`health`] turns feeds that failed or went quiet into findings
+//! for source-health rules. The daemon drives all of it (`daemon::alerting`).
+
+pub mod deliver;
+pub mod digest;
+pub mod health;
+pub mod matcher;
+pub mod rules;
+
+use crate::archive::ArchiveError;
+use crate::config::Diagnostic;
+use crate::store::StoreError;
+
+pub use deliver::{Deliverer, DeliveryError};
+pub use digest::{DigestMaker, DigestView, Rendered, Templates};
+pub use matcher::{Found, Matcher};
+pub use rules::{Rule, RuleKind, compile};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error("{}", crate::config::render("the alert rules", .0))]
+    Rules(Vec<Diagnostic>),
+    #[error("template {name}: {error:#}")]
+    Template {
+        name: String,
+        error: minijinja::Error,
+    },
+    #[error("cannot read template {}: {error}", path.display())]
+    TemplateRead {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+    #[error("alerting task failed: {0}")]
+    Task(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+}
+
+pub type Result<T, E = AlertError> = std::result::Result<T, E>;
+
+/// Documents matched against the rules at a time.
+pub const MATCH_BATCH: usize = 1000;
+
+/// Matches every document the record gained since the last call against
+/// the rules, and records the matches. Returns how many were recorded.
+pub fn match_new(store: &crate::store::Store, matcher: &Matcher) -> Result<usize> {
+    let mut recorded = 0;
+    loop {
+        let cursor = store.matched_revision()?;
+        if matcher.is_empty() {
+            let latest = store.latest_revision()?;
+            if latest > cursor {
+                store.record_matches(&[], latest)?;
+            }
+            return Ok(0);
+        }
+        let batch = store.changed_after(cursor, MATCH_BATCH)?;
+        let Some(last) = batch.last() else {
+            return Ok(recorded);
+        };
+        let revision = last.revision;
+        let found = matcher.match_batch(&batch)?;
+        let rows: Vec<(&str, i64, Vec<String>)> = found
+            .iter()
+            .map(|found| (found.rule.as_str(), found.document, found.terms.clone()))
+            .collect();
+        recorded += store.record_matches(&rows, revision)?;
+    }
+}

@@ -1,0 +1,288 @@
+//! `veille alerts list|backtest` and `veille digest`.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, NaiveDate, Utc};
+use veille::alerts::{self, MATCH_BATCH, Matcher, Rule};
+use veille::config::Config;
+use veille::daemon::Pipeline;
+use veille::daemon::alerting::{Alerting, Delivery};
+use veille::store::{Store, timestamp};
+
+#[derive(clap::Subcommand)]
+pub enum AlertsCommand {
+    /// Every rule with its schedule, waiting and delivered matches, and the
+    /// last delivery error.
+    List,
+    /// Show what a rule would have caught in documents fetched recently,
+    /// whether or not it existed then.
+    Backtest(BacktestArgs),
+}
+
+#[derive(clap::Args)]
+pub struct BacktestArgs {
+    /// The rule's id.
+    rule: String,
+    /// How far back: an age (`30d`, `12h`, `2w`) or a date (`2026-10-01`).
+    #[arg(long, default_value = "30d")]
+    since: String,
+    /// Matches shown at most (the count covers them all).
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// One JSON object per match instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("action").required(true).args(["dry_run", "now"]))]
+pub struct DigestArgs {
+    /// The rule's id.
+    #[arg(long)]
+    rule: String,
+    /// Print the digest the rule's waiting matches would make, and deliver
+    /// nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Make the digest now and deliver it, whatever the schedule.
+    #[arg(long)]
+    now: bool,
+    /// With --dry-run: print the HTML version instead of the text.
+    #[arg(long)]
+    html: bool,
+}
+
+/// The rules of `config`, compiled against its gazetteer.
+pub fn compile_rules(config: &Config, pipeline: &Pipeline) -> anyhow::Result<Vec<Rule>> {
+    Ok(alerts::compile(config, pipeline.tagger.gazetteer())?)
+}
+
+/// Alerting for `config`, with its rules recorded (new and edited rules
+/// start now).
+pub fn open_alerting(config: &Config, pipeline: Arc<Pipeline>) -> anyhow::Result<Arc<Alerting>> {
+    let rules = compile_rules(config, &pipeline)?;
+    let alerting = Alerting::new(config, pipeline, rules)?;
+    alerting
+        .register()
+        .context("cannot record the alert rules")?;
+    Ok(Arc::new(alerting))
+}
+
+fn find_rule<'a>(rules: &'a [Rule], id: &str, config: &Config) -> anyhow::Result<&'a Rule> {
+    rules.iter().find(|rule| rule.id() == id).ok_or_else(|| {
+        let known: Vec<&str> = rules.iter().map(Rule::id).collect();
+        anyhow::anyhow!(
+            "no alert rule {id:?} in {}; rules: {}",
+            config.path.display(),
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        )
+    })
+}
+
+pub fn alerts(config_path: &Path, command: AlertsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AlertsCommand::List => list(config_path),
+        AlertsCommand::Backtest(args) => backtest(config_path, args),
+    }
+}
+
+fn list(config_path: &Path) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(config_path)?;
+    let pipeline = super::open_pipeline(&config)?;
+    let rules = compile_rules(&config, &pipeline)?;
+    if rules.is_empty() {
+        println!("no alert rules in {}", config_path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut rows = vec![
+        [
+            "ID",
+            "MODE",
+            "SCHEDULE",
+            "WAITING",
+            "DELIVERED",
+            "LAST RUN",
+            "LAST ERROR",
+        ]
+        .map(str::to_owned),
+    ];
+    for rule in &rules {
+        let summary = pipeline.store.rule_summary(rule.id())?;
+        rows.push([
+            rule.id().to_owned(),
+            rule.alert.mode.as_str().to_owned(),
+            rule.alert
+                .schedule
+                .as_ref()
+                .map_or_else(|| "-".to_owned(), ToString::to_string),
+            summary.pending.to_string(),
+            summary.delivered.to_string(),
+            summary.last_run.unwrap_or_else(|| "-".to_owned()),
+            summary.last_error.unwrap_or_else(|| "-".to_owned()),
+        ]);
+    }
+    print_table(&rows);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table<const N: usize>(rows: &[[String; N]]) {
+    let mut widths = [0; N];
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:width$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}
+
+fn backtest(config_path: &Path, args: BacktestArgs) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(config_path)?;
+    let pipeline = super::open_pipeline(&config)?;
+    let rules = compile_rules(&config, &pipeline)?;
+    let rule = find_rule(&rules, &args.rule, &config)?;
+    let since = parse_since(&args.since, Utc::now())?;
+    let matcher = Matcher::new(std::slice::from_ref(rule), pipeline.tagger.gazetteer())?;
+    if matcher.is_empty() {
+        bail!(
+            "rule {:?} watches sources, not documents; nothing to backtest",
+            rule.id()
+        );
+    }
+    let store = &pipeline.store;
+    let mut found = Vec::new();
+    let mut read = 0;
+    let mut after = 0;
+    loop {
+        let batch = store.documents_fetched_since(since, after, MATCH_BATCH)?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        read += batch.len();
+        found.extend(matcher.match_batch(&batch)?);
+    }
+    found.sort_by_key(|found| std::cmp::Reverse(found.document));
+    let shown: Vec<_> = found.iter().take(args.limit).collect();
+    let ids: Vec<i64> = shown.iter().map(|found| found.document).collect();
+    let documents = store.documents_by_ids(&ids)?;
+    for (found, document) in shown.iter().zip(&documents) {
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "document_id": document.id,
+                    "published": document.published,
+                    "title": document.title,
+                    "url": document.url,
+                    "sources": document.sources,
+                    "terms": found.terms,
+                })
+            );
+        } else {
+            println!(
+                "{}  {}  {}\n    {}  [{}]",
+                document.published.get(..10).unwrap_or(&document.published),
+                document.sources.join(", "),
+                document.title,
+                document.url,
+                found.terms.join(", ")
+            );
+        }
+    }
+    eprintln!(
+        "rule {}: {} of {} documents fetched since {} match{}",
+        rule.id(),
+        found.len(),
+        read,
+        timestamp(since),
+        if found.len() > shown.len() {
+            format!(" ({} shown; --limit for more)", shown.len())
+        } else {
+            String::new()
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `30d`, `12h`, `2w`, `90m` before `now`, or the start of a date.
+fn parse_since(text: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(date
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc());
+    }
+    let age = humantime::parse_duration(text).with_context(|| {
+        format!("--since {text:?}: write an age such as 30d, 12h, 2w, or a date such as 2026-10-01")
+    })?;
+    Ok(now - chrono::Duration::from_std(age).context("--since is too far back")?)
+}
+
+pub async fn digest(config_path: &Path, args: DigestArgs) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(config_path)?;
+    let pipeline = super::open_pipeline(&config)?;
+    let alerting = open_alerting(&config, pipeline.clone())?;
+    let rule = find_rule(&alerting.rules, &args.rule, &config)?.clone();
+    {
+        let alerting = alerting.clone();
+        tokio::task::spawn_blocking(move || alerting.match_new(Utc::now()))
+            .await?
+            .context("cannot match new documents")?;
+    }
+    let store: &Store = &pipeline.store;
+    if args.dry_run {
+        let view = alerting.digests.view(store, &rule, None)?;
+        if view.items.is_empty() && view.health.is_empty() {
+            eprintln!("nothing waiting for rule {}", rule.id());
+            return Ok(ExitCode::SUCCESS);
+        }
+        let rendered = alerting.digests.templates.render(&view)?;
+        if args.html {
+            print!("{}", rendered.html);
+        } else {
+            println!("Subject: {}\n", rendered.subject);
+            print!("{}", rendered.text);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    // A running daemon leaves the digest alone while this process delivers
+    // it, and retries it if this process fails.
+    let claim = Utc::now() + chrono::Duration::minutes(10);
+    let Some(id) = alerting.start_digest(&rule, None, claim)? else {
+        eprintln!("nothing waiting for rule {}", rule.id());
+        return Ok(ExitCode::SUCCESS);
+    };
+    let row = store
+        .digest(id)?
+        .context("the digest just created is gone")?;
+    match alerting.deliver(row).await? {
+        Delivery::Delivered => {
+            let targets = rule.alert.targets.names().join(", ");
+            println!("digest {id} of rule {} delivered to {targets}", rule.id());
+            if rule.alert.targets.outbox {
+                println!("outbox: {}", alerting.deliverer.outbox().display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Delivery::Failed { error, retry_at } => {
+            eprintln!(
+                "veille: digest {id} of rule {} not delivered: {error}\nthe daemon retries it from {}",
+                rule.id(),
+                timestamp(retry_at)
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! `[alerts]`, `[smtp]` and `[[alert]]`: what analysts want to be told, when
+//! and where.
+//!
+//! Rule queries are checked later, against the gazetteer (see
+//! `alerts::rules`), so each validated [`Alert`] keeps where its `query` and
+//! `terms` were written, for errors that still name file and line.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+use super::Schedule;
+
+/// `[alerts]`: how digests are rendered and delivered.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Folder holding the digest templates `digest.txt` and `digest.html`
+    /// (minijinja), relative to the config file's folder. A template
+    /// missing from it is replaced by the built-in one, which is the same
+    /// as the shipped file. Default: `"templates"`.
+    #[serde(default = "AlertsConfig::default_templates")]
+    pub templates: PathBuf,
+    /// Sender of digest emails, also written into outbox files.
+    /// Default: `"veille <veille@localhost>"`.
+    #[serde(default = "AlertsConfig::default_from")]
+    pub from: String,
+    /// Wait before retrying a failed delivery; each further failure doubles
+    /// it. Default: `"1m"`.
+    #[serde(
+        default = "AlertsConfig::default_retry_initial",
+        with = "super::humantime_serde"
+    )]
+    pub retry_initial: Duration,
+    /// Longest wait between two delivery attempts. Default: `"1h"`.
+    #[serde(
+        default = "AlertsConfig::default_retry_max",
+        with = "super::humantime_serde"
+    )]
+    pub retry_max: Duration,
+}
+
+impl AlertsConfig {
+    fn default_templates() -> PathBuf {
+        PathBuf::from("templates")
+    }
+    fn default_from() -> String {
+        "veille <veille@localhost>".to_owned()
+    }
+    fn default_retry_initial() -> Duration {
+        Duration::from_secs(60)
+    }
+    fn default_retry_max() -> Duration {
+        Duration::from_secs(3600)
+    }
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            templates: Self::default_templates(),
+            from: Self::default_from(),
+            retry_initial: Self::default_retry_initial(),
+            retry_max: Self::default_retry_max(),
+        }
+    }
+}
+
+/// How the connection to the mail server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine or in tests.
+    None,
+}
+
+/// `[smtp]`: the mail server digests are sent through. Needed by rules with
+/// `email` recipients.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// Host name of the server, e.g. `"smtp.example.org"`.
+    pub host: String,
+    /// Port. Default: 587 for `starttls`, 465 for `tls`, 25 for `none`.
+    pub port: Option<u16>,
+    /// `"starttls"`, `"tls"` or `"none"`. Default: `"starttls"`.
+    #[serde(default)]
+    pub tls: SmtpTls,
+    /// User name to log in with; no login when absent.
+    pub user: Option<String>,
+    /// Environment variable holding the password, e.g.
+    /// `"VEILLE_SMTP_PASSWORD"`. Passwords are never written in this file
+    /// and never logged.
+    pub password_env: Option<String>,
+    /// File holding the password (its first line), e.g. a systemd
+    /// credential such as `"/run/credentials/veille.service/smtp"`.
+    pub password_file: Option<PathBuf>,
+    /// Time allowed for one SMTP conversation. Default: `"30s"`.
+    #[serde(
+        default = "SmtpConfig::default_timeout",
+        with = "super::humantime_serde"
+    )]
+    pub timeout: Duration,
+}
+
+impl SmtpConfig {
+    fn default_timeout() -> Duration {
+        Duration::from_secs(30)
+    }
+
+    /// The port to connect to.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+            SmtpTls::None => 25,
+        })
+    }
+}
+
+/// When a rule's digest goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertMode {
+    /// On the rule's `schedule`, with every match since the last digest.
+    Digest,
+    /// As soon as a match is found.
+    Immediate,
+}
+
+impl AlertMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertMode::Digest => "digest",
+            AlertMode::Immediate => "immediate",
+        }
+    }
+}
+
+/// `health = { … }` in an `[[alert]]`: a rule about the sources themselves.
+#[derive(Debug, Clone, Deserialize, PartialEq, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthConfig {
+    /// Fire when a source has failed every fetch for this long, e.g. `"6h"`.
+    #[serde(default, with = "optional_duration")]
+    pub failing_for: Option<Duration>,
+    /// Fire when a source has stored nothing new for this long, e.g. `"3d"`.
+    #[serde(default, with = "optional_duration")]
+    pub silent_for: Option<Duration>,
+    /// Feed ids to watch. Default: every enabled feed.
+    #[serde(default)]
+    pub feeds: Vec<String>,
+}
+
+/// One `[[alert]]` table, as written in the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertConfig {
+    /// Unique, stable name of the rule: lower-case letters, digits and `-`.
+    /// Matches are recorded under it.
+    pub id: String,
+    /// Human name, used in digest subjects. Default: the id.
+    pub name: Option<String>,
+    /// A query in the search language (see the README), e.g.
+    /// `'(entity:jnim OR GSIM) AND (place:kayes OR place:diboli)'`.
+    pub query: Option<String>,
+    /// Weighted terms, for what boolean queries cannot say: each key is a
+    /// query (a word, a `"phrase"`, a filter such as `entity:jnim`) and
+    /// its value a weight; a document matches when the weights of the
+    /// terms it contains add up to `threshold`. With `query` too, both
+    /// must hold.
+    pub terms: Option<BTreeMap<String, f64>>,
+    /// The sum of weights a document needs, with `terms`.
+    pub threshold: Option<f64>,
+    /// Only documents in these languages (ISO 639-1 codes).
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Only documents carried by these feeds (ids).
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Only documents of these kinds: `"article"`, `"transcript"`.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// `"digest"` (on `schedule`) or `"immediate"`. Default: `"digest"`
+    /// when a schedule is given, else `"immediate"`.
+    pub mode: Option<AlertMode>,
+    /// When digests go out: a crontab line, e.g. `"0 7 * * *"`, optionally
+    /// with `CRON_TZ=Africa/Dakar` in front, or `"every 6h"`.
+    pub schedule: Option<String>,
+    /// Time zone of `schedule`. Default: `[defaults] timezone`.
+    pub timezone: Option<String>,
+    /// Send nothing while fewer matches than this are waiting; they keep
+    /// waiting for the next run. Default: 1.
+    #[serde(default = "AlertConfig::default_min_matches")]
+    pub min_matches: usize,
+    /// Email recipients (needs `[smtp]`), e.g. `["desk@example.org"]`.
+    #[serde(default)]
+    pub email: Vec<String>,
+    /// URL the digest is POSTed to as JSON.
+    pub webhook: Option<String>,
+    /// Environment variable holding the webhook's HMAC-SHA256 secret; the
+    /// signature goes in `X-Veille-Signature: sha256=<hex>`.
+    pub webhook_secret_env: Option<String>,
+    /// File holding the webhook secret (its first line).
+    pub webhook_secret_file: Option<PathBuf>,
+    /// Write each digest as an `.eml` file under `<storage>/outbox/`.
+    /// Default: `true` when the rule has no `email` and no `webhook`.
+    pub outbox: Option<bool>,
+    /// Makes this a source-health rule instead of a document rule.
+    pub health: Option<HealthConfig>,
+}
+
+impl AlertConfig {
+    fn default_min_matches() -> usize {
+        1
+    }
+}
+
+/// Where a key was written: line and column, 1-based.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Site {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// What a rule watches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlertCondition {
+    Documents {
+        query: Option<String>,
+        /// Sorted by term.
+        terms: Vec<(String, f64)>,
+        threshold: f64,
+        languages: Vec<String>,
+        sources: Vec<String>,
+        kinds: Vec<String>,
+    },
+    SourceHealth(HealthConfig),
+}
+
+/// Where a rule's digests go.
+#[derive(Debug, Clone, Default)]
+pub struct Targets {
+    pub email: Vec<String>,
+    pub webhook: Option<Webhook>,
+    pub outbox: bool,
+}
+
+impl Targets {
+    /// The targets' names, as the record tracks deliveries.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.outbox {
+            names.push("outbox");
+        }
+        if !self.email.is_empty() {
+            names.push("email");
+        }
+        if self.webhook.is_some() {
+            names.push("webhook");
+        }
+        names
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub url: Url,
+    pub secret: Option<SecretSource>,
+}
+
+/// Where a secret is read from, at delivery time, so that rotating it needs
+/// no restart and it never sits in the config.
+#[derive(Debug, Clone)]
+pub enum SecretSource {
+    Env(String),
+    File(PathBuf),
+}
+
+impl SecretSource {
+    pub fn from_keys(env: Option<&String>, file: Option<&PathBuf>) -> Option<SecretSource> {
+        match (env, file) {
+            (Some(name), _) => Some(SecretSource::Env(name.clone())),
+            (None, Some(path)) => Some(SecretSource::File(path.clone())),
+            (None, None) => None,
+        }
+    }
+
+    /// Reads the secret. The error names where it was looked for, never
+    /// the value.
+    pub fn read(&self) -> Result<String, String> {
+        match self {
+            SecretSource::Env(name) => {
+                std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))
+            }
+            SecretSource::File(path) => std::fs::read_to_string(path)
+                .map(|text| text.lines().next().unwrap_or_default().to_owned())
+                .map_err(|error| format!("cannot read {}: {error}", path.display())),
+        }
+    }
+}
+
+/// A validated `[[alert]]`.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub id: String,
+    pub name: String,
+    pub mode: AlertMode,
+    /// Set for digest rules.
+    pub schedule: Option<Schedule>,
+    pub min_matches: usize,
+    pub condition: AlertCondition,
+    pub targets: Targets,
+    /// Where `query` and `terms` are written, for errors found when they
+    /// are parsed against the gazetteer.
+    pub query_site: Site,
+    pub terms_site: Site,
+}
+
+mod optional_duration {
+    use std::time::Duration;
+
+    use serde::{Deserializer, Serializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        super::super::humantime_serde::deserialize(deserializer).map(Some)
+    }
+
+    pub fn serialize<S: Serializer>(
+        value: &Option<Duration>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(duration) => {
+                serializer.serialize_str(&humantime::format_duration(*duration).to_string())
+            }
+            None => serializer.serialize_none(),
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! The daemon's alerting turn, every `commit_interval`: match what the
+//! record gained, note source-health findings, start the digests that are
+//! due, and deliver the digests waiting for delivery.
+//!
+//! Like the index, matching follows the record rather than being told, so
+//! documents stored by another process are matched too, and a restart
+//! resumes from the cursor the record keeps. Delivery state is in the record
+//! as well: a digest killed mid-delivery is simply still undelivered.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use super::Pipeline;
+use crate::alerts::{self, AlertError, Deliverer, DigestMaker, Matcher, Rule, RuleKind, Templates};
+use crate::config::{AlertMode, Config, Feed};
+use crate::store::DigestRow;
+
+/// Everything alerting needs, built once from the config.
+pub struct Alerting {
+    pub pipeline: Arc<Pipeline>,
+    pub rules: Vec<Rule>,
+    pub matcher: Matcher,
+    pub digests: DigestMaker,
+    pub deliverer: Deliverer,
+    feeds: Vec<Feed>,
+    retry_initial: Duration,
+    retry_max: Duration,
+}
+
+/// What one delivery attempt did.
+#[derive(Debug)]
+pub enum Delivery {
+    Delivered,
+    /// Some target refused; retried at `retry_at`.
+    Failed {
+        error: String,
+        retry_at: DateTime<Utc>,
+    },
+}
+
+impl Alerting {
+    pub fn new(
+        config: &Config,
+        pipeline: Arc<Pipeline>,
+        rules: Vec<Rule>,
+    ) -> alerts::Result<Alerting> {
+        let matcher = Matcher::new(&rules, pipeline.tagger.gazetteer())?;
+        let feed_names = config
+            .feeds
+            .iter()
+            .map(|feed| (feed.id.clone(), feed.name.clone()))
+            .collect();
+        let templates = Templates::load(&config.templates_dir())?;
+        Ok(Alerting {
+            digests: DigestMaker::new(pipeline.tagger.clone(), feed_names, templates),
+            deliverer: Deliverer::new(
+                &config.storage_dir(),
+                &config.alerts,
+                config.smtp.clone(),
+                &config.fetch.user_agent,
+            ),
+            matcher,
+            rules,
+            pipeline,
+            feeds: config.feeds.clone(),
+            retry_initial: config.alerts.retry_initial,
+            retry_max: config.alerts.retry_max,
+        })
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.id() == id)
+    }
+
+    /// Records the configured rules; new and edited ones start now.
+    pub fn register(&self) -> alerts::Result<()> {
+        let rules: Vec<(&str, String)> = self
+            .rules
+            .iter()
+            .map(|rule| (rule.id(), rule.fingerprint.clone()))
+            .collect();
+        for id in self.pipeline.store.sync_rules(&rules)? {
+            tracing::info!(rule = %id, "alert rule starts with the next stored document");
+        }
+        Ok(())
+    }
+
+    /// Matches new documents and notes health findings.
+    pub fn match_new(&self, now: DateTime<Utc>) -> alerts::Result<usize> {
+        let store = &self.pipeline.store;
+        let mut found = alerts::match_new(store, &self.matcher)?;
+        let mut states = None;
+        for rule in &self.rules {
+            let RuleKind::Health(health) = &rule.kind else {
+                continue;
+            };
+            let states = match &states {
+                Some(states) => states,
+                None => states.insert(store.feed_health()?),
+            };
+            for event in alerts::health::findings(health, &self.feeds, states, now) {
+                if store.record_health_event(rule.id(), &event)? {
+                    tracing::warn!(rule = %rule.id(), feed_id = %event.feed_id, condition = %event.condition, since = %event.since, "source health finding");
+                    found += 1;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Starts a digest for `rule` if enough is waiting: a scheduled run
+    /// (`run_at`) or an immediate rule's check (`None`).
+    pub fn start_digest(
+        &self,
+        rule: &Rule,
+        run_at: Option<DateTime<Utc>>,
+        first_attempt: DateTime<Utc>,
+    ) -> alerts::Result<Option<i64>> {
+        let digest = self.pipeline.store.create_digest(
+            rule.id(),
+            rule.alert.min_matches,
+            run_at,
+            first_attempt,
+        )?;
+        if let Some(id) = digest {
+            tracing::info!(rule = %rule.id(), digest = id, "digest created");
+        }
+        Ok(digest)
+    }
+
+    /// Tries to deliver a digest to every target that has not accepted it
+    /// yet, and records the outcome.
+    pub async fn deliver(self: &Arc<Self>, digest: DigestRow) -> alerts::Result<Delivery> {
+        let store = &self.pipeline.store;
+        let Some(rule) = self.rule(&digest.rule_id) else {
+            let error = format!("rule {} is no longer configured", digest.rule_id);
+            let retry_at =
+                Utc::now() + chrono::Duration::from_std(self.retry_max).unwrap_or_default();
+            store.digest_failed(digest.id, &error, retry_at)?;
+            return Ok(Delivery::Failed { error, retry_at });
+        };
+        let this = self.clone();
+        let row = digest.clone();
+        let rule_id = rule.id().to_owned();
+        let rendered = tokio::task::spawn_blocking(move || {
+            let rule = this.rule(&rule_id).expect("looked up above");
+            let view = this.digests.view(&this.pipeline.store, rule, Some(&row))?;
+            let rendered = this.digests.templates.render(&view)?;
+            Ok::<_, AlertError>((view, rendered))
+        })
+        .await
+        .map_err(|error| AlertError::Task(error.to_string()))?;
+        let (view, rendered) = match rendered {
+            Ok(done) => done,
+            Err(error) => {
+                let error = error.to_string();
+                let retry_at = self.retry_at(digest.attempts);
+                store.digest_failed(digest.id, &error, retry_at)?;
+                return Ok(Delivery::Failed { error, retry_at });
+            }
+        };
+        let done = store.delivered_targets(digest.id)?;
+        let mut errors = Vec::new();
+        for target in rule.alert.targets.names() {
+            if done.iter().any(|name| name == target) {
+                continue;
+            }
+            match self
+                .deliverer
+                .deliver(target, &rule.alert.targets, &view, &rendered)
+                .await
+            {
+                Ok(()) => {
+                    store.target_delivered(digest.id, target)?;
+                    tracing::info!(rule = %rule.id(), digest = digest.id, target, items = view.items.len(), "digest delivered");
+                }
+                Err(error) => errors.push(error.to_string()),
+            }
+        }
+        if errors.is_empty() {
+            store.digest_delivered(digest.id)?;
+            return Ok(Delivery::Delivered);
+        }
+        let error = errors.join("; ");
+        let retry_at = self.retry_at(digest.attempts);
+        store.digest_failed(digest.id, &error, retry_at)?;
+        tracing::warn!(rule = %rule.id(), digest = digest.id, %error, retry_at = %crate::store::timestamp(retry_at), "digest delivery failed; will retry");
+        Ok(Delivery::Failed { error, retry_at })
+    }
+
+    /// When to try again after `attempts` failed attempts and one more:
+    /// the initial wait doubled per attempt, capped.
+    fn retry_at(&self, attempts: i64) -> DateTime<Utc> {
+        let doublings = attempts.clamp(0, 20) as u32;
+        let wait = self
+            .retry_initial
+            .saturating_mul(1 << doublings)
+            .min(self.retry_max);
+        Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default()
+    }
+}
+
+/// Runs alerting turns every `interval` until `stopped`.
+pub async fn run(alerting: Arc<Alerting>, interval: Duration, mut stopped: watch::Receiver<bool>) {
+    if let Err(error) = alerting.register() {
+        tracing::error!(%error, "cannot record the alert rules; alerting is off");
+        return;
+    }
+    let mut next_runs: HashMap<String, DateTime<Utc>> = HashMap::new();
+    for rule in &alerting.rules {
+        if let (AlertMode::Digest, Some(schedule)) = (rule.alert.mode, &rule.alert.schedule) {
+            // A run missed while the daemon was down happens now.
+            let last = alerting
+                .pipeline
+                .store
+                .rule_last_run(rule.id())
+                .ok()
+                .flatten();
+            let next = schedule.next_after(last.unwrap_or_else(Utc::now));
+            tracing::info!(rule = %rule.id(), next_run = %crate::store::timestamp(next), "digest scheduled");
+            next_runs.insert(rule.id().to_owned(), next);
+        }
+    }
+    while !*stopped.borrow() {
+        let this = alerting.clone();
+        let schedule = next_runs.clone();
+        let turn = tokio::task::spawn_blocking(move || this.prepare(&schedule)).await;
+        match turn {
+            Ok(Ok(ran)) => {
+                for (id, next) in ran {
+                    next_runs.insert(id, next);
+                }
+            }
+            Ok(Err(error)) => tracing::error!(%error, "alert matching failed; retrying"),
+            Err(error) => tracing::error!(%error, "alert matching task failed; retrying"),
+        }
+        match alerting.pipeline.store.due_digests(Utc::now()) {
+            Ok(due) => {
+                for digest in due {
+                    if *stopped.borrow() {
+                        break;
+                    }
+                    if let Err(error) = alerting.deliver(digest).await {
+                        tracing::error!(%error, "cannot record a delivery");
+                    }
+                }
+            }
+            Err(error) => tracing::error!(%error, "cannot read pending digests"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stopped.wait_for(|stop| *stop) => {}
+        }
+    }
+}
+
+impl Alerting {
+    /// The blocking part of a turn: matching, health, and starting digests.
+    /// Returns the next run of each digest rule that ran.
+    fn prepare(
+        &self,
+        next_runs: &HashMap<String, DateTime<Utc>>,
+    ) -> alerts::Result<Vec<(String, DateTime<Utc>)>> {
+        let now = Utc::now();
+        let found = self.match_new(now)?;
+        if found > 0 {
+            tracing::debug!(found, "new alert matches");
+        }
+        let mut ran = Vec::new();
+        for rule in &self.rules {
+            match (rule.alert.mode, &rule.alert.schedule) {
+                (AlertMode::Immediate, _) => {
+                    self.start_digest(rule, None, now)?;
+                }
+                (AlertMode::Digest, Some(schedule)) => {
+                    if next_runs.get(rule.id()).is_some_and(|next| *next <= now) {
+                        self.start_digest(rule, Some(now), now)?;
+                        ran.push((rule.id().to_owned(), schedule.next_after(now)));
+                    }
+                }
+                (AlertMode::Digest, None) => {}
+            }
+        }
+        Ok(ran)
+    }
+}
