@@ -51,11 +51,14 @@ pub struct Matcher {
 }
 
 /// The terms a document must contain one of, if the expression matches it.
-/// `selective` is false for sets that most documents hit (a language, a
-/// source), which an `AND` uses only when it has nothing better.
 struct Needed {
     terms: Vec<Term>,
-    selective: bool,
+    /// How rarely such terms turn up in a batch, for an `AND` to pick the
+    /// best of its parts: words (2) are the rarest, as analysts choose them
+    /// for that; entity ids (1) come next, a gazetteer naming a few hundred
+    /// actors and places that most batches mention; languages, sources and
+    /// kinds (0) are in nearly every batch.
+    selectivity: u8,
 }
 
 impl Matcher {
@@ -156,6 +159,12 @@ impl Matcher {
         self.run(&batch, candidates)
     }
 
+    /// How many rules the prefilter would run on `documents`.
+    pub fn rules_woken(&self, documents: &[StoredDocument]) -> Result<usize> {
+        let batch = MemoryIndex::build(documents, &self.entity_types)?;
+        Ok(self.candidates(&batch)?.len())
+    }
+
     /// Every rule's matches in `documents`, running every rule: the
     /// baseline the prefilter is measured and tested against.
     pub fn match_batch_exhaustive(&self, documents: &[StoredDocument]) -> Result<Vec<Found>> {
@@ -246,7 +255,7 @@ impl Matcher {
                 terms.retain(|term| seen.insert(term.clone()));
                 rule_found.push(Found {
                     rule: rule.id.clone(),
-                    document: batch.record_id(address)?,
+                    document: batch.record_id(address),
                     terms,
                 });
             }
@@ -301,19 +310,14 @@ fn needed(
     Ok(match expr {
         Expr::All | Expr::Not(_) => None,
         Expr::Filter(Filter::Since(_) | Filter::Until(_)) => None,
-        Expr::Text { .. } | Expr::Filter(Filter::Title(_) | Filter::Entity(_)) => {
+        Expr::Text { .. } | Expr::Filter(_) => {
+            let selectivity = match expr {
+                Expr::Text { .. } | Expr::Filter(Filter::Title(_)) => 2,
+                Expr::Filter(Filter::Entity(_)) => 1,
+                _ => 0,
+            };
             let terms = terms_of(lower(expr)?);
-            (!terms.is_empty()).then_some(Needed {
-                terms,
-                selective: true,
-            })
-        }
-        Expr::Filter(_) => {
-            let terms = terms_of(lower(expr)?);
-            (!terms.is_empty()).then_some(Needed {
-                terms,
-                selective: false,
-            })
+            (!terms.is_empty()).then_some(Needed { terms, selectivity })
         }
         Expr::And(children) => {
             let mut needs = Vec::new();
@@ -325,13 +329,13 @@ fn needed(
         Expr::Or(children) => {
             let mut union = Needed {
                 terms: Vec::new(),
-                selective: true,
+                selectivity: 2,
             };
             for child in children {
                 match needed(child, lower)? {
                     Some(need) => {
                         union.terms.extend(need.terms);
-                        union.selective &= need.selective;
+                        union.selectivity = union.selectivity.min(need.selectivity);
                     }
                     None => return Ok(None),
                 }
@@ -341,11 +345,189 @@ fn needed(
     })
 }
 
-/// Of the needs of an `AND`'s parts, the best to wait for: a selective one
-/// with the fewest terms.
+/// Of the needs of an `AND`'s parts, the best to wait for: the most
+/// selective kind, then the fewest terms.
 fn choose(needs: Vec<Option<Needed>>) -> Option<Needed> {
     needs
         .into_iter()
         .flatten()
-        .min_by_key(|need| (!need.selective, need.terms.len()))
+        .min_by_key(|need| (std::cmp::Reverse(need.selectivity), need.terms.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn gazetteer() -> Gazetteer {
+        Gazetteer::from_sources(&[(
+            Path::new("test.toml"),
+            "[[entity]]\nid = \"jnim\"\ntype = \"armed_group\"\nname = \"JNIM\"\naliases = [\"GSIM\"]\n",
+        )])
+        .unwrap()
+    }
+
+    fn document(
+        id: i64,
+        language: &str,
+        source: &str,
+        text: &str,
+        entities: &[&str],
+    ) -> StoredDocument {
+        StoredDocument {
+            id,
+            url: format!("https://example.org/{id}"),
+            canonical_url: format!("https://example.org/{id}"),
+            title: String::new(),
+            text: text.to_owned(),
+            author: None,
+            published: "2026-11-20T08:00:00Z".to_owned(),
+            published_is_fetch_time: false,
+            fetched: "2026-11-20T08:00:00Z".to_owned(),
+            language_hint: None,
+            content_hash: String::new(),
+            extraction: "feed".to_owned(),
+            sources: vec![source.to_owned()],
+            language: Some(language.to_owned()),
+            language_confidence: 1.0,
+            language_source: "detector".to_owned(),
+            entities: entities.iter().map(|id| ((*id).to_owned(), 1)).collect(),
+            revision: id,
+            kind: "article".to_owned(),
+        }
+    }
+
+    fn rules(alerts: &str) -> Vec<Rule> {
+        let text = format!(
+            "[[feed]]\nid = \"fr-news\"\nurl = \"https://a.example/\"\n[[feed]]\nid = \"en-news\"\nurl = \"https://b.example/\"\n{alerts}"
+        );
+        let config = crate::config::load_str(&text, Path::new("/t/feeds.toml")).unwrap();
+        crate::alerts::compile(&config, &gazetteer()).unwrap()
+    }
+
+    fn documents() -> Vec<StoredDocument> {
+        vec![
+            document(
+                1,
+                "fr",
+                "fr-news",
+                "Le blocus du carburant imposé par le GSIM continue.",
+                &["jnim"],
+            ),
+            document(
+                2,
+                "en",
+                "en-news",
+                "The fuel blockade of Kayes enters its third week.",
+                &[],
+            ),
+            document(
+                3,
+                "fr",
+                "fr-news",
+                "Une citerne de carburant est arrivée à Kita.",
+                &[],
+            ),
+            document(
+                4,
+                "fr",
+                "fr-news",
+                "Les blocus se multiplient; une citerne incendiée.",
+                &[],
+            ),
+            document(
+                5,
+                "en",
+                "en-news",
+                "JNIM fighters seen near Diboli.",
+                &["jnim"],
+            ),
+        ]
+    }
+
+    const RULES: &str = r#"
+[[alert]]
+id = "word"
+query = "blocus"
+[[alert]]
+id = "phrase"
+query = '"fuel blockade"'
+[[alert]]
+id = "group-not-fuel"
+query = "entity:jnim NOT carburant"
+[[alert]]
+id = "not-only"
+query = "NOT blocus"
+[[alert]]
+id = "weighted"
+terms = { blocus = 3, carburant = 2, citerne = 1 }
+threshold = 4
+[[alert]]
+id = "english-only"
+query = "blockade OR blocus"
+languages = ["en"]
+[[alert]]
+id = "source-only"
+query = "source:en-news"
+"#;
+
+    fn matched(found: &[Found], rule: &str) -> Vec<(i64, Vec<String>)> {
+        found
+            .iter()
+            .filter(|found| found.rule == rule)
+            .map(|found| (found.document, found.terms.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn rules_match_what_the_same_query_finds_and_say_which_terms() {
+        let matcher = Matcher::new(&rules(RULES), &gazetteer()).unwrap();
+        let found = matcher.match_batch(&documents()).unwrap();
+        let ids = |rule| {
+            matched(&found, rule)
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect::<Vec<_>>()
+        };
+        // Stemmed French: "blocus" finds the plural too.
+        assert_eq!(
+            matched(&found, "word"),
+            vec![(1, vec!["blocus".into()]), (4, vec!["blocus".into()])]
+        );
+        assert_eq!(ids("phrase"), vec![2]);
+        assert_eq!(
+            matched(&found, "group-not-fuel"),
+            vec![(5, vec!["entity:jnim".into()])]
+        );
+        assert_eq!(ids("not-only"), vec![2, 3, 5]);
+        // 3 + 2 and 3 + 1 reach 4; carburant and citerne alone do not.
+        assert_eq!(
+            matched(&found, "weighted"),
+            vec![
+                (1, vec!["blocus".into(), "carburant".into()]),
+                (4, vec!["blocus".into(), "citerne".into()]),
+            ]
+        );
+        assert_eq!(ids("english-only"), vec![2]);
+        assert_eq!(ids("source-only"), vec![2, 5]);
+    }
+
+    #[test]
+    fn the_prefilter_changes_nothing_but_the_work() {
+        let matcher = Matcher::new(&rules(RULES), &gazetteer()).unwrap();
+        // Only the pure negation has no term to wait for.
+        assert_eq!(matcher.unfiltered_rules(), 1);
+        for batch in [
+            documents(),
+            documents()[2..3].to_vec(),
+            documents()[4..].to_vec(),
+        ] {
+            let mut fast = matcher.match_batch(&batch).unwrap();
+            let mut slow = matcher.match_batch_exhaustive(&batch).unwrap();
+            let key = |found: &Found| (found.rule.clone(), found.document);
+            fast.sort_by_key(key);
+            slow.sort_by_key(key);
+            assert_eq!(fast, slow);
+        }
+    }
 }

@@ -17,6 +17,8 @@ const HEAP_BYTES: usize = 32 * 1024 * 1024;
 pub struct MemoryIndex {
     searcher: Searcher,
     fields: Fields,
+    /// Record id by index document id: one segment, written in order.
+    ids: Vec<i64>,
 }
 
 impl MemoryIndex {
@@ -31,7 +33,11 @@ impl MemoryIndex {
         let index = writer.finalize()?;
         analysis::register(&index);
         let searcher = index.reader()?.searcher();
-        Ok(MemoryIndex { searcher, fields })
+        Ok(MemoryIndex {
+            searcher,
+            fields,
+            ids: documents.iter().map(|document| document.id).collect(),
+        })
     }
 
     pub fn searcher(&self) -> &Searcher {
@@ -43,7 +49,7 @@ impl MemoryIndex {
     }
 
     /// The record id of a document of the batch.
-    pub fn record_id(&self, address: DocAddress) -> Result<i64> {
-        Ok(super::search::record_ids(&self.searcher, std::iter::once(address))?[0])
+    pub fn record_id(&self, address: DocAddress) -> i64 {
+        self.ids[address.doc_id as usize]
     }
 }

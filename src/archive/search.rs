@@ -371,7 +371,7 @@ impl Search {
 }
 
 /// The record ids of index documents, from the `id` fast field.
-pub(super) fn record_ids(
+fn record_ids(
     searcher: &tantivy::Searcher,
     addresses: impl Iterator<Item = DocAddress>,
 ) -> Result<Vec<i64>> {
