@@ -201,7 +201,9 @@ fn filters(languages: &[String], sources: &[String], kinds: &[String]) -> Option
     }
 }
 
-/// A stable hash of what a rule matches.
+/// A stable hash of what a rule matches. The condition's `Debug` form
+/// covers every field, in order; if a new veille ever prints it differently,
+/// the cost is that rules start afresh once, never that matches are lost.
 fn fingerprint(condition: &AlertCondition) -> String {
     let canonical = format!("{condition:?}");
     let hash = Sha256::digest(canonical.as_bytes());

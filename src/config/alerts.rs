@@ -146,7 +146,7 @@ impl AlertMode {
 }
 
 /// `health = { … }` in an `[[alert]]`: a rule about the sources themselves.
-#[derive(Debug, Clone, Deserialize, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HealthConfig {
     /// Fire when a source has failed every fetch for this long, e.g. `"6h"`.
@@ -328,23 +328,11 @@ pub struct Alert {
 mod optional_duration {
     use std::time::Duration;
 
-    use serde::{Deserializer, Serializer};
+    use serde::Deserializer;
 
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<Duration>, D::Error> {
         super::super::humantime_serde::deserialize(deserializer).map(Some)
-    }
-
-    pub fn serialize<S: Serializer>(
-        value: &Option<Duration>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(duration) => {
-                serializer.serialize_str(&humantime::format_duration(*duration).to_string())
-            }
-            None => serializer.serialize_none(),
-        }
     }
 }

@@ -30,6 +30,7 @@ fn shipped() -> Setup {
         setup.dir.path().join("entities.toml"),
     )
     .unwrap();
+    copy_dir(&root.join("templates"), &setup.dir.path().join("templates"));
     setup
 }
 
@@ -116,6 +117,27 @@ fn shipped_config_checks_and_ingests_the_sample_corpus() {
         stdout.contains("0 updated, 3 not modified, 0 failed; 0 new documents"),
         "{stdout}"
     );
+
+    // The shipped rules caught the samples: the morning JNIM digest has
+    // stories waiting, and the fuel-blockade digest goes to the outbox.
+    let listed = text(&setup.veille(&["alerts", "list"]).stdout);
+    let waiting = |rule: &str| -> usize {
+        let row = listed.lines().find(|line| line.starts_with(rule)).unwrap();
+        let cells: Vec<&str> = row
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        cells[3].parse().unwrap()
+    };
+    assert!(waiting("jnim-west") >= 10, "{listed}");
+    assert!(waiting("fuel-blockade") >= 2, "{listed}");
+    let sent = setup.veille(&["digest", "--rule", "fuel-blockade", "--now"]);
+    assert!(sent.status.success(), "{}", text(&sent.stderr));
+    let outbox: Vec<_> = std::fs::read_dir(setup.dir.path().join("index/outbox"))
+        .unwrap()
+        .collect();
+    assert_eq!(outbox.len(), 1);
 }
 
 #[test]
