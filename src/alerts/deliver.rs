@@ -222,19 +222,19 @@ impl Deliverer {
                 .map_err(|error| failed("webhook", format!("secret: {error}")))?;
             request = request.header("X-Veille-Signature", signature(secret.as_bytes(), &body));
         }
+        // Webhook URLs often carry their token (Slack, Teams): errors,
+        // which reach logs and the API, name the host only.
+        let host = webhook.url.host_str().unwrap_or("the webhook").to_owned();
         let response = request
             .body(body)
             .send()
             .await
-            .map_err(|error| failed("webhook", format!("{}: {error}", webhook.url)))?;
+            .map_err(|error| failed("webhook", format!("{host}: {}", error.without_url())))?;
         let status = response.status();
         if status.is_success() {
             Ok(())
         } else {
-            Err(failed(
-                "webhook",
-                format!("{} answered {status}", webhook.url),
-            ))
+            Err(failed("webhook", format!("{host} answered {status}")))
         }
     }
 }

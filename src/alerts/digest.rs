@@ -291,7 +291,7 @@ impl DigestMaker {
                         .cloned()
                         .unwrap_or_else(|| source.feed_id.clone()),
                     id: source.feed_id,
-                    url: source.url,
+                    url: link(&source.url),
                 })
                 .collect();
             outlets.dedup_by(|a, b| a.id == b.id);
@@ -318,13 +318,13 @@ impl DigestMaker {
             let source = outlets.next().unwrap_or_else(|| Outlet {
                 id: String::new(),
                 name: "unknown source".to_owned(),
-                url: document.url.clone(),
+                url: link(&document.url),
             });
             by_title.insert(key, items.len());
             items.push(Item {
                 document_id: document.id,
                 title: document.title.clone(),
-                url: document.url.clone(),
+                url: link(&document.url),
                 source,
                 also_reported_by: outlets.collect(),
                 published: document.published.clone(),
@@ -349,6 +349,15 @@ impl DigestMaker {
             });
         }
         Ok(items)
+    }
+}
+
+/// A feed's link, if it is one a mail client may follow: `javascript:` or
+/// `data:` from a hostile feed would survive HTML escaping in an `href`.
+fn link(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https" | "file") => url.to_owned(),
+        _ => String::new(),
     }
 }
 

@@ -68,18 +68,7 @@ mod tests {
     use std::time::Duration;
 
     fn feed(id: &str) -> Feed {
-        Feed {
-            id: id.into(),
-            name: id.into(),
-            url: url::Url::parse("https://example.org/rss").unwrap(),
-            kind: crate::config::FeedKind::Feed,
-            schedule: crate::config::Schedule::parse("every 15m", chrono_tz::Tz::UTC).unwrap(),
-            language: None,
-            full_text: false,
-            content_selector: None,
-            enabled: true,
-            tags: Vec::new(),
-        }
+        Feed::for_test(id, "every 15m")
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub struct Found {
 
 struct CompiledRule {
     id: String,
+    fingerprint: String,
     /// The query and the rule's filters, ANDed.
     query: Option<Box<dyn Query>>,
     /// The query's positive parts, to tell which of them a document has.
@@ -127,6 +128,7 @@ impl Matcher {
             }
             compiled.push(CompiledRule {
                 id: rule.id().to_owned(),
+                fingerprint: rule.fingerprint.clone(),
                 query: full.as_ref().map(&mut lower).transpose()?,
                 leaves,
                 terms,
@@ -144,6 +146,14 @@ impl Matcher {
     /// Whether there is any document rule.
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
+    }
+
+    /// (id, fingerprint) of each document rule, as the record knows them.
+    pub fn rule_keys(&self) -> Vec<(&str, &str)> {
+        self.rules
+            .iter()
+            .map(|rule| (rule.id.as_str(), rule.fingerprint.as_str()))
+            .collect()
     }
 
     /// Rules that run on every batch, for lack of a term to wait for.

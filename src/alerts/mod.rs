@@ -50,29 +50,36 @@ pub type Result<T, E = AlertError> = std::result::Result<T, E>;
 /// Documents matched against the rules at a time.
 pub const MATCH_BATCH: usize = 1000;
 
-/// Matches every document the record gained since the last call against
-/// the rules, and records the matches. Returns how many were recorded.
+/// Matches every document stored since the rules last looked against the
+/// rules, and records the matches. Each rule keeps its own position in the
+/// record (the highest document id matched against it), so a rule recorded
+/// by another process, or with another fingerprint, is neither skipped nor
+/// matched with the wrong query. Documents are matched once, when new: a
+/// story that later gains a source or new entities is not news again.
+/// Returns how many matches were recorded.
 pub fn match_new(store: &crate::store::Store, matcher: &Matcher) -> Result<usize> {
+    let rules = matcher.rule_keys();
     let mut recorded = 0;
     loop {
-        let cursor = store.matched_revision()?;
-        if matcher.is_empty() {
-            let latest = store.latest_revision()?;
-            if latest > cursor {
-                store.record_matches(&[], latest)?;
-            }
-            return Ok(0);
-        }
-        let batch = store.changed_after(cursor, MATCH_BATCH)?;
+        let positions = store.matched_through(&rules)?;
+        let Some(cursor) = positions.iter().map(|(_, through)| *through).min() else {
+            return Ok(recorded);
+        };
+        let batch = store.documents_after(cursor, MATCH_BATCH)?;
         let Some(last) = batch.last() else {
             return Ok(recorded);
         };
-        let revision = last.revision;
+        let through = last.id;
         let found = matcher.match_batch(&batch)?;
         let rows: Vec<(&str, i64, Vec<String>)> = found
             .iter()
             .map(|found| (found.rule.as_str(), found.document, found.terms.clone()))
             .collect();
-        recorded += store.record_matches(&rows, revision)?;
+        let live: Vec<(&str, &str)> = rules
+            .iter()
+            .filter(|(id, _)| positions.iter().any(|(known, _)| known == id))
+            .copied()
+            .collect();
+        recorded += store.record_matches(&live, &rows, through)?;
     }
 }

@@ -102,10 +102,28 @@ impl Rule {
 /// Compiles every rule of `config`, reporting every bad query at once.
 pub fn compile(config: &Config, gazetteer: &Gazetteer) -> Result<Vec<Rule>> {
     let lookup = EntityLookup::new(gazetteer);
+    let now = Utc::now();
     let context = QueryContext {
         gazetteer,
         lookup: &lookup,
-        now: Utc::now(),
+        now,
+    };
+    // A relative date (`since:7d`) would be fixed at start-up and drift:
+    // parsing again a year later tells whether a query has one.
+    let later = QueryContext {
+        gazetteer,
+        lookup: &lookup,
+        now: now + chrono::Duration::days(365),
+    };
+    let parse = |text: &str| -> Result<Expr, query::QueryError> {
+        let expr = query::parse(text, &context)?;
+        if query::parse(text, &later)? != expr {
+            return Err(query::QueryError {
+                message: "relative dates such as since:7d are not allowed in rules (they would be fixed when veille starts); a rule sees each new document as it comes, so leave the date out, or write a day such as since:2026-01-01".to_owned(),
+                column: 1,
+            });
+        }
+        Ok(expr)
     };
     let mut rules = Vec::new();
     let mut diagnostics = Vec::new();
@@ -128,7 +146,7 @@ pub fn compile(config: &Config, gazetteer: &Gazetteer) -> Result<Vec<Rule>> {
                 sources,
                 kinds,
             } => {
-                let query = match query.as_deref().map(|text| query::parse(text, &context)) {
+                let query = match query.as_deref().map(parse) {
                     None => None,
                     Some(Ok(expr)) => Some(expr),
                     Some(Err(error)) => {
@@ -142,7 +160,7 @@ pub fn compile(config: &Config, gazetteer: &Gazetteer) -> Result<Vec<Rule>> {
                 };
                 let mut parsed_terms = Vec::new();
                 for (text, weight) in terms {
-                    match query::parse(text, &context) {
+                    match parse(text) {
                         Ok(expr) => parsed_terms.push((text.clone(), expr, *weight)),
                         Err(error) => diagnostics.push(located(
                             alert.terms_site,

@@ -128,25 +128,8 @@ fn list(config_path: &Path) -> anyhow::Result<ExitCode> {
             summary.last_error.unwrap_or_else(|| "-".to_owned()),
         ]);
     }
-    print_table(&rows);
+    super::print_table(&rows, "");
     Ok(ExitCode::SUCCESS)
-}
-
-fn print_table<const N: usize>(rows: &[[String; N]]) {
-    let mut widths = [0; N];
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    for row in rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:width$}"))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
 }
 
 fn backtest(config_path: &Path, args: BacktestArgs) -> anyhow::Result<ExitCode> {
@@ -257,32 +240,40 @@ pub async fn digest(config_path: &Path, args: DigestArgs) -> anyhow::Result<Exit
         }
         return Ok(ExitCode::SUCCESS);
     }
-    // A running daemon leaves the digest alone while this process delivers
-    // it, and retries it if this process fails.
+    // A running daemon leaves the digests alone while this process
+    // delivers them, and retries them if this process fails.
     let claim = Utc::now() + chrono::Duration::minutes(10);
-    let Some(id) = alerting.start_digest(&rule, None, claim)? else {
+    alerting.start_digest(&rule, None, claim)?;
+    let waiting = store.undelivered_digests(rule.id())?;
+    if waiting.is_empty() {
         eprintln!("nothing waiting for rule {}", rule.id());
         return Ok(ExitCode::SUCCESS);
-    };
-    let row = store
-        .digest(id)?
-        .context("the digest just created is gone")?;
-    match alerting.deliver(row).await? {
-        Delivery::Delivered => {
-            let targets = rule.alert.targets.names().join(", ");
-            println!("digest {id} of rule {} delivered to {targets}", rule.id());
-            if rule.alert.targets.outbox {
-                println!("outbox: {}", alerting.deliverer.outbox().display());
+    }
+    let mut failed = false;
+    for digest in waiting {
+        let id = digest.id;
+        store.postpone_digest(id, claim)?;
+        match alerting.deliver(digest).await? {
+            Delivery::Delivered => {
+                let targets = rule.alert.targets.names().join(", ");
+                println!("digest {id} of rule {} delivered to {targets}", rule.id());
             }
-            Ok(ExitCode::SUCCESS)
-        }
-        Delivery::Failed { error, retry_at } => {
-            eprintln!(
-                "veille: digest {id} of rule {} not delivered: {error}\nthe daemon retries it from {}",
-                rule.id(),
-                timestamp(retry_at)
-            );
-            Ok(ExitCode::FAILURE)
+            Delivery::Failed { error, retry_at } => {
+                failed = true;
+                eprintln!(
+                    "veille: digest {id} of rule {} not delivered: {error}\nthe daemon retries it from {}",
+                    rule.id(),
+                    timestamp(retry_at)
+                );
+            }
         }
     }
+    if rule.alert.targets.outbox {
+        println!("outbox: {}", alerting.deliverer.outbox().display());
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

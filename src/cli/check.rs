@@ -59,20 +59,8 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let header = ["ID", "KIND", "SCHEDULE", "NEXT RUN", "URL"].map(str::to_owned);
-    let mut widths = [0; 5];
-    for row in std::iter::once(&header).chain(&rows) {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    for row in std::iter::once(&header).chain(&rows) {
-        let line: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:width$}"))
-            .collect();
-        println!("  {}", line.join("  ").trim_end());
-    }
+    let table: Vec<[String; 5]> = std::iter::once(header).chain(rows).collect();
+    super::print_table(&table, "  ");
     if !rules.is_empty() {
         println!("alert rules: {}", rules.len());
         for rule in &rules {

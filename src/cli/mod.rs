@@ -148,6 +148,25 @@ fn init_logging(default_level: &str) {
     }
 }
 
+/// Prints rows in columns as wide as their widest cell, each line after
+/// `indent`.
+fn print_table<const N: usize>(rows: &[[String; N]], indent: &str) {
+    let mut widths = [0; N];
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:width$}"))
+            .collect();
+        println!("{indent}{}", line.join("  ").trim_end());
+    }
+}
+
 /// Loads the configuration, or explains every problem in it.
 pub fn load_config(path: &Path) -> anyhow::Result<Config> {
     Ok(config::load(path)?)

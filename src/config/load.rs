@@ -189,6 +189,9 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }
 
     report.check_alerts_section(&alerts, root.get_ref().get("alerts"));
+    if let Some(smtp) = &smtp {
+        report.check_smtp(smtp, root.get_ref().get("smtp"));
+    }
     let mut rules = Vec::new();
     let mut first_line_of_rule: HashMap<String, usize> = HashMap::new();
     for (position, table) in alert_tables.into_iter().enumerate() {
@@ -264,6 +267,10 @@ struct AlertContext<'a> {
     default_timezone: chrono_tz::Tz,
     base_dir: &'a Path,
 }
+
+/// Longest wait between two delivery attempts: a week is already more than
+/// any analyst would wait, and longer ones overflow date arithmetic.
+const MAX_RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
 
 /// Below this, the index writer would spin committing nothing.
 const MIN_COMMIT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
@@ -403,6 +410,17 @@ impl Report<'_> {
         if alerts.retry_initial.is_zero() || alerts.retry_max < alerts.retry_initial {
             let message = "must be above zero and at most retry_max".to_owned();
             self.push_at_key("[alerts]", table, "retry_initial", message);
+        }
+        if alerts.retry_max > MAX_RETRY_WAIT {
+            let message = "must be at most 7 days".to_owned();
+            self.push_at_key("[alerts]", table, "retry_max", message);
+        }
+    }
+
+    fn check_smtp(&mut self, smtp: &SmtpConfig, table: Option<&Spanned<DeValue<'_>>>) {
+        if smtp.user.is_some() && smtp.password_env.is_none() && smtp.password_file.is_none() {
+            let message = "a user needs password_env or password_file".to_owned();
+            self.push_at_key("[smtp]", table, "user", message);
         }
     }
 
@@ -617,11 +635,15 @@ impl Report<'_> {
                 ),
             }),
             Some(Ok(url)) => {
-                let message = format!("webhook URL {url} must be http or https");
+                let message = format!(
+                    "the webhook URL's scheme is {:?}; use http or https",
+                    url.scheme()
+                );
                 self.push_at_key(label, at, "webhook", message);
                 None
             }
             Some(Err(error)) => {
+                // The URL itself may hold a token: not repeated here.
                 let message = format!("invalid webhook URL: {error}");
                 self.push_at_key(label, at, "webhook", message);
                 None

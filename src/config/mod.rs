@@ -398,6 +398,25 @@ pub struct Feed {
     pub tags: Vec<String>,
 }
 
+#[cfg(test)]
+impl Feed {
+    /// A feed of `https://example.org/rss` on `schedule` (UTC), for tests.
+    pub(crate) fn for_test(id: &str, schedule: &str) -> Feed {
+        Feed {
+            id: id.into(),
+            name: id.into(),
+            url: Url::parse("https://example.org/rss").expect("valid"),
+            kind: FeedKind::Feed,
+            schedule: Schedule::parse(schedule, Tz::UTC).expect("valid schedule"),
+            language: None,
+            full_text: false,
+            content_selector: None,
+            enabled: true,
+            tags: Vec::new(),
+        }
+    }
+}
+
 /// Time zone names accepted in the config, e.g. `Africa/Bamako`.
 pub fn parse_timezone(name: &str) -> Result<Tz, String> {
     name.parse::<Tz>().map_err(|_| {

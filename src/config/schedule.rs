@@ -40,6 +40,9 @@ pub enum ScheduleError {
 /// source more often.
 const SHORTEST_INTERVAL: Duration = Duration::from_secs(10);
 
+/// Longer intervals would overflow date arithmetic, and mean nothing.
+const LONGEST_INTERVAL: Duration = Duration::from_secs(366 * 86_400);
+
 impl Schedule {
     /// Reads a schedule. `timezone` applies to cron expressions that do not
     /// carry their own `CRON_TZ=`/`TZ=` prefix.
@@ -52,6 +55,12 @@ impl Schedule {
                     text: text.to_owned(),
                     reason: err.to_string(),
                 })?;
+            if every > LONGEST_INTERVAL {
+                return Err(ScheduleError::Interval {
+                    text: text.to_owned(),
+                    reason: "longer than the maximum of a year".to_owned(),
+                });
+            }
             if every < SHORTEST_INTERVAL {
                 return Err(ScheduleError::Interval {
                     text: text.to_owned(),

@@ -78,10 +78,10 @@ impl Alerting {
 
     /// Records the configured rules; new and edited ones start now.
     pub fn register(&self) -> alerts::Result<()> {
-        let rules: Vec<(&str, String)> = self
+        let rules: Vec<(&str, &str)> = self
             .rules
             .iter()
-            .map(|rule| (rule.id(), rule.fingerprint.clone()))
+            .map(|rule| (rule.id(), rule.fingerprint.as_str()))
             .collect();
         for id in self.pipeline.store.sync_rules(&rules)? {
             tracing::info!(rule = %id, "alert rule starts with the next stored document");
@@ -213,14 +213,16 @@ pub async fn run(alerting: Arc<Alerting>, interval: Duration, mut stopped: watch
     let mut next_runs: HashMap<String, DateTime<Utc>> = HashMap::new();
     for rule in &alerting.rules {
         if let (AlertMode::Digest, Some(schedule)) = (rule.alert.mode, &rule.alert.schedule) {
-            // A run missed while the daemon was down happens now.
-            let last = alerting
+            // Counted from the last run, or from when the rule was added:
+            // a run missed while the daemon was down happens now, and
+            // frequent restarts do not keep pushing the first run back.
+            let base = alerting
                 .pipeline
                 .store
-                .rule_last_run(rule.id())
+                .rule_schedule_base(rule.id())
                 .ok()
                 .flatten();
-            let next = schedule.next_after(last.unwrap_or_else(Utc::now));
+            let next = schedule.next_after(base.unwrap_or_else(Utc::now));
             tracing::info!(rule = %rule.id(), next_run = %crate::store::timestamp(next), "digest scheduled");
             next_runs.insert(rule.id().to_owned(), next);
         }
@@ -228,14 +230,8 @@ pub async fn run(alerting: Arc<Alerting>, interval: Duration, mut stopped: watch
     while !*stopped.borrow() {
         let this = alerting.clone();
         let schedule = next_runs.clone();
-        let turn = tokio::task::spawn_blocking(move || this.prepare(&schedule)).await;
-        match turn {
-            Ok(Ok(ran)) => {
-                for (id, next) in ran {
-                    next_runs.insert(id, next);
-                }
-            }
-            Ok(Err(error)) => tracing::error!(%error, "alert matching failed; retrying"),
+        match tokio::task::spawn_blocking(move || this.prepare(&schedule)).await {
+            Ok(ran) => next_runs.extend(ran),
             Err(error) => tracing::error!(%error, "alert matching task failed; retrying"),
         }
         match alerting.pipeline.store.due_digests(Utc::now()) {
@@ -261,30 +257,34 @@ pub async fn run(alerting: Arc<Alerting>, interval: Duration, mut stopped: watch
 impl Alerting {
     /// The blocking part of a turn: matching, health, and starting digests.
     /// Returns the next run of each digest rule that ran.
-    fn prepare(
-        &self,
-        next_runs: &HashMap<String, DateTime<Utc>>,
-    ) -> alerts::Result<Vec<(String, DateTime<Utc>)>> {
+    fn prepare(&self, next_runs: &HashMap<String, DateTime<Utc>>) -> Vec<(String, DateTime<Utc>)> {
         let now = Utc::now();
-        let found = self.match_new(now)?;
-        if found > 0 {
-            tracing::debug!(found, "new alert matches");
+        // A failure here must not hold back digests of matches already
+        // recorded, nor the other rules.
+        match self.match_new(now) {
+            Ok(0) => {}
+            Ok(found) => tracing::debug!(found, "new alert matches"),
+            Err(error) => tracing::error!(%error, "alert matching failed; retrying"),
         }
         let mut ran = Vec::new();
         for rule in &self.rules {
-            match (rule.alert.mode, &rule.alert.schedule) {
-                (AlertMode::Immediate, _) => {
-                    self.start_digest(rule, None, now)?;
-                }
+            let (run_at, next) = match (rule.alert.mode, &rule.alert.schedule) {
                 (AlertMode::Digest, Some(schedule)) => {
-                    if next_runs.get(rule.id()).is_some_and(|next| *next <= now) {
-                        self.start_digest(rule, Some(now), now)?;
-                        ran.push((rule.id().to_owned(), schedule.next_after(now)));
+                    if next_runs.get(rule.id()).is_none_or(|next| *next > now) {
+                        continue;
                     }
+                    // The next run is set even if this one fails, so a
+                    // broken rule does not run every turn.
+                    ran.push((rule.id().to_owned(), schedule.next_after(now)));
+                    (Some(now), true)
                 }
-                (AlertMode::Digest, None) => {}
+                (AlertMode::Immediate, _) => (None, false),
+                (AlertMode::Digest, None) => continue,
+            };
+            if let Err(error) = self.start_digest(rule, run_at, now) {
+                tracing::error!(rule = %rule.id(), %error, scheduled = next, "cannot start a digest");
             }
         }
-        Ok(ran)
+        ran
     }
 }

@@ -165,21 +165,9 @@ fn random_delay(at_most: Duration) -> chrono::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{FeedKind, Schedule};
 
     fn feed(schedule: &str) -> Feed {
-        Feed {
-            id: "f".into(),
-            name: "f".into(),
-            url: url::Url::parse("https://example.org/rss").unwrap(),
-            kind: FeedKind::Feed,
-            schedule: Schedule::parse(schedule, chrono_tz::Tz::UTC).unwrap(),
-            language: None,
-            full_text: false,
-            content_selector: None,
-            enabled: true,
-            tags: Vec::new(),
-        }
+        Feed::for_test("f", schedule)
     }
 
     #[test]

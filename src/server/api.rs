@@ -241,10 +241,13 @@ pub async fn alerts(State(state): State<Arc<AppState>>) -> Result<Response, ApiE
             .iter()
             .map(|rule| {
                 let summary = state.store.rule_summary(rule.id()).map_err(internal)?;
+                // As the daemon counts it: from the last run, else from
+                // when the rule was added.
                 let next_run = rule.alert.schedule.as_ref().map(|schedule| {
                     let last = summary
                         .last_run
                         .as_deref()
+                        .or(summary.added.as_deref())
                         .and_then(|time| chrono::DateTime::parse_from_rfc3339(time).ok())
                         .map_or(now, |time| time.with_timezone(&chrono::Utc));
                     crate::store::timestamp(schedule.next_after(last).max(now))

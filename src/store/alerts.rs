@@ -11,10 +11,6 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::{Result, Store, parse_timestamp, timestamp};
 
-/// The matching cursor's key in `meta`: the highest document revision
-/// matched against the rules.
-const MATCHED_REVISION: &str = "alerts_matched_revision";
-
 /// A match, as listed by the API.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct MatchRow {
@@ -83,10 +79,11 @@ fn count_waiting(connection: &rusqlite::Connection, rule_id: &str) -> Result<i64
 }
 
 impl Store {
-    /// Registers the configured rules: a new rule, or one whose fingerprint
-    /// changed, starts after the newest stored document. Returns the ids of
-    /// the rules that (re)started.
-    pub fn sync_rules(&self, rules: &[(&str, String)]) -> Result<Vec<String>> {
+    /// Registers the configured rules, each with the fingerprint of what it
+    /// matches: a new rule, or one whose fingerprint changed, starts after
+    /// the newest stored document. Returns the ids of the rules that
+    /// (re)started.
+    pub fn sync_rules(&self, rules: &[(&str, &str)]) -> Result<Vec<String>> {
         let mut connection = self.connection();
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let newest: i64 =
@@ -103,13 +100,13 @@ impl Store {
                     |row| row.get(0),
                 )
                 .optional()?;
-            if known.as_ref() == Some(fingerprint) {
+            if known.as_deref() == Some(*fingerprint) {
                 continue;
             }
             transaction.execute(
-                "INSERT INTO alert_rules (rule_id, fingerprint, start_after, added)
+                "INSERT INTO alert_rules (rule_id, fingerprint, matched_through, added)
                  VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (rule_id) DO UPDATE SET fingerprint = ?2, start_after = ?3, added = ?4",
+                 ON CONFLICT (rule_id) DO UPDATE SET fingerprint = ?2, matched_through = ?3, added = ?4",
                 params![id, fingerprint, newest, now],
             )?;
             started.push((*id).to_owned());
@@ -118,46 +115,65 @@ impl Store {
         Ok(started)
     }
 
-    /// The highest document revision matched against the rules.
-    pub fn matched_revision(&self) -> Result<i64> {
-        Ok(self
-            .connection()
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [MATCHED_REVISION],
-                |row| row.get(0),
-            )
-            .optional()?
-            .unwrap_or(0))
+    /// Where each of `rules` (id, fingerprint) stands: the highest document
+    /// id matched against it. Rules the record holds with another
+    /// fingerprint (another process runs a newer config) are left out: this
+    /// process must not match them.
+    pub fn matched_through(&self, rules: &[(&str, &str)]) -> Result<Vec<(String, i64)>> {
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(
+            "SELECT matched_through FROM alert_rules WHERE rule_id = ?1 AND fingerprint = ?2",
+        )?;
+        let mut found = Vec::new();
+        for (id, fingerprint) in rules {
+            if let Some(through) = statement
+                .query_row(params![id, fingerprint], |row| row.get(0))
+                .optional()?
+            {
+                found.push(((*id).to_owned(), through));
+            }
+        }
+        Ok(found)
     }
 
-    /// Records matches (rule, document, terms found) and moves the matching
-    /// cursor to `revision`, in one transaction. A match of a document the
-    /// rule started after, or already recorded, is left out.
+    /// Records matches (rule, document, terms found) of `rules` (id,
+    /// fingerprint) over the documents up to `through`, and moves those
+    /// rules to `through`, in one transaction. Matches of documents a rule
+    /// has already been matched against, and of rules whose fingerprint
+    /// changed meanwhile, are left out, so matching twice records nothing
+    /// twice.
     pub fn record_matches(
         &self,
+        rules: &[(&str, &str)],
         matches: &[(&str, i64, Vec<String>)],
-        revision: i64,
+        through: i64,
     ) -> Result<usize> {
         let mut connection = self.connection();
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = timestamp(Utc::now());
+        let fingerprints: std::collections::HashMap<&str, &str> = rules.iter().copied().collect();
         let mut recorded = 0;
         {
             let mut insert = transaction.prepare_cached(
                 "INSERT OR IGNORE INTO alert_matches (rule_id, document_id, matched_at, terms)
-                 SELECT ?1, ?2, ?3, ?4 FROM alert_rules WHERE rule_id = ?1 AND start_after < ?2",
+                 SELECT ?1, ?2, ?3, ?4 FROM alert_rules
+                 WHERE rule_id = ?1 AND fingerprint = ?5 AND matched_through < ?2",
             )?;
             for (rule, document, terms) in matches {
+                let Some(fingerprint) = fingerprints.get(rule) else {
+                    continue;
+                };
                 let terms = serde_json::to_string(terms).unwrap_or_else(|_| "[]".to_owned());
-                recorded += insert.execute(params![rule, document, now, terms])?;
+                recorded += insert.execute(params![rule, document, now, terms, fingerprint])?;
+            }
+            let mut advance = transaction.prepare_cached(
+                "UPDATE alert_rules SET matched_through = max(matched_through, ?3)
+                 WHERE rule_id = ?1 AND fingerprint = ?2",
+            )?;
+            for (rule, fingerprint) in rules {
+                advance.execute(params![rule, fingerprint, through])?;
             }
         }
-        transaction.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = max(value, ?2)",
-            params![MATCHED_REVISION, revision],
-        )?;
         transaction.commit()?;
         Ok(recorded)
     }
@@ -203,12 +219,13 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// When the rule's schedule last ran.
-    pub fn rule_last_run(&self, rule_id: &str) -> Result<Option<DateTime<Utc>>> {
+    /// When the rule's schedule last ran, else when the rule was added:
+    /// where its next run counts from.
+    pub fn rule_schedule_base(&self, rule_id: &str) -> Result<Option<DateTime<Utc>>> {
         let text: Option<Option<String>> = self
             .connection()
             .query_row(
-                "SELECT last_run FROM alert_rules WHERE rule_id = ?1",
+                "SELECT coalesce(last_run, added) FROM alert_rules WHERE rule_id = ?1",
                 [rule_id],
                 |row| row.get(0),
             )
@@ -386,7 +403,13 @@ impl Store {
         Ok(())
     }
 
-    /// Puts off the next attempt at a digest (while a process delivers it).
+    /// The rule's digests not yet delivered, oldest first.
+    pub fn undelivered_digests(&self, rule_id: &str) -> Result<Vec<DigestRow>> {
+        self.digests_where("rule_id = ?1 AND delivered IS NULL ORDER BY id", [rule_id])
+    }
+
+    /// Puts off the next attempt at a digest, while this process delivers
+    /// it.
     pub fn postpone_digest(&self, digest_id: i64, until: DateTime<Utc>) -> Result<()> {
         self.connection().execute(
             "UPDATE digests SET next_attempt = ?2 WHERE id = ?1",

@@ -86,18 +86,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX documents_revision ON documents (revision);
     ALTER TABLE documents ADD COLUMN kind TEXT NOT NULL DEFAULT 'article';",
     // 4: alert rules, their matches and digests; what source-health rules
-    // need of each feed; a key-value table for cursors.
-    "CREATE TABLE meta (
-        key TEXT PRIMARY KEY,
-        value INTEGER NOT NULL
-    ) WITHOUT ROWID;
-    CREATE TABLE alert_rules (
+    // need of each feed.
+    "CREATE TABLE alert_rules (
         rule_id TEXT PRIMARY KEY,
         -- Hash of what the rule matches; a change restarts it.
         fingerprint TEXT NOT NULL,
-        -- Only documents with a higher id are matched: a rule starts when
-        -- it is added or edited, it does not go through the archive.
-        start_after INTEGER NOT NULL,
+        -- The highest document id matched against the rule. A rule starts
+        -- at the newest document when it is added or edited: it does not
+        -- go through the archive.
+        matched_through INTEGER NOT NULL,
         added TEXT NOT NULL,
         last_run TEXT
     );

@@ -15,6 +15,7 @@ const BLOCKADE_NIORO: &str = "Fuel blockade tightens on Nioro du Sahel";
 const BLOCKADE_DIBOLI: &str = "Tankers stuck at Diboli as the blockade holds";
 const HARVEST: &str = "Millet harvest is good around Kita";
 const TANKER_FIRE: &str = "Blockade: three tankers burnt on the RN1";
+const MILLET_PRICES: &str = "Millet prices double at the Nioro market";
 
 /// A feed of `items` (titles), each with a text about its title, served at
 /// `/feed.xml`; `/hook` accepts webhook calls. The items can be changed
@@ -64,7 +65,9 @@ fn smtp_section(port: u16) -> String {
     format!("[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\ntimeout = \"5s\"\n")
 }
 
-const EMAIL_RULE: &str = "[[alert]]\nid = \"blockade\"\nname = \"Blockade watch\"\nquery = \"blockade\"\nmode = \"immediate\"\nemail = [\"desk@example.org\"]\n";
+/// Immediate, but waiting for both matching stories, which are stored in
+/// separate transactions and could otherwise fall into two digests.
+const EMAIL_RULE: &str = "[[alert]]\nid = \"blockade\"\nname = \"Blockade watch\"\nquery = \"blockade\"\nmode = \"immediate\"\nmin_matches = 2\nemail = [\"desk@example.org\"]\n";
 
 fn rule_state(daemon: &Daemon) -> serde_json::Value {
     daemon.json("/api/alerts", 200)["rules"][0].clone()
@@ -320,19 +323,29 @@ fn the_cli_previews_and_delivers_and_an_edited_rule_does_not_resend() {
         files[0]
     );
 
-    // Edit the rule; the feed brings a new matching story.
+    // Edit the rule so that it also matches an old story (the harvest); the
+    // feed brings a new story only the edited rule matches.
     let edited = std::fs::read_to_string(&setup.config_path)
         .unwrap()
-        .replace("query = \"blockade\"", "query = \"blockade OR tankers\"");
+        .replace("query = \"blockade\"", "query = \"blockade OR millet\"");
     std::fs::write(&setup.config_path, edited).unwrap();
-    titles.lock().unwrap().push(TANKER_FIRE.to_owned());
+    titles.lock().unwrap().push(MILLET_PRICES.to_owned());
     assert!(setup.veille(&["fetch"]).status.success());
     let sent = setup.veille(&["digest", "--rule", "blockade", "--now"]);
     assert!(sent.status.success(), "{}", text(&sent.stderr));
     let files = outbox_files(&setup);
     assert_eq!(files.len(), 2);
-    assert!(files[1].contains("three tankers burnt"), "{}", files[1]);
-    assert!(!files[1].contains("Fuel blockade tightens"), "{}", files[1]);
+    assert!(files[1].contains("Millet prices double"), "{}", files[1]);
+    assert!(
+        !files[1].contains("Fuel blockade tightens"),
+        "resent: {}",
+        files[1]
+    );
+    assert!(
+        !files[1].contains("Millet harvest"),
+        "old story sent: {}",
+        files[1]
+    );
 
     let again = setup.veille(&["digest", "--rule", "blockade", "--now"]);
     assert!(again.status.success());
@@ -396,7 +409,7 @@ fn a_backtest_shows_what_a_new_rule_would_have_caught() {
 #[test]
 fn invalid_rules_are_rejected_at_check_with_the_rule_and_the_reason() {
     let setup = Setup::new(
-        "[[feed]]\nid = \"a\"\nurl = \"https://a.example/rss\"\n\n[[alert]]\nid = \"bad-entity\"\nquery = \"blocus AND entity:atlantis\"\n\n[[alert]]\nid = \"bad-syntax\"\nquery = \"(blocus OR carburant\"\n\n[[alert]]\nid = \"bad-source\"\nquery = \"blocus\"\nsources = [\"nowhere\"]\n",
+        "[[feed]]\nid = \"a\"\nurl = \"https://a.example/rss\"\n\n[[alert]]\nid = \"bad-entity\"\nquery = \"blocus AND entity:atlantis\"\n\n[[alert]]\nid = \"bad-syntax\"\nquery = \"(blocus OR carburant\"\n\n[[alert]]\nid = \"bad-source\"\nquery = \"blocus\"\nsources = [\"nowhere\"]\n\n[[alert]]\nid = \"bad-date\"\nquery = \"blocus since:7d\"\n",
     );
     let output = setup.veille(&["check"]);
     assert!(!output.status.success());
@@ -425,6 +438,14 @@ fn invalid_rules_are_rejected_at_check_with_the_rule_and_the_reason() {
         .expect(&stderr);
     assert!(syntax.contains("feeds.toml:11:"), "{syntax}");
     assert!(syntax.contains("column"), "{syntax}");
+    let date = lines
+        .iter()
+        .find(|line| line.contains("bad-date"))
+        .expect(&stderr);
+    assert!(
+        date.contains("feeds.toml:20:") && date.contains("relative dates"),
+        "{date}"
+    );
 }
 
 #[test]
