@@ -294,7 +294,9 @@ impl DigestMaker {
                     url: link(&source.url),
                 })
                 .collect();
-            outlets.dedup_by(|a, b| a.id == b.id);
+            // A feed that carried the story under two items is one outlet.
+            let mut seen = std::collections::HashSet::new();
+            outlets.retain(|outlet| seen.insert(outlet.id.clone()));
             let found_terms = terms.get(&document.id).cloned().unwrap_or_default();
             let key = story_key(&document.title);
             if let Some(&at) = by_title.get(&key).filter(|_| !key.is_empty()) {

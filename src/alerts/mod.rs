@@ -62,7 +62,7 @@ pub fn match_new(store: &crate::store::Store, matcher: &Matcher) -> Result<usize
     let mut recorded = 0;
     loop {
         let positions = store.matched_through(&rules)?;
-        let Some(cursor) = positions.iter().map(|(_, through)| *through).min() else {
+        let Some(cursor) = positions.values().copied().min() else {
             return Ok(recorded);
         };
         let batch = store.documents_after(cursor, MATCH_BATCH)?;
@@ -77,7 +77,7 @@ pub fn match_new(store: &crate::store::Store, matcher: &Matcher) -> Result<usize
             .collect();
         let live: Vec<(&str, &str)> = rules
             .iter()
-            .filter(|(id, _)| positions.iter().any(|(known, _)| known == id))
+            .filter(|(id, _)| positions.contains_key(*id))
             .copied()
             .collect();
         recorded += store.record_matches(&live, &rows, through)?;

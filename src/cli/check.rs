@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
+use veille::alerts::Templates;
 use veille::config::{Feed, Schedule};
 use veille::daemon::due_at;
 use veille::enrich::Gazetteer;
@@ -13,7 +14,7 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
     let config = super::load_config(path)?;
     let gazetteer = Gazetteer::for_config(&config)?;
     let rules = veille::alerts::compile(&config, &gazetteer)?;
-    veille::alerts::Templates::load(&config.templates_dir())?.check()?;
+    Templates::load(&config.templates_dir())?.check()?;
     let storage = std::path::absolute(config.storage_dir()).unwrap_or(config.storage_dir());
     let enabled = config.feeds.iter().filter(|feed| feed.enabled).count();
     println!(
@@ -62,19 +63,37 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
     let table: Vec<[String; 5]> = std::iter::once(header).chain(rows).collect();
     super::print_table(&table, "  ");
     if !rules.is_empty() {
+        // A misspelt templates folder falls back to the built-in templates;
+        // say which ones are used, so it shows.
+        let dir = config.templates_dir();
+        let used: Vec<String> = [Templates::TEXT, Templates::HTML]
+            .iter()
+            .map(|name| {
+                let path = dir.join(name);
+                if path.exists() {
+                    path.display().to_string()
+                } else {
+                    format!("{name} (built in)")
+                }
+            })
+            .collect();
+        println!("digest templates: {}", used.join(", "));
         println!("alert rules: {}", rules.len());
-        for rule in &rules {
-            let when = match &rule.alert.schedule {
-                Some(schedule) => format!("digest {schedule}"),
-                None => "immediate".to_owned(),
-            };
-            println!(
-                "  {}  {when}  to {}  {}",
-                rule.id(),
-                rule.alert.targets.names().join("+"),
-                rule.describe()
-            );
-        }
+        let rows: Vec<[String; 4]> = rules
+            .iter()
+            .map(|rule| {
+                [
+                    rule.id().to_owned(),
+                    match &rule.alert.schedule {
+                        Some(schedule) => format!("digest {schedule}"),
+                        None => "immediate".to_owned(),
+                    },
+                    format!("to {}", rule.alert.targets.names().join("+")),
+                    rule.describe(),
+                ]
+            })
+            .collect();
+        super::print_table(&rows, "  ");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -204,12 +204,9 @@ impl Alerting {
     }
 }
 
-/// Runs alerting turns every `interval` until `stopped`.
+/// Runs alerting turns every `interval` until `stopped`. The caller has
+/// recorded the rules ([`Alerting::register`]) before the first poll.
 pub async fn run(alerting: Arc<Alerting>, interval: Duration, mut stopped: watch::Receiver<bool>) {
-    if let Err(error) = alerting.register() {
-        tracing::error!(%error, "cannot record the alert rules; alerting is off");
-        return;
-    }
     let mut next_runs: HashMap<String, DateTime<Utc>> = HashMap::new();
     for rule in &alerting.rules {
         if let (AlertMode::Digest, Some(schedule)) = (rule.alert.mode, &rule.alert.schedule) {

@@ -119,18 +119,26 @@ impl Store {
     /// id matched against it. Rules the record holds with another
     /// fingerprint (another process runs a newer config) are left out: this
     /// process must not match them.
-    pub fn matched_through(&self, rules: &[(&str, &str)]) -> Result<Vec<(String, i64)>> {
+    pub fn matched_through(
+        &self,
+        rules: &[(&str, &str)],
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        let wanted: std::collections::HashMap<&str, &str> = rules.iter().copied().collect();
         let connection = self.connection();
-        let mut statement = connection.prepare_cached(
-            "SELECT matched_through FROM alert_rules WHERE rule_id = ?1 AND fingerprint = ?2",
-        )?;
-        let mut found = Vec::new();
-        for (id, fingerprint) in rules {
-            if let Some(through) = statement
-                .query_row(params![id, fingerprint], |row| row.get(0))
-                .optional()?
-            {
-                found.push(((*id).to_owned(), through));
+        let mut statement = connection
+            .prepare_cached("SELECT rule_id, fingerprint, matched_through FROM alert_rules")?;
+        let rows = statement.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut found = std::collections::HashMap::new();
+        for row in rows {
+            let (id, fingerprint, through) = row?;
+            if wanted.get(id.as_str()) == Some(&fingerprint.as_str()) {
+                found.insert(id, through);
             }
         }
         Ok(found)
