@@ -105,6 +105,7 @@ fn documents(rng: &mut StdRng, gazetteer: &Gazetteer, zipf: &Zipf) -> Vec<Stored
                 entities: named,
                 revision: id,
                 kind: "article".to_owned(),
+                transcript: None,
             }
         })
         .collect()

@@ -22,7 +22,7 @@ use crate::archive::schema::{self, EntityTypes};
 use crate::archive::{ArchiveError, Highlighter, MemoryIndex};
 use crate::enrich::Tagger;
 use crate::enrich::normalise::normalise_alias;
-use crate::store::{DigestRow, HealthEvent, Store, StoredDocument};
+use crate::store::{DigestRow, HealthEvent, Store, StoredDocument, Timecode};
 
 /// What the templates and the webhook see.
 #[derive(Debug, Clone, Serialize)]
@@ -65,8 +65,9 @@ pub struct Item {
     pub entities: Vec<Chip>,
     /// The rule's terms found in it.
     pub terms: Vec<String>,
-    /// Where in a recording the snippet is, for transcripts.
-    pub timecode: Option<String>,
+    /// For a transcript: when the snippet's first matched word was said
+    /// (`caption`, `label`, `seconds`, `speaker`, `audio_link`).
+    pub timecode: Option<Timecode>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -316,6 +317,7 @@ impl DigestMaker {
                 continue;
             }
             let snippet = highlighter.snippet(document, batch.fields(), &self.tagger);
+            let snippet_position = snippet.position;
             let mut outlets = outlets.into_iter();
             let source = outlets.next().unwrap_or_else(|| Outlet {
                 id: String::new(),
@@ -347,7 +349,14 @@ impl DigestMaker {
                     })
                     .collect(),
                 terms: found_terms,
-                timecode: None,
+                timecode: document.transcript.as_ref().and_then(|transcript| {
+                    let mut timecode = transcript.timecode_at(snippet_position)?;
+                    timecode.audio_link = timecode
+                        .audio_link
+                        .map(|audio| link(&audio))
+                        .filter(|audio| !audio.is_empty());
+                    Some(timecode)
+                }),
             });
         }
         Ok(items)

@@ -404,6 +404,7 @@ mod tests {
             entities: entities.iter().map(|id| ((*id).to_owned(), 1)).collect(),
             revision: id,
             kind: "article".to_owned(),
+            transcript: None,
         }
     }
 

@@ -16,7 +16,7 @@ use super::facets::{self, EntityCount, FACET_SIZE, FacetCollector, Facets, RawCo
 use super::query::{self, EntityLookup, Expr, Lowering, QueryContext};
 use super::{Archive, Result, analysis};
 use crate::enrich::Tagger;
-use crate::store::{DocumentSource, Store, StoredDocument};
+use crate::store::{DocumentSource, Store, StoredDocument, Timecode};
 
 /// The most hits one page may ask for.
 pub const MAX_LIMIT: usize = 100;
@@ -87,6 +87,9 @@ pub struct Hit {
     /// Relevance score, when sorted by relevance.
     pub score: Option<f32>,
     pub snippet: Snippet,
+    /// For a transcript: when the snippet's first matched word was said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timecode: Option<Timecode>,
 }
 
 /// A passage of the text with the words that matched.
@@ -97,6 +100,10 @@ pub struct Snippet {
     pub highlights: Vec<(usize, usize)>,
     /// `text` as HTML, matched words in `<mark>`.
     pub html: String,
+    /// Byte offset in the document text of the first matched word (else of
+    /// the passage): where a transcript's time code is read.
+    #[serde(skip)]
+    pub position: usize,
 }
 
 /// A document with everything the record and the gazetteer say about it.
@@ -209,17 +216,24 @@ impl Search {
         let hits = store
             .documents_by_ids(&ids)?
             .into_iter()
-            .map(|document| Hit {
-                snippet: highlighter.snippet(&document, fields, &self.tagger),
-                score: scores.get(&document.id).copied().flatten(),
-                id: document.id,
-                entities: document.entities.into_iter().map(|(id, _)| id).collect(),
-                title: document.title,
-                url: document.url,
-                sources: document.sources,
-                language: document.language,
-                published: document.published,
-                kind: document.kind,
+            .map(|document| {
+                let snippet = highlighter.snippet(&document, fields, &self.tagger);
+                Hit {
+                    timecode: document
+                        .transcript
+                        .as_ref()
+                        .and_then(|transcript| transcript.timecode_at(snippet.position)),
+                    snippet,
+                    score: scores.get(&document.id).copied().flatten(),
+                    id: document.id,
+                    entities: document.entities.into_iter().map(|(id, _)| id).collect(),
+                    title: document.title,
+                    url: document.url,
+                    sources: document.sources,
+                    language: document.language,
+                    published: document.published,
+                    kind: document.kind,
+                }
             })
             .collect();
         Ok(SearchResults {
@@ -490,6 +504,7 @@ fn framed(text: &str, start: usize, end: usize, highlights: Vec<(usize, usize)>)
     let mut html = String::from(lead);
     let mut at = 0;
     let mut char_highlights = Vec::with_capacity(highlights.len());
+    let first_highlight = highlights.first().map(|&(s, _)| s);
     for (s, e) in highlights {
         if s < at || e > passage.len() {
             continue;
@@ -506,6 +521,7 @@ fn framed(text: &str, start: usize, end: usize, highlights: Vec<(usize, usize)>)
     html.push_str(tail);
     Snippet {
         text: format!("{lead}{passage}{tail}"),
+        position: start + first_highlight.unwrap_or(0),
         highlights: char_highlights,
         html,
     }

@@ -7,13 +7,17 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::task::JoinSet;
-use veille::daemon::{PollOutcome, PollReport};
+use veille::daemon::{Pipeline, PollOutcome, PollReport, PreviewOutcome};
 
 #[derive(clap::Args)]
 pub struct FetchArgs {
     /// Only this feed (repeatable). Default: every enabled feed.
     #[arg(long = "feed", value_name = "ID")]
     feeds: Vec<String>,
+    /// Show what would be stored, item by item, and store nothing (not even
+    /// the feed's status): for tuning a source's selectors and patterns.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
@@ -44,6 +48,9 @@ pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
         selected
     };
     let pipeline = super::open_pipeline(&config)?;
+    if args.dry_run {
+        return dry_run(&pipeline, &selected).await;
+    }
     // Rules are recorded before fetching, so that a new rule's first
     // matches are what this fetch brings.
     let alerting = super::alerts::open_alerting(&config, pipeline.clone())?;
@@ -122,4 +129,114 @@ fn describe(report: &PollReport) -> String {
             text
         }
     }
+}
+
+/// Feeds one after the other, each with what it would store.
+async fn dry_run(
+    pipeline: &std::sync::Arc<Pipeline>,
+    feeds: &[veille::config::Feed],
+) -> anyhow::Result<ExitCode> {
+    let mut failed = false;
+    for feed in feeds {
+        let report = pipeline.preview(feed).await;
+        println!(
+            "{} ({}, {}): {}",
+            feed.id,
+            feed.kind.as_str(),
+            feed.url,
+            describe(&report)
+        );
+        if report.pages > 1 {
+            println!("  {} listing pages read", report.pages);
+        }
+        for preview in &report.previews {
+            print_preview(preview);
+        }
+        for warning in &report.warnings {
+            println!("  warning: {warning}");
+        }
+        failed |= report.failed();
+    }
+    println!("dry run: nothing was stored");
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_preview(preview: &veille::daemon::Preview) {
+    let document = match &preview.outcome {
+        PreviewOutcome::New(document) => document,
+        other => {
+            let status = match other {
+                PreviewOutcome::Seen => "seen before".to_owned(),
+                PreviewOutcome::Duplicate(id) => format!("stored already as #{id}"),
+                _ => "not readable (see warnings)".to_owned(),
+            };
+            let name = if preview.title.is_empty() {
+                &preview.key
+            } else {
+                &preview.title
+            };
+            println!("  - {name}  [{status}]");
+            return;
+        }
+    };
+    let published = if document.published_is_fetch_time {
+        "no date".to_owned()
+    } else {
+        document.published.format("%Y-%m-%d %H:%M").to_string()
+    };
+    println!("  + {}", document.title);
+    println!(
+        "    {published} · {}",
+        preview.url.as_deref().unwrap_or(&preview.key)
+    );
+    let mut facts = vec![
+        document
+            .enrichment
+            .language
+            .clone()
+            .unwrap_or_else(|| "language unknown".to_owned()),
+        format!(
+            "{} chars from {}",
+            document.text.chars().count(),
+            document.extraction
+        ),
+    ];
+    if let Some(transcript) = &document.transcript {
+        let timed = transcript
+            .segments
+            .iter()
+            .filter(|segment| segment.start.is_some())
+            .count();
+        facts.push(format!(
+            "{} segments, {timed} timed",
+            transcript.segments.len()
+        ));
+        if let Some(audio) = &transcript.audio_url {
+            facts.push(format!("audio {audio}"));
+        }
+    }
+    if !document.enrichment.entities.is_empty() {
+        let ids: Vec<&str> = document
+            .enrichment
+            .entities
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect();
+        facts.push(format!("entities: {}", ids.join(", ")));
+    }
+    println!("    {}", facts.join(" · "));
+    let opening: String = document.text.chars().take(160).collect();
+    println!(
+        "    {}{}",
+        opening.replace('\n', " "),
+        if document.text.chars().count() > 160 {
+            "…"
+        } else {
+            ""
+        }
+    );
 }

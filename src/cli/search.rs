@@ -141,6 +141,14 @@ fn print_hit(out: &mut impl Write, rank: usize, hit: &Hit, colour: bool) -> std:
         hit.language.as_deref().unwrap_or("?"),
         hit.id
     )?;
+    if let Some(timecode) = &hit.timecode {
+        let speaker = timecode
+            .speaker
+            .as_deref()
+            .map(|speaker| format!(" ({speaker})"))
+            .unwrap_or_default();
+        writeln!(out, "     {}{speaker}", timecode.caption)?;
+    }
     let mut snippet = String::new();
     let mut at = 0;
     let chars: Vec<char> = hit.snippet.text.chars().collect();
@@ -153,5 +161,10 @@ fn print_hit(out: &mut impl Write, rank: usize, hit: &Hit, colour: bool) -> std:
     }
     snippet.extend(&chars[at..]);
     writeln!(out, "     {}", snippet.replace('\n', " "))?;
-    writeln!(out, "     {}\n", hit.url)
+    let link = hit
+        .timecode
+        .as_ref()
+        .and_then(|timecode| timecode.audio_link.as_deref())
+        .unwrap_or(&hit.url);
+    writeln!(out, "     {link}\n")
 }

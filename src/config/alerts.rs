@@ -150,10 +150,10 @@ impl AlertMode {
 #[serde(deny_unknown_fields)]
 pub struct HealthConfig {
     /// Fire when a source has failed every fetch for this long, e.g. `"6h"`.
-    #[serde(default, with = "optional_duration")]
+    #[serde(default, with = "super::humantime_serde::option")]
     pub failing_for: Option<Duration>,
     /// Fire when a source has stored nothing new for this long, e.g. `"3d"`.
-    #[serde(default, with = "optional_duration")]
+    #[serde(default, with = "super::humantime_serde::option")]
     pub silent_for: Option<Duration>,
     /// Feed ids to watch. Default: every enabled feed.
     #[serde(default)]
@@ -323,16 +323,4 @@ pub struct Alert {
     /// are parsed against the gazetteer.
     pub query_site: Site,
     pub terms_site: Site,
-}
-
-mod optional_duration {
-    use std::time::Duration;
-
-    use serde::Deserializer;
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Duration>, D::Error> {
-        super::super::humantime_serde::deserialize(deserializer).map(Some)
-    }
 }

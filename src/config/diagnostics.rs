@@ -85,7 +85,8 @@ impl Report<'_> {
     }
 
     /// Reports a problem with `key` of `table`, pointing at its value when the
-    /// key is written and at the table when the value came from a default.
+    /// key is written and at the table (or the innermost written part of a
+    /// dotted key) when the value came from a default.
     pub fn push_at_key(
         &mut self,
         label: &str,
@@ -93,13 +94,18 @@ impl Report<'_> {
         key: &str,
         message: String,
     ) {
+        // A dotted key (`listing.item`) points inside an inline or nested
+        // table, as far down as it is written.
         let span = table
-            .and_then(|table| {
-                table
-                    .get_ref()
-                    .get(key)
-                    .map(Spanned::span)
-                    .or_else(|| Some(table.span()))
+            .map(|table| {
+                let mut found = table;
+                for part in key.split('.') {
+                    match found.get_ref().get(part) {
+                        Some(inner) => found = inner,
+                        None => break,
+                    }
+                }
+                found.span()
             })
             .unwrap_or(0..0);
         self.push(span, label, Some(key), message);

@@ -18,9 +18,11 @@ use super::alerts::{
 };
 use super::diagnostics::{Diagnostic, Report, render};
 use super::{
-    Config, EnrichConfig, Feed, FeedConfig, FeedDefaults, FetchConfig, Schedule, ServerConfig,
-    StorageConfig, parse_timezone,
+    Config, DropFolder, EnrichConfig, Feed, FeedConfig, FeedDefaults, FeedKind, FetchConfig,
+    Listing, Schedule, ServerConfig, StorageConfig, parse_timezone,
 };
+use crate::sources::broadcast::FilePattern;
+use crate::sources::html::{DateReading, ListingSelectors};
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -272,6 +274,9 @@ struct AlertContext<'a> {
 /// any analyst would wait, and longer ones overflow date arithmetic.
 const MAX_RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
 
+/// More listing pages than this per poll is crawling a site, not watching it.
+const MAX_LISTING_PAGES: u32 = 50;
+
 /// Below this, the index writer would spin committing nothing.
 const MIN_COMMIT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
 
@@ -338,13 +343,6 @@ impl Report<'_> {
             );
             self.push_at_key(label, table, "id", message);
         }
-        let url = match resolve_url(&raw.url, base_dir) {
-            Ok(url) => Some(url),
-            Err(message) => {
-                self.push_at_key(label, table, "url", message);
-                None
-            }
-        };
         let timezone = match raw.timezone.as_deref().map(parse_timezone) {
             None => default_timezone,
             Some(Ok(tz)) => tz,
@@ -352,6 +350,24 @@ impl Report<'_> {
                 self.push_at_key(label, table, "timezone", message);
                 default_timezone
             }
+        };
+        let (url, folder) = self.check_location(&raw, label, table, base_dir);
+        let listing = self.check_listing(&raw, label, table, timezone);
+        let file_pattern = match (&raw.file_pattern, raw.kind) {
+            (None, _) => None,
+            (Some(_), kind) if kind != FeedKind::Transcript => {
+                let message = "only transcript sources have a file_pattern".to_owned();
+                self.push_at_key(label, table, "file_pattern", message);
+                None
+            }
+            (Some(pattern), _) => match FilePattern::parse(pattern) {
+                Ok(pattern) => Some(pattern),
+                Err(error) => {
+                    let message = format!("invalid file_pattern {pattern:?}: {error}");
+                    self.push_at_key(label, table, "file_pattern", message);
+                    None
+                }
+            },
         };
         let schedule_text = raw.schedule.as_deref().unwrap_or(&defaults.schedule);
         let schedule = match Schedule::parse(schedule_text, timezone) {
@@ -387,11 +403,149 @@ impl Report<'_> {
             url: url?,
             kind: raw.kind,
             schedule: schedule?,
+            timezone,
+            listing,
+            folder,
+            file_pattern,
             language: raw.language,
             full_text: raw.full_text.unwrap_or(defaults.full_text),
             content_selector: raw.content_selector,
             enabled: raw.enabled,
             tags: raw.tags,
+        })
+    }
+
+    /// The source's URL, and its drop folder if it has one: exactly one of
+    /// `url` and `folder`, and a folder only for transcripts.
+    fn check_location(
+        &mut self,
+        raw: &FeedConfig,
+        label: &str,
+        table: Option<&Spanned<DeValue<'_>>>,
+        base_dir: &Path,
+    ) -> (Option<Url>, Option<DropFolder>) {
+        if raw.min_age.is_some() && raw.folder.is_none() {
+            let message = "min_age applies to a drop folder only".to_owned();
+            self.push_at_key(label, table, "min_age", message);
+        }
+        match (&raw.url, &raw.folder) {
+            (Some(url), None) => match resolve_url(url, base_dir) {
+                Ok(url) => (Some(url), None),
+                Err(message) => {
+                    self.push_at_key(label, table, "url", message);
+                    (None, None)
+                }
+            },
+            (None, Some(_)) if raw.kind != FeedKind::Transcript => {
+                let message =
+                    "only transcript sources read a folder: add kind = \"transcript\"".to_owned();
+                self.push_at_key(label, table, "folder", message);
+                (None, None)
+            }
+            (None, Some(folder)) => {
+                let path = base_dir.join(folder);
+                match std::path::absolute(&path)
+                    .ok()
+                    .and_then(|path| Url::from_directory_path(&path).ok())
+                {
+                    Some(url) => {
+                        let folder = DropFolder {
+                            path,
+                            min_age: raw.min_age.unwrap_or(DropFolder::DEFAULT_MIN_AGE),
+                        };
+                        (Some(url), Some(folder))
+                    }
+                    None => {
+                        let message = format!("cannot use {} as a folder", path.display());
+                        self.push_at_key(label, table, "folder", message);
+                        (None, None)
+                    }
+                }
+            }
+            (Some(_), Some(_)) => {
+                let message = "give url or folder, not both".to_owned();
+                self.push_at_key(label, table, "folder", message);
+                (None, None)
+            }
+            (None, None) => {
+                let message = if raw.kind == FeedKind::Transcript {
+                    "missing url (or folder, for a drop folder)"
+                } else {
+                    "missing url"
+                };
+                self.push_at_key(label, table, "url", message.to_owned());
+                (None, None)
+            }
+        }
+    }
+
+    /// Compiles `listing`, which an html source needs and no other has;
+    /// each bad selector is reported at its own key.
+    fn check_listing(
+        &mut self,
+        raw: &FeedConfig,
+        label: &str,
+        table: Option<&Spanned<DeValue<'_>>>,
+        timezone: chrono_tz::Tz,
+    ) -> Option<Listing> {
+        let listing = match (&raw.listing, raw.kind) {
+            (None, FeedKind::Html) => {
+                let message =
+                    "an html source needs listing = { item = \"…\" } (the CSS selector of each item)"
+                        .to_owned();
+                self.push_at_key(label, table, "listing", message);
+                return None;
+            }
+            (None, _) => return None,
+            (Some(_), kind) if kind != FeedKind::Html => {
+                let message = "only html sources have a listing: add kind = \"html\"".to_owned();
+                self.push_at_key(label, table, "listing", message);
+                return None;
+            }
+            (Some(listing), _) => listing,
+        };
+        let errors_before = self.diagnostics.len();
+        let mut compile = |key: &str, selector: Option<&String>| {
+            let selector = selector?;
+            match scraper::Selector::parse(selector) {
+                Ok(compiled) => Some(compiled),
+                Err(err) => {
+                    let message = format!("invalid CSS selector {selector:?}: {err}");
+                    self.push_at_key(label, table, &format!("listing.{key}"), message);
+                    None
+                }
+            }
+        };
+        let item = compile("item", Some(&listing.item));
+        let selectors = ListingSelectors {
+            link: compile("link", listing.link.as_ref()),
+            title: compile("title", listing.title.as_ref()),
+            date: compile("date", listing.date.as_ref()),
+            summary: compile("summary", listing.summary.as_ref()),
+            next: compile("next", listing.next.as_ref()),
+            item: item?,
+        };
+        if let Some(format) = &listing.date_format
+            && !is_date_format(format)
+        {
+            let message =
+                format!("invalid date_format {format:?}: use strftime fields, e.g. \"%d.%m.%Y\"");
+            self.push_at_key(label, table, "listing.date_format", message);
+        }
+        if listing.max_pages == 0 || listing.max_pages > MAX_LISTING_PAGES {
+            let message = format!("must be between 1 and {MAX_LISTING_PAGES}");
+            self.push_at_key(label, table, "listing.max_pages", message);
+        }
+        if self.diagnostics.len() > errors_before {
+            return None;
+        }
+        Some(Listing {
+            selectors,
+            dates: DateReading {
+                format: listing.date_format.clone(),
+                timezone,
+            },
+            max_pages: listing.max_pages,
         })
     }
 
@@ -679,6 +833,12 @@ impl Report<'_> {
 
 fn is_language_code(code: &str) -> bool {
     (2..=3).contains(&code.len()) && code.bytes().all(|byte| byte.is_ascii_lowercase())
+}
+
+/// Whether `format` is a strftime format chrono understands.
+fn is_date_format(format: &str) -> bool {
+    use chrono::format::{Item, StrftimeItems};
+    format.contains('%') && !StrftimeItems::new(format).any(|item| matches!(item, Item::Error))
 }
 
 fn is_valid_id(id: &str) -> bool {

@@ -331,13 +331,62 @@ pub enum FeedKind {
     /// RSS 0.9x/1.0/2.0, Atom or JSON Feed.
     #[default]
     Feed,
+    /// A site without a feed: a listing page read with the CSS selectors
+    /// of `listing`, each item's page then fetched like a feed entry's.
+    Html,
+    /// Radio transcripts (WebVTT, SRT, Podcasting 2.0 JSON, HTML or plain
+    /// text): from a podcast feed whose items carry `<podcast:transcript>`,
+    /// from a transcript file or a page listing such files (`url`), or from
+    /// a drop folder (`folder`).
+    Transcript,
 }
 
 impl FeedKind {
     pub fn as_str(self) -> &'static str {
         match self {
             FeedKind::Feed => "feed",
+            FeedKind::Html => "html",
+            FeedKind::Transcript => "transcript",
         }
+    }
+}
+
+/// `listing = { … }` of a `kind = "html"` source: where the items of its
+/// listing page are. Selectors inside an item are relative to the item.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListingConfig {
+    /// CSS selector matching each item (one story) of the listing page,
+    /// e.g. `"article.post"` or `"ul.news > li"`. Required.
+    pub item: String,
+    /// The element inside an item whose `href` is the story's link.
+    /// Default: the first `a[href]` in the item.
+    pub link: Option<String>,
+    /// The element inside an item holding the title. Default: the link's
+    /// text.
+    pub title: Option<String>,
+    /// The element inside an item holding the date; its `datetime`,
+    /// `content` or `title` attribute is read first, then its text. French
+    /// and English dates are understood (`1 juillet 2025`, `01/07/2025`,
+    /// `July 1, 2025`, `il y a 3 heures`, `hier`, `2 days ago`). Default:
+    /// none (the article page's date is used, else the fetch time).
+    pub date: Option<String>,
+    /// A strftime format for dates the automatic reading gets wrong, e.g.
+    /// `"%d.%m.%Y"`. Only this format is tried when set.
+    pub date_format: Option<String>,
+    /// The element inside an item holding a teaser. Default: none.
+    pub summary: Option<String>,
+    /// The "next page" link of the listing, e.g. `"a.next"`. Followed up to
+    /// `max_pages`, and only while the pages bring items not seen before.
+    pub next: Option<String>,
+    /// Listing pages read per poll, the first included. Default: 1.
+    #[serde(default = "ListingConfig::default_max_pages")]
+    pub max_pages: u32,
+}
+
+impl ListingConfig {
+    fn default_max_pages() -> u32 {
+        1
     }
 }
 
@@ -349,21 +398,52 @@ pub struct FeedConfig {
     /// It is what the record and search results call the source, so renaming
     /// it starts the source afresh.
     pub id: String,
-    /// Human name of the outlet, for listings. Default: the id.
+    /// Human name of the outlet (or radio station), for listings and
+    /// digests. Default: the id.
     pub name: Option<String>,
     /// Where to fetch: `http://`, `https://`, or `file:` (`file:///abs/path`,
-    /// or `file:rel/path` relative to the config file's folder).
-    pub url: String,
-    /// Parser for the source. Default: `"feed"` (RSS, Atom, JSON Feed).
+    /// or `file:rel/path` relative to the config file's folder). Required,
+    /// except for a transcript drop folder, which has `folder` instead.
+    pub url: Option<String>,
+    /// Parser for the source: `"feed"` (RSS, Atom, JSON Feed), `"html"` (a
+    /// listing page read with `listing` selectors) or `"transcript"`.
+    /// Default: `"feed"`.
     #[serde(default)]
     pub kind: FeedKind,
+    /// `kind = "transcript"` only: a folder, relative to the config file's
+    /// folder unless absolute, where a speech-to-text pipeline writes one
+    /// file per broadcast (`.vtt`, `.srt`, `.json`, `.html`, `.txt`). Each
+    /// file is read once, even across restarts, and only after it has stopped
+    /// changing for `min_age`; files named `.*`, `*.part`, `*.tmp` and
+    /// `*~` are left alone, so a pipeline may also write under such a name
+    /// and rename. A `<name>.toml` beside a transcript may give `station`,
+    /// `programme`, `air_time`, `title`, `language` and `audio`; an audio
+    /// file with the same name (`.mp3`, `.m4a`, `.ogg`, `.opus`, `.wav`) is
+    /// linked to when there is no `audio`.
+    pub folder: Option<PathBuf>,
+    /// `kind = "transcript"` only: what a transcript's file name says, e.g.
+    /// `"{station}_{date}_{time}.vtt"`. Placeholders: `{station}`,
+    /// `{programme}`, `{date}` (`2025-07-01` or `20250701`), `{time}`
+    /// (`0730`, `07-30`, `07h30`, `073000`), `{lang}`, and `{*}` for
+    /// anything. Date and time are the air time, in `timezone`. Files whose
+    /// name does not match are skipped. Default: any transcript file.
+    pub file_pattern: Option<String>,
+    /// `folder` only: how long a file must have stayed unchanged before it
+    /// is read, so that one still being written is not taken half-done.
+    /// Default: `"30s"`.
+    #[serde(default, with = "humantime_serde::option")]
+    pub min_age: Option<Duration>,
+    /// `kind = "html"` only: where the items of the listing page are.
+    pub listing: Option<ListingConfig>,
     /// When to fetch: a crontab line (`"*/20 * * * *"`, 5 fields, or 6 with
     /// seconds first; `@hourly`-style aliases), optionally prefixed with a
     /// time zone as `"CRON_TZ=Africa/Dakar 0 7 * * *"`, or an interval as
     /// `"every 15m"`. Nothing more often than every 10 s. Default:
     /// `[defaults] schedule`.
     pub schedule: Option<String>,
-    /// Time zone for a cron schedule (IANA name). Default: `[defaults] timezone`.
+    /// Time zone for a cron schedule, and for dates and air times written
+    /// without an offset in listing pages and transcript file names (IANA
+    /// name). Default: `[defaults] timezone`.
     pub timezone: Option<String>,
     /// Language the outlet writes in (ISO 639-1, e.g. `"fr"`); a hint for
     /// language detection when the text is too short to tell.
@@ -383,19 +463,47 @@ pub struct FeedConfig {
     pub tags: Vec<String>,
 }
 
+/// A transcript drop folder, validated.
+#[derive(Debug, Clone)]
+pub struct DropFolder {
+    pub path: PathBuf,
+    pub min_age: Duration,
+}
+
+impl DropFolder {
+    pub const DEFAULT_MIN_AGE: Duration = Duration::from_secs(30);
+}
+
+/// The listing of a `kind = "html"` source, compiled.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub selectors: crate::sources::html::ListingSelectors,
+    pub dates: crate::sources::html::DateReading,
+    pub max_pages: u32,
+}
+
 /// A validated source, ready to be fetched.
 #[derive(Debug, Clone)]
 pub struct Feed {
     pub id: String,
     pub name: String,
+    /// The source's URL; for a drop folder, the folder's `file:` URL.
     pub url: Url,
     pub kind: FeedKind,
     pub schedule: Schedule,
+    /// The zone of cron schedules and of local dates the source writes.
+    pub timezone: Tz,
     pub language: Option<String>,
     pub full_text: bool,
     pub content_selector: Option<String>,
     pub enabled: bool,
     pub tags: Vec<String>,
+    /// `kind = "html"`: the compiled listing selectors.
+    pub listing: Option<Listing>,
+    /// `kind = "transcript"` read from a folder.
+    pub folder: Option<DropFolder>,
+    /// `kind = "transcript"`: what file names say.
+    pub file_pattern: Option<crate::sources::broadcast::FilePattern>,
 }
 
 #[cfg(test)]
@@ -408,11 +516,15 @@ impl Feed {
             url: Url::parse("https://example.org/rss").expect("valid"),
             kind: FeedKind::Feed,
             schedule: Schedule::parse(schedule, Tz::UTC).expect("valid schedule"),
+            timezone: Tz::UTC,
             language: None,
             full_text: false,
             content_selector: None,
             enabled: true,
             tags: Vec::new(),
+            listing: None,
+            folder: None,
+            file_pattern: None,
         }
     }
 }
@@ -437,5 +549,18 @@ mod humantime_serde {
                 "invalid duration {text:?}: {err} (write e.g. \"30s\", \"2m\", \"1h\")"
             ))
         })
+    }
+
+    /// The same, for a key that may be left out (with `#[serde(default)]`).
+    pub mod option {
+        use std::time::Duration;
+
+        use serde::Deserializer;
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<Duration>, D::Error> {
+            super::deserialize(deserializer).map(Some)
+        }
     }
 }

@@ -7,7 +7,9 @@
 
 pub mod alerting;
 pub mod indexing;
+mod listing;
 pub mod poll;
+mod transcripts;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +21,7 @@ use tokio::task::JoinSet;
 
 use crate::config::Feed;
 use crate::store::ScheduleState;
-pub use poll::{Pipeline, PollOutcome, PollReport};
+pub use poll::{Mode, Pipeline, PollOutcome, PollReport, Preview, PreviewOutcome};
 
 /// How long polls in flight may run on after a stop is requested. Each
 /// entry is stored in its own transaction, so a poll cut short loses nothing

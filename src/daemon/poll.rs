@@ -1,18 +1,24 @@
-//! One poll of one feed: fetch, parse, extract, dedup, store.
+//! One poll of one source: fetch, parse, extract, dedup, store.
 //!
 //! Shared by `veille fetch` (one pass) and the daemon (on schedule). A poll
 //! never fails as a whole in a way that affects other feeds: whatever goes
 //! wrong ends up in its [`PollReport`] and in the feed's recorded status.
+//! The kinds of source differ only in how a fetched body becomes entries
+//! (`listing` for HTML pages, `transcripts` for radio); from entries on,
+//! every kind goes through [`Pipeline::ingest_entry`].
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use crate::config::Feed;
+use crate::config::{Feed, FeedKind};
 use crate::enrich::dedup::{body_hash, canonical_url, content_hash};
 use crate::enrich::{Tagger, enrich};
-use crate::fetch::{ACCEPT_FEED, ACCEPT_PAGE, FetchOutcome, Fetcher, Validators, charset};
+use crate::fetch::{
+    ACCEPT_FEED, ACCEPT_PAGE, ACCEPT_TRANSCRIPT, FetchOutcome, Fetched, Fetcher, Validators,
+    charset,
+};
 use crate::sources::Entry;
 use crate::sources::article::{Article, extract_article};
 use crate::sources::feed::parse_feed;
@@ -30,6 +36,38 @@ pub struct Pipeline {
     pub store: Store,
     /// The compiled gazetteer every document is tagged with.
     pub tagger: Arc<Tagger>,
+}
+
+/// Whether a poll stores what it finds, or only says what it would store
+/// (`veille fetch --dry-run`, for tuning a source's selectors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Store,
+    /// Nothing is written: not the documents, not the feed's status, not
+    /// the validators; and validators are not sent, so the source is read
+    /// in full.
+    DryRun,
+}
+
+/// What a dry run would have done with one entry.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub key: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub outcome: PreviewOutcome,
+}
+
+#[derive(Debug, Clone)]
+pub enum PreviewOutcome {
+    /// Would be stored as this document.
+    New(Box<NewDocument>),
+    /// This source delivered it before.
+    Seen,
+    /// The story is stored already (document id), from another source.
+    Duplicate(i64),
+    /// It could not be read (the reason is among the warnings).
+    Failed,
 }
 
 /// How a poll ended.
@@ -58,6 +96,10 @@ pub struct PollReport {
     pub repaired: bool,
     pub http_status: Option<u16>,
     pub retry_not_before: Option<DateTime<Utc>>,
+    /// Listing pages read (html sources).
+    pub pages: usize,
+    /// A dry run's entries, in the source's order.
+    pub previews: Vec<Preview>,
 }
 
 impl PollReport {
@@ -72,6 +114,8 @@ impl PollReport {
             repaired: false,
             http_status: None,
             retry_not_before: None,
+            pages: 0,
+            previews: Vec::new(),
         }
     }
 
@@ -108,10 +152,23 @@ impl Pipeline {
 
     /// Polls `feed` once and records the outcome in its status.
     pub async fn poll(self: &Arc<Self>, feed: &Feed) -> PollReport {
+        self.run(feed, Mode::Store).await
+    }
+
+    /// Reads `feed` as a poll would and reports what it would store,
+    /// writing nothing.
+    pub async fn preview(self: &Arc<Self>, feed: &Feed) -> PollReport {
+        self.run(feed, Mode::DryRun).await
+    }
+
+    async fn run(self: &Arc<Self>, feed: &Feed, mode: Mode) -> PollReport {
         let started = Utc::now();
         let mut report = PollReport::new(feed);
-        if let Err(error) = self.poll_inner(feed, started, &mut report).await {
+        if let Err(error) = self.poll_inner(feed, started, &mut report, mode).await {
             report.outcome = PollOutcome::Failed(error);
+        }
+        if mode == Mode::DryRun {
+            return report;
         }
         let attempt = FeedAttempt {
             at: started,
@@ -150,18 +207,27 @@ impl Pipeline {
         feed: &Feed,
         started: DateTime<Utc>,
         report: &mut PollReport,
+        mode: Mode,
     ) -> Result<(), String> {
+        if let Some(folder) = &feed.folder {
+            let entries = self.read_folder(feed, folder, report, mode).await?;
+            self.ingest_all(feed, &entries, started, report, mode)
+                .await?;
+            return Ok(());
+        }
         let url_key = feed.url.as_str();
         let stored = self.store.validators(url_key).map_err(store_error)?;
         let validators = Validators {
             etag: stored.etag.clone(),
             last_modified: stored.last_modified.clone(),
         };
-        let fetched = match self
-            .fetcher
-            .fetch(&feed.url, Some(&validators), ACCEPT_FEED)
-            .await
-        {
+        let accept = match feed.kind {
+            FeedKind::Feed => ACCEPT_FEED,
+            FeedKind::Html => ACCEPT_PAGE,
+            FeedKind::Transcript => ACCEPT_TRANSCRIPT,
+        };
+        let sent = (mode == Mode::Store).then_some(&validators);
+        let fetched = match self.fetcher.fetch(&feed.url, sent, accept).await {
             Ok(FetchOutcome::NotModified) => {
                 report.http_status = Some(304);
                 report.outcome = PollOutcome::NotModified;
@@ -182,7 +248,10 @@ impl Pipeline {
             body_hash: Some(hash),
         };
         // Servers without validators still often send identical bytes.
-        if stored.body_hash.is_some() && stored.body_hash == new_validators.body_hash {
+        if mode == Mode::Store
+            && stored.body_hash.is_some()
+            && stored.body_hash == new_validators.body_hash
+        {
             report.outcome = PollOutcome::NotModified;
             self.store
                 .save_validators(url_key, &new_validators)
@@ -190,43 +259,111 @@ impl Pipeline {
             return Ok(());
         }
 
-        let final_url = fetched.final_url.clone();
-        let parsed = off_the_runtime("feed parser", move || {
-            let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
-            parse_feed(&decoded.text, &final_url).map_err(|err| err.to_string())
-        })
-        .await?;
-        report.repaired = parsed.repaired;
-        for entry in &parsed.entries {
-            // The record itself failing is not an entry problem: stop, and
-            // do not save validators, so that the next poll retries.
-            match self
-                .ingest_entry(feed, entry, started, &mut report.warnings)
-                .await
-                .map_err(store_error)?
-            {
-                Recorded::New(_) => report.new += 1,
-                Recorded::Duplicate(_) => report.duplicate += 1,
-                Recorded::AlreadySeen => report.already_seen += 1,
+        match (feed.kind, &feed.listing) {
+            (FeedKind::Html, Some(listing)) => {
+                self.read_listing(feed, listing, fetched, started, report, mode)
+                    .await?
+            }
+            (FeedKind::Transcript, _) => {
+                let entries = self.transcript_entries(feed, fetched, report).await?;
+                self.ingest_all(feed, &entries, started, report, mode)
+                    .await?;
+            }
+            _ => {
+                let final_url = fetched.final_url.clone();
+                let parsed = off_the_runtime("feed parser", move || {
+                    let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
+                    parse_feed(&decoded.text, &final_url).map_err(|err| err.to_string())
+                })
+                .await?;
+                report.repaired = parsed.repaired;
+                self.ingest_all(feed, &parsed.entries, started, report, mode)
+                    .await?;
             }
         }
         // Saved last: a poll cut short re-reads the same body next time, and
         // what it stored already is skipped as seen.
-        self.store
-            .save_validators(url_key, &new_validators)
-            .map_err(store_error)?;
+        if mode == Mode::Store {
+            self.store
+                .save_validators(url_key, &new_validators)
+                .map_err(store_error)?;
+        }
         Ok(())
     }
 
+    /// Ingests `entries` in order and counts the outcomes. Returns how many
+    /// were not seen before from this source. The record itself failing is
+    /// not an entry problem: it stops the poll, before the validators are
+    /// saved, so that the next poll retries.
+    pub(super) async fn ingest_all(
+        &self,
+        feed: &Feed,
+        entries: &[Entry],
+        fetched_at: DateTime<Utc>,
+        report: &mut PollReport,
+        mode: Mode,
+    ) -> Result<usize, String> {
+        let mut fresh = 0;
+        for entry in entries {
+            let outcome = self
+                .ingest_entry(feed, entry, fetched_at, report, mode)
+                .await
+                .map_err(store_error)?;
+            match outcome {
+                Some(Recorded::New(_)) => report.new += 1,
+                Some(Recorded::Duplicate(_)) => report.duplicate += 1,
+                Some(Recorded::AlreadySeen) => report.already_seen += 1,
+                None => {}
+            }
+            if outcome != Some(Recorded::AlreadySeen) {
+                fresh += 1;
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// Fetches `url` (a listing's next page, a transcript file) without
+    /// validators, and decodes it.
+    pub(super) async fn fetch_text(
+        &self,
+        url: &Url,
+        accept: &str,
+    ) -> Result<(String, Fetched), String> {
+        match self.fetcher.fetch(url, None, accept).await {
+            Ok(FetchOutcome::Fetched(fetched)) => {
+                let text = charset::decode(&fetched.body, fetched.content_type.as_deref()).text;
+                Ok((text, fetched))
+            }
+            Ok(FetchOutcome::NotModified) => Err("answered 304 to a plain request".to_owned()),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
+    /// Stores one entry, or in a dry run says what would be stored. `None`
+    /// when the entry could not be read (a transcript that failed): it is
+    /// a warning on the report, and is not marked seen, so the next poll
+    /// tries it again.
     async fn ingest_entry(
         &self,
         feed: &Feed,
         entry: &Entry,
         fetched_at: DateTime<Utc>,
-        warnings: &mut Vec<String>,
-    ) -> Result<Recorded, StoreError> {
+        report: &mut PollReport,
+        mode: Mode,
+    ) -> Result<Option<Recorded>, StoreError> {
+        let preview = |report: &mut PollReport, outcome: PreviewOutcome| {
+            if mode == Mode::DryRun {
+                report.previews.push(Preview {
+                    key: entry.key.clone(),
+                    title: entry.title.clone(),
+                    url: entry.url.as_ref().map(Url::to_string),
+                    outcome,
+                });
+            }
+        };
         if self.store.is_seen(&feed.id, &entry.key)? {
-            return Ok(Recorded::AlreadySeen);
+            preview(report, PreviewOutcome::Seen);
+            return Ok(Some(Recorded::AlreadySeen));
         }
         let link = entry.url.as_ref();
         let mut link_key = link.map(canonical_url);
@@ -242,7 +379,11 @@ impl Pipeline {
             && let Some(id) = self.store.find_by_urls(&[key])?
         {
             if !self.store.has_source(id, &feed.id)? {
-                return self.store.add_source(id, source);
+                preview(report, PreviewOutcome::Duplicate(id));
+                return match mode {
+                    Mode::Store => self.store.add_source(id, source).map(Some),
+                    Mode::DryRun => Ok(Some(Recorded::Duplicate(id))),
+                };
             }
             // Another item of this very feed has the same link (a show
             // page, a section front): the link does not tell this story
@@ -251,20 +392,55 @@ impl Pipeline {
             link_key = None;
         }
 
-        let feed_text = entry.best_text();
-        let wants_page = feed.full_text || feed_text.chars().count() < SHORTEST_ARTICLE_CHARS;
-        let article = match link {
-            Some(link) if wants_page && !shared_link => self.article(feed, link, warnings).await,
-            _ => None,
+        let mut document = if entry.transcript.is_some() {
+            match self
+                .transcript_document(feed, entry, fetched_at, link_key)
+                .await
+            {
+                Ok(document) => document,
+                Err(error) => {
+                    tracing::warn!(feed_id = %feed.id, key = %entry.key, %error, "transcript not read");
+                    report.warnings.push(format!("{}: {error}", entry.key));
+                    preview(report, PreviewOutcome::Failed);
+                    return Ok(None);
+                }
+            }
+        } else {
+            let feed_text = entry.best_text();
+            let wants_page = feed.full_text || feed_text.chars().count() < SHORTEST_ARTICLE_CHARS;
+            let article = match link {
+                Some(link) if wants_page && !shared_link => {
+                    self.article(feed, link, &mut report.warnings).await
+                }
+                _ => None,
+            };
+            build_document(feed, entry, article, fetched_at, link_key)
         };
-        let mut document = build_document(feed, entry, article, fetched_at, link_key);
         document.enrichment = enrich(
             &self.tagger,
             &document.title,
             &document.text,
             document.language_hint.as_deref(),
         );
-        self.store.record(&document, source)
+        match mode {
+            Mode::Store => self.store.record(&document, source).map(Some),
+            Mode::DryRun => {
+                let id = self.store.find_by_urls(&[&document.canonical_url])?;
+                report.previews.push(Preview {
+                    key: entry.key.clone(),
+                    title: document.title.clone(),
+                    url: entry.url.as_ref().map(Url::to_string),
+                    outcome: match id {
+                        Some(id) => PreviewOutcome::Duplicate(id),
+                        None => PreviewOutcome::New(Box::new(document)),
+                    },
+                });
+                Ok(Some(match id {
+                    Some(id) => Recorded::Duplicate(id),
+                    None => Recorded::New(0),
+                }))
+            }
+        }
     }
 
     /// Fetches and extracts an entry's page; a failure is a warning on the
@@ -303,7 +479,7 @@ impl Pipeline {
 /// Runs CPU-bound parsing on the blocking pool, so that a 10 MiB page does
 /// not stall the fetches of other feeds, and turns a panic in it (a bug in
 /// a parser meeting hostile input) into an error for this one item.
-async fn off_the_runtime<T: Send + 'static>(
+pub(super) async fn off_the_runtime<T: Send + 'static>(
     what: &str,
     work: impl FnOnce() -> Result<T, String> + Send + 'static,
 ) -> Result<T, String> {
@@ -326,7 +502,7 @@ fn is_specific_to(candidate: &Url, link: Option<&Url>) -> bool {
     on_same_site && !is_front_page
 }
 
-fn store_error(error: StoreError) -> String {
+pub(super) fn store_error(error: StoreError) -> String {
     format!("record: {error}")
 }
 
@@ -403,5 +579,6 @@ fn build_document(
         language_hint: language,
         extraction: extraction.to_owned(),
         enrichment: Default::default(),
+        transcript: None,
     }
 }

@@ -7,6 +7,7 @@
 //! decoding them is [`charset`]'s job, parsing them the sources'.
 
 pub mod charset;
+pub mod folder;
 mod politeness;
 mod robots;
 
@@ -144,6 +145,8 @@ pub struct Fetcher {
 
 /// Accept header for feed requests: feed types first, then anything.
 pub const ACCEPT_FEED: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
+/// Accept header for transcript files and the pages listing them.
+pub const ACCEPT_TRANSCRIPT: &str = "text/vtt, application/x-subrip, application/json;q=0.9, text/html;q=0.8, text/plain;q=0.8, */*;q=0.5";
 /// Accept header for article pages.
 pub const ACCEPT_PAGE: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5";
 

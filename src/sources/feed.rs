@@ -6,11 +6,14 @@
 //! escaped and is tried once more, and the result says it needed that, so
 //! an operator can tell the outlet.
 
+use std::collections::HashMap;
+
 use feed_rs::model;
 use url::Url;
 
 use super::text::{html_to_text, maybe_html_to_text, normalise_whitespace};
-use super::{Entry, ParsedFeed, dates};
+use super::transcript::TranscriptFormat;
+use super::{Entry, ParsedFeed, TranscriptLink, TranscriptSource, dates, extension};
 
 /// Why a body could not be read as a feed.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +52,47 @@ pub fn parse_feed(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
             }
         }
     };
-    Ok(convert(feed, base, repaired))
+    let transcript_languages = transcript_languages(&text);
+    Ok(convert(feed, base, repaired, &transcript_languages))
+}
+
+/// The `language` of each `<podcast:transcript>`, by URL. feed-rs reads the
+/// element but drops that attribute, and it is the best hint there is for a
+/// radio transcript's language.
+fn transcript_languages(text: &str) -> HashMap<String, String> {
+    use quick_xml::XmlVersion;
+    use quick_xml::events::Event;
+
+    let mut languages = HashMap::new();
+    if !text.contains("transcript") {
+        return languages;
+    }
+    let mut reader = quick_xml::Reader::from_str(text);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(element) | Event::Empty(element))
+                if element.local_name().into_inner() == "transcript" =>
+            {
+                let attribute = |name: &str| {
+                    element
+                        .try_get_attribute(name)
+                        .ok()
+                        .flatten()
+                        .and_then(|value| value.normalized_value(XmlVersion::Implicit1_0).ok())
+                        .map(|value| value.trim().to_owned())
+                };
+                if let (Some(url), Some(language)) = (attribute("url"), attribute("language"))
+                    && let Ok(url) = Url::parse(&url)
+                {
+                    languages.insert(url.to_string(), primary_language(&language));
+                }
+            }
+            // An error here only loses hints; feed-rs has read the feed.
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    languages
 }
 
 /// feed-rs, with its panics (seen in its XML reader on odd encodings) turned
@@ -144,7 +187,12 @@ fn starts_with_reference(after: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-fn convert(feed: model::Feed, base: &Url, repaired: bool) -> ParsedFeed {
+fn convert(
+    feed: model::Feed,
+    base: &Url,
+    repaired: bool,
+    transcript_languages: &HashMap<String, String>,
+) -> ParsedFeed {
     let language = feed
         .language
         .clone()
@@ -152,7 +200,12 @@ fn convert(feed: model::Feed, base: &Url, repaired: bool) -> ParsedFeed {
     let entries = feed
         .entries
         .into_iter()
-        .map(|entry| convert_entry(entry, base, language.as_deref()))
+        .map(|entry| {
+            let mut converted = convert_entry(&entry, base, language.as_deref());
+            converted.audio = audio(&entry, base);
+            converted.transcript = transcripts(&entry, base, transcript_languages);
+            converted
+        })
         .collect();
     ParsedFeed {
         title: feed.title.map(|title| maybe_html_to_text(&title.content)),
@@ -162,20 +215,14 @@ fn convert(feed: model::Feed, base: &Url, repaired: bool) -> ParsedFeed {
     }
 }
 
-fn convert_entry(entry: model::Entry, base: &Url, feed_language: Option<&str>) -> Entry {
+fn convert_entry(entry: &model::Entry, base: &Url, feed_language: Option<&str>) -> Entry {
     let link = entry
         .links
         .iter()
         .find(|link| link.rel.as_deref().is_none_or(|rel| rel == "alternate"))
         .or_else(|| entry.links.first())
         .and_then(|link| base.join(link.href.trim()).ok())
-        // A remote feed must not make veille read local files: `file:`
-        // links count only in `file:` feeds (the operator's own).
-        .filter(|url| match url.scheme() {
-            "http" | "https" => true,
-            "file" => base.scheme() == "file",
-            _ => false,
-        });
+        .filter(|url| followable(url, base));
     let content = entry
         .content
         .as_ref()
@@ -220,9 +267,60 @@ fn convert_entry(entry: model::Entry, base: &Url, feed_language: Option<&str>) -
         published: entry.published.or(entry.updated),
         language: entry
             .language
-            .map(|language| primary_language(&language))
+            .as_deref()
+            .map(primary_language)
             .or_else(|| feed_language.map(str::to_owned)),
+        ..Entry::default()
     }
+}
+
+/// A remote feed must not make veille read local files: `file:` links
+/// count only in `file:` feeds (the operator's own).
+fn followable(url: &Url, base: &Url) -> bool {
+    match url.scheme() {
+        "http" | "https" => true,
+        "file" => base.scheme() == "file",
+        _ => false,
+    }
+}
+
+/// The item's audio or video enclosure.
+fn audio(entry: &model::Entry, base: &Url) -> Option<Url> {
+    let contents = || entry.media.iter().flat_map(|media| &media.content);
+    let is_recording = |content: &&model::MediaContent| {
+        content
+            .content_type
+            .as_ref()
+            .is_some_and(|kind| matches!(kind.ty().as_str(), "audio" | "video"))
+    };
+    contents()
+        .find(is_recording)
+        .or_else(|| contents().next())
+        .and_then(|content| content.url.clone())
+        .filter(|url| followable(url, base))
+}
+
+/// The transcripts a podcast item offers, best format first.
+fn transcripts(
+    entry: &model::Entry,
+    base: &Url,
+    languages: &HashMap<String, String>,
+) -> Option<TranscriptSource> {
+    let mut links: Vec<TranscriptLink> = entry
+        .media
+        .iter()
+        .flat_map(|media| &media.transcripts)
+        .filter(|offer| followable(&offer.url, base))
+        .map(|offer| TranscriptLink {
+            format: TranscriptFormat::from_media_type(offer.content_type.as_str())
+                .or_else(|| TranscriptFormat::from_extension(extension(offer.url.path())?)),
+            language: languages.get(offer.url.as_str()).cloned(),
+            url: offer.url.clone(),
+        })
+        .collect();
+    links.sort_by_key(|link| std::cmp::Reverse(link.format.map_or(0, TranscriptFormat::rank)));
+    links.dedup_by(|a, b| a.url == b.url);
+    (!links.is_empty()).then_some(TranscriptSource::Links(links))
 }
 
 fn text_of(text: &model::Text) -> String {

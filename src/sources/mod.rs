@@ -1,19 +1,24 @@
 //! Source parsers: from decoded text to entries.
 //!
 //! A source parser knows one format and nothing about fetching or storage;
-//! the daemon's poll hands it text and gets entries back. Later kinds of
-//! source (HTML listings, transcripts) live beside `feed`.
+//! the daemon's poll hands it text and gets entries back: `feed` for
+//! RSS/Atom/JSON Feed, `html` for listing pages read with CSS selectors,
+//! `transcript` for radio transcripts and `broadcast` for what a transcript's
+//! file name or sidecar says; `article` extracts a linked page's text.
 
 pub mod article;
+pub mod broadcast;
 pub mod dates;
 pub mod feed;
+pub mod html;
 pub mod text;
+pub mod transcript;
 
 use chrono::{DateTime, Utc};
 use url::Url;
 
 /// One item of a source, as the source gave it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Entry {
     /// Identity of the item within its source (guid/id, else link, else
     /// title): what "seen before" is decided on.
@@ -29,6 +34,37 @@ pub struct Entry {
     pub published: Option<DateTime<Utc>>,
     /// Language declared by the item or its source, primary subtag.
     pub language: Option<String>,
+    /// The item's audio (a podcast enclosure), which transcript time codes
+    /// link into.
+    pub audio: Option<Url>,
+    /// The item's transcript, for a `kind = "transcript"` source.
+    pub transcript: Option<TranscriptSource>,
+    /// What the transcript's file name or sidecar says of the broadcast.
+    pub broadcast: Option<broadcast::Broadcast>,
+}
+
+/// Where an entry's transcript is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TranscriptSource {
+    /// Files to fetch (what a podcast item offers, or a link on a listing
+    /// page), best first.
+    Links(Vec<TranscriptLink>),
+    /// Read already (a drop-folder file).
+    Read {
+        format: transcript::TranscriptFormat,
+        segments: Vec<transcript::Segment>,
+    },
+}
+
+/// A transcript file offered for an item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscriptLink {
+    pub url: Url,
+    /// `None` when neither the offer's type nor the file name tells;
+    /// the content decides then.
+    pub format: Option<transcript::TranscriptFormat>,
+    /// The offer's `language` attribute, primary subtag.
+    pub language: Option<String>,
 }
 
 impl Entry {
@@ -40,6 +76,14 @@ impl Entry {
             &self.summary
         }
     }
+}
+
+/// The extension of the last segment of a URL path or file name:
+/// `vtt` for `/radio/rrk_0730.vtt`.
+pub fn extension(path: &str) -> Option<&str> {
+    let name = path.rsplit('/').next()?;
+    let (stem, extension) = name.rsplit_once('.')?;
+    (!stem.is_empty()).then_some(extension)
 }
 
 /// A parsed source document.

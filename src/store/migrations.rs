@@ -142,6 +142,19 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE feed_status ADD COLUMN tracked_since TEXT;
     UPDATE feed_status SET tracked_since = last_attempt,
         failing_since = CASE WHEN consecutive_failures > 0 THEN last_attempt END;",
+    // 5: what a transcript keeps beside its text: the broadcast, the audio,
+    // and where each timed segment sits in the text.
+    "CREATE TABLE document_transcripts (
+        document_id INTEGER PRIMARY KEY REFERENCES documents (id),
+        station TEXT,
+        programme TEXT,
+        audio_url TEXT,
+        -- The file format it was read from: vtt, srt, json, html or text.
+        format TEXT NOT NULL,
+        -- JSON array of {offset, start, end, speaker}; offset is the byte
+        -- where the segment begins in documents.text.
+        segments TEXT NOT NULL
+    );",
 ];
 
 /// Brings the record to the latest schema, one transaction per step.

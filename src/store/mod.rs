@@ -19,6 +19,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use crate::enrich::Enrichment;
+use crate::sources::transcript::{SegmentAt, segment_at};
 pub use alerts::{DigestRow, FeedHealth, HealthEvent, MatchRow, RuleSummary};
 
 /// File name of the record inside the storage directory.
@@ -73,9 +74,79 @@ pub struct NewDocument {
     pub fetched: DateTime<Utc>,
     pub language_hint: Option<String>,
     pub content_hash: String,
-    /// Where the text came from: `feed`, `extractor`, `selector`.
+    /// Where the text came from: `feed`, `extractor`, `selector`, or the
+    /// transcript's format.
     pub extraction: String,
     pub enrichment: Enrichment,
+    /// For a radio transcript, what it keeps beside its text.
+    pub transcript: Option<DocumentTranscript>,
+}
+
+/// What a transcript keeps beside its text, so that a passage of the text
+/// can be traced back to the moment it was said.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DocumentTranscript {
+    pub station: Option<String>,
+    /// The programme, else the air time as the station's clock showed it.
+    pub programme: Option<String>,
+    /// The recording, which time codes link into.
+    pub audio_url: Option<String>,
+    /// The file format it was read from: `vtt`, `srt`, `json`, `html`, `text`.
+    pub format: String,
+    pub segments: Vec<SegmentAt>,
+}
+
+/// When a passage of a transcript was said.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Timecode {
+    /// Seconds from the start of the recording.
+    pub seconds: u64,
+    /// `00:12:34`.
+    pub label: String,
+    pub speaker: Option<String>,
+    /// The recording at that moment (`…/journal.mp3#t=754`), if known.
+    pub audio_link: Option<String>,
+    /// `Radio Rurale de Kayes, Journal de 07:30, at 00:12:34`.
+    pub caption: String,
+}
+
+impl DocumentTranscript {
+    /// The time code of the passage at byte `offset` of the text, when its
+    /// segment is timed.
+    pub fn timecode_at(&self, offset: usize) -> Option<Timecode> {
+        let segment = segment_at(&self.segments, offset)?;
+        let seconds = segment.start?.max(0.0).floor() as u64;
+        let label = format!(
+            "{:02}:{:02}:{:02}",
+            seconds / 3600,
+            seconds / 60 % 60,
+            seconds % 60
+        );
+        let audio_link = self.audio_url.as_deref().map(|audio| {
+            // A media fragment: players and browsers start there.
+            match url::Url::parse(audio) {
+                Ok(mut url) => {
+                    url.set_fragment(Some(&format!("t={seconds}")));
+                    url.to_string()
+                }
+                Err(_) => format!("{}#t={seconds}", audio.split('#').next().unwrap_or(audio)),
+            }
+        });
+        let mut caption: Vec<&str> = [&self.station, &self.programme]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let at = format!("at {label}");
+        caption.push(&at);
+        Some(Timecode {
+            caption: caption.join(", "),
+            seconds,
+            label,
+            speaker: segment.speaker.clone(),
+            audio_link,
+        })
+    }
 }
 
 /// The source an entry came through.
@@ -126,6 +197,8 @@ pub struct StoredDocument {
     pub revision: i64,
     /// `article` or `transcript`.
     pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<DocumentTranscript>,
 }
 
 /// HTTP validators and body hash remembered for a URL.
@@ -334,8 +407,9 @@ impl Store {
             None => {
                 transaction.execute(
                     "INSERT INTO documents (url, canonical_url, title, text, author, published,
-                         published_is_fetch_time, fetched, language_hint, content_hash, extraction)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                         published_is_fetch_time, fetched, language_hint, content_hash, extraction,
+                         kind)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     params![
                         document.url,
                         document.canonical_url,
@@ -348,10 +422,18 @@ impl Store {
                         document.language_hint,
                         document.content_hash,
                         document.extraction,
+                        if document.transcript.is_some() {
+                            "transcript"
+                        } else {
+                            "article"
+                        },
                     ],
                 )?;
                 let id = transaction.last_insert_rowid();
                 write_enrichment(&transaction, id, &document.enrichment)?;
+                if let Some(transcript) = &document.transcript {
+                    write_transcript(&transaction, id, transcript)?;
+                }
                 Recorded::New(id)
             }
         };
@@ -572,8 +654,9 @@ impl Store {
                     (SELECT group_concat(entity_id || ':' || mentions, ' ') FROM
                         (SELECT entity_id, mentions FROM document_entities e
                          WHERE e.document_id = d.id ORDER BY entity_id)),
-                    d.revision, d.kind
-             FROM documents d {filter}"
+                    d.revision, d.kind,
+                    t.station, t.programme, t.audio_url, t.format, t.segments
+             FROM documents d LEFT JOIN document_transcripts t ON t.document_id = d.id {filter}"
         ))?;
         let rows = statement.query_map(parameters, |row| {
             let sources: Option<String> = row.get(12)?;
@@ -609,10 +692,43 @@ impl Store {
                     .collect(),
                 revision: row.get(17)?,
                 kind: row.get(18)?,
+                transcript: match row.get::<_, Option<String>>(22)? {
+                    None => None,
+                    Some(format) => Some(DocumentTranscript {
+                        station: row.get(19)?,
+                        programme: row.get(20)?,
+                        audio_url: row.get(21)?,
+                        format,
+                        segments: serde_json::from_str(&row.get::<_, String>(23)?)
+                            .unwrap_or_default(),
+                    }),
+                },
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+fn write_transcript(
+    connection: &Connection,
+    id: i64,
+    transcript: &DocumentTranscript,
+) -> rusqlite::Result<()> {
+    let segments = serde_json::to_string(&transcript.segments)
+        .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?;
+    connection.execute(
+        "INSERT INTO document_transcripts (document_id, station, programme, audio_url, format, segments)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            id,
+            transcript.station,
+            transcript.programme,
+            transcript.audio_url,
+            transcript.format,
+            segments
+        ],
+    )?;
+    Ok(())
 }
 
 /// A source that carried a document, as the document page shows it.

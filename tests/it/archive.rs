@@ -122,6 +122,7 @@ fn corpus() -> Corpus {
             content_hash: name.to_owned(),
             extraction: "feed".to_owned(),
             enrichment: enrich(&tagger, title, text, Some(language)),
+            transcript: None,
         };
         let source = SourceRef {
             feed_id: source,

@@ -11,5 +11,6 @@ mod dedup;
 mod extraction;
 mod feedparser_corpus;
 mod fetching;
+mod html_sources;
 mod samples;
 mod tagging;

@@ -1,0 +1,79 @@
+//! Polling a `kind = "html"` source: its listing page, and the pages after
+//! it while they bring stories not seen before.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::poll::{Mode, Pipeline, PollReport, off_the_runtime};
+use crate::config::{Feed, Listing};
+use crate::fetch::{ACCEPT_PAGE, Fetched, charset};
+use crate::sources::html::parse_listing;
+
+impl Pipeline {
+    /// Reads the listing from its first page (already fetched), ingesting
+    /// each page's items before deciding whether to follow "next": a page
+    /// of stories all seen before means the rest are older still.
+    pub(super) async fn read_listing(
+        &self,
+        feed: &Feed,
+        listing: &Listing,
+        first: Fetched,
+        started: DateTime<Utc>,
+        report: &mut PollReport,
+        mode: Mode,
+    ) -> Result<(), String> {
+        let mut visited = HashSet::from([first.final_url.clone()]);
+        let mut text = charset::decode(&first.body, first.content_type.as_deref()).text;
+        let mut page_url = first.final_url;
+        loop {
+            report.pages += 1;
+            let selectors = listing.selectors.clone();
+            let dates = listing.dates.clone();
+            let base = page_url.clone();
+            let page = off_the_runtime("listing parser", move || {
+                Ok(parse_listing(&text, &base, &selectors, &dates, started))
+            })
+            .await?;
+            if page.entries.is_empty() {
+                // On the first page this is a broken selector or a site
+                // redesign: a failure, so that health rules see it.
+                let problem = format!(
+                    "no item with a link matched the listing's selectors on {page_url}{}",
+                    if page.skipped > 0 {
+                        format!(" ({} items without a usable link)", page.skipped)
+                    } else {
+                        String::new()
+                    }
+                );
+                if report.pages == 1 {
+                    return Err(problem);
+                }
+                report.warnings.push(problem);
+                return Ok(());
+            }
+            let fresh = self
+                .ingest_all(feed, &page.entries, started, report, mode)
+                .await?;
+            let next = page.next_page.filter(|next| !visited.contains(next));
+            let Some(next) = next else {
+                return Ok(());
+            };
+            if fresh == 0 || report.pages >= listing.max_pages as usize {
+                return Ok(());
+            }
+            match self.fetch_text(&next, ACCEPT_PAGE).await {
+                Ok((next_text, fetched)) => {
+                    text = next_text;
+                    visited.insert(next);
+                    page_url = fetched.final_url;
+                    visited.insert(page_url.clone());
+                }
+                Err(error) => {
+                    report.warnings.push(format!("{next}: {error}"));
+                    return Ok(());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! Polling a `kind = "transcript"` source: what its URL serves (a podcast
+//! feed, a transcript file, or a page listing transcript files) or what its
+//! drop folder holds, turned into entries; and an entry's transcript turned
+//! into a document that keeps its time codes.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use super::poll::{Mode, Pipeline, PollReport, Preview, PreviewOutcome, off_the_runtime};
+use crate::config::{DropFolder, Feed};
+use crate::enrich::dedup::{body_hash, content_hash};
+use crate::fetch::{ACCEPT_TRANSCRIPT, Fetched, charset, folder};
+use crate::sources::broadcast::{Broadcast, Sidecar};
+use crate::sources::feed::parse_feed;
+use crate::sources::transcript::{self, Segment, TranscriptFormat, layout, transcript_links};
+use crate::sources::{Entry, TranscriptLink, TranscriptSource, extension};
+use crate::store::{DocumentTranscript, NewDocument};
+
+/// Extensions of recordings looked for beside a dropped transcript.
+const AUDIO_EXTENSIONS: [&str; 5] = ["mp3", "m4a", "ogg", "opus", "wav"];
+
+/// Parses a transcript whose format is known, or guessed from its content
+/// when nothing else tells.
+fn read_transcript(
+    text: &str,
+    format: Option<TranscriptFormat>,
+) -> Result<(TranscriptFormat, Vec<Segment>), String> {
+    let format = format.unwrap_or_else(|| TranscriptFormat::sniff(text));
+    let segments = transcript::parse(text, format).map_err(|error| error.to_string())?;
+    if segments.is_empty() {
+        return Err("the transcript has no text".to_owned());
+    }
+    Ok((format, segments))
+}
+
+/// The last segment of a URL's path, percent-decoded: what a pipeline
+/// named the file.
+fn file_name(url: &Url) -> String {
+    let raw = url
+        .path_segments()
+        .and_then(|mut segments| segments.next_back());
+    percent_encoding::percent_decode_str(raw.unwrap_or_default())
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn looks_like_feed(text: &str) -> bool {
+    let head: String = text.chars().take(512).collect();
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    ["<?xml", "<rss", "<feed", "<rdf:RDF"]
+        .iter()
+        .any(|start| head.starts_with(start))
+}
+
+impl Pipeline {
+    /// The entries of what a transcript source's URL served.
+    pub(super) async fn transcript_entries(
+        &self,
+        feed: &Feed,
+        fetched: Fetched,
+        report: &mut PollReport,
+    ) -> Result<Vec<Entry>, String> {
+        let base = fetched.final_url.clone();
+        let text = charset::decode(&fetched.body, fetched.content_type.as_deref()).text;
+        let named = extension(base.path()).and_then(TranscriptFormat::from_extension);
+        let sniffed = TranscriptFormat::sniff(&text);
+        let is_file = matches!(sniffed, TranscriptFormat::WebVtt | TranscriptFormat::Srt)
+            || matches!(
+                named,
+                Some(TranscriptFormat::WebVtt | TranscriptFormat::Srt | TranscriptFormat::Text)
+            );
+        let maybe_feed = (!is_file && looks_like_feed(&text))
+            || (sniffed == TranscriptFormat::Json && named.is_none());
+        if maybe_feed {
+            if let Some(entries) = self.podcast_entries(feed, &text, &base, report).await? {
+                return Ok(entries);
+            }
+        }
+        if sniffed == TranscriptFormat::Html && named != Some(TranscriptFormat::Html) {
+            let page = text.clone();
+            let page_base = base.clone();
+            let links = off_the_runtime("page reader", move || {
+                Ok(transcript_links(&page, &page_base))
+            })
+            .await?;
+            if !links.is_empty() {
+                return Ok(self.linked_files(feed, links));
+            }
+        }
+        // One transcript file.
+        let format = named.filter(|format| *format != TranscriptFormat::Text);
+        let body = text.clone();
+        let (format, segments) =
+            off_the_runtime("transcript parser", move || read_transcript(&body, format))
+                .await
+                .map_err(|error| {
+                    if sniffed == TranscriptFormat::Html {
+                        format!("the page links to no transcript file (.vtt, .srt, .json, .txt) and is not an HTML transcript: {error}")
+                    } else {
+                        error
+                    }
+                })?;
+        let broadcast = feed
+            .file_pattern
+            .as_ref()
+            .and_then(|pattern| pattern.read(&file_name(&base), feed.timezone));
+        // The key follows the content: a URL that serves the latest
+        // bulletin each day brings a new document each day.
+        let key = format!("{base}#{}", &body_hash(text.as_bytes())[..16]);
+        Ok(vec![Entry {
+            key,
+            url: Some(base),
+            transcript: Some(TranscriptSource::Read { format, segments }),
+            broadcast,
+            ..Entry::default()
+        }])
+    }
+
+    /// A podcast feed's items that offer a transcript; `None` if `text` is
+    /// not a feed after all.
+    async fn podcast_entries(
+        &self,
+        feed: &Feed,
+        text: &str,
+        base: &Url,
+        report: &mut PollReport,
+    ) -> Result<Option<Vec<Entry>>, String> {
+        let body = text.to_owned();
+        let feed_base = base.clone();
+        let parsed = off_the_runtime(
+            "feed parser",
+            move || Ok(parse_feed(&body, &feed_base).ok()),
+        )
+        .await?;
+        let Some(parsed) = parsed else {
+            return Ok(None);
+        };
+        report.repaired = parsed.repaired;
+        let total = parsed.entries.len();
+        let entries: Vec<Entry> = parsed
+            .entries
+            .into_iter()
+            .filter(|entry| entry.transcript.is_some())
+            .map(|mut entry| {
+                entry.broadcast = Some(Broadcast {
+                    station: Some(feed.name.clone()),
+                    ..Broadcast::default()
+                });
+                entry
+            })
+            .collect();
+        if entries.len() < total {
+            report.warnings.push(format!(
+                "{} of {total} items offer no <podcast:transcript>; they are skipped",
+                total - entries.len()
+            ));
+        }
+        Ok(Some(entries))
+    }
+
+    /// Entries for the transcript files a page links to; with a
+    /// `file_pattern`, only the files whose name matches it.
+    fn linked_files(&self, feed: &Feed, links: Vec<(Url, TranscriptFormat)>) -> Vec<Entry> {
+        links
+            .into_iter()
+            .filter_map(|(url, format)| {
+                let broadcast = match &feed.file_pattern {
+                    Some(pattern) => Some(pattern.read(&file_name(&url), feed.timezone)?),
+                    None => None,
+                };
+                Some(Entry {
+                    key: url.to_string(),
+                    transcript: Some(TranscriptSource::Links(vec![TranscriptLink {
+                        url: url.clone(),
+                        format: Some(format),
+                        language: None,
+                    }])),
+                    url: Some(url),
+                    broadcast,
+                    ..Entry::default()
+                })
+            })
+            .collect()
+    }
+
+    /// The finished, unseen transcripts of a drop folder, read. A file that
+    /// cannot be read is a warning and stays unseen, so that it is tried
+    /// again once the pipeline rewrites it.
+    pub(super) async fn read_folder(
+        &self,
+        feed: &Feed,
+        drop: &DropFolder,
+        report: &mut PollReport,
+        mode: Mode,
+    ) -> Result<Vec<Entry>, String> {
+        let path = drop.path.clone();
+        let min_age = drop.min_age;
+        let listing = tokio::task::spawn_blocking(move || folder::list(&path, min_age))
+            .await
+            .map_err(|_| "the folder reader crashed".to_owned())?
+            .map_err(|error| error.to_string())?;
+        for name in &listing.settling {
+            report.warnings.push(format!(
+                "{name}: changed less than {} ago; read once it stops changing",
+                humantime::format_duration(min_age)
+            ));
+        }
+        let names: HashSet<&str> = listing
+            .files
+            .iter()
+            .map(|file| file.name.as_str())
+            .chain(listing.settling.iter().map(String::as_str))
+            .collect();
+        let mut entries = Vec::new();
+        for file in &listing.files {
+            let Some((stem, format)) = file.name.rsplit_once('.').and_then(|(stem, extension)| {
+                Some((stem, TranscriptFormat::from_extension(extension)?))
+            }) else {
+                continue;
+            };
+            let from_name = match &feed.file_pattern {
+                None => Broadcast::default(),
+                Some(pattern) => match pattern.read(&file.name, feed.timezone) {
+                    Some(broadcast) => broadcast,
+                    None => {
+                        tracing::debug!(feed_id = %feed.id, file = %file.name, "name does not match file_pattern; skipped");
+                        continue;
+                    }
+                },
+            };
+            let Ok(url) = Url::from_file_path(&file.path) else {
+                continue;
+            };
+            if self
+                .store
+                .is_seen(&feed.id, &file.name)
+                .map_err(super::poll::store_error)?
+            {
+                report.already_seen += 1;
+                if mode == Mode::DryRun {
+                    report.previews.push(Preview {
+                        key: file.name.clone(),
+                        title: String::new(),
+                        url: Some(url.to_string()),
+                        outcome: PreviewOutcome::Seen,
+                    });
+                }
+                continue;
+            }
+            match self
+                .read_dropped(feed, &url, stem, format, &names, from_name)
+                .await
+            {
+                Ok(mut entry) => {
+                    entry.key = file.name.clone();
+                    entries.push(entry);
+                }
+                Err(error) => report.warnings.push(format!("{}: {error}", file.name)),
+            }
+        }
+        Ok(entries)
+    }
+
+    /// One dropped transcript with what its sidecar and neighbours say.
+    async fn read_dropped(
+        &self,
+        feed: &Feed,
+        url: &Url,
+        stem: &str,
+        format: TranscriptFormat,
+        names: &HashSet<&str>,
+        from_name: Broadcast,
+    ) -> Result<Entry, String> {
+        let (text, _) = self.fetch_text(url, ACCEPT_TRANSCRIPT).await?;
+        let (format, segments) = off_the_runtime("transcript parser", move || {
+            read_transcript(&text, Some(format))
+        })
+        .await?;
+        let sidecar_name = format!("{stem}.toml");
+        let mut broadcast = from_name;
+        if names.contains(sidecar_name.as_str()) {
+            let sidecar_url = url.join(&sidecar_name).map_err(|error| error.to_string())?;
+            let (text, _) = self.fetch_text(&sidecar_url, "*/*").await?;
+            broadcast = Sidecar::read(&text, feed.timezone)
+                .map_err(|error| format!("{sidecar_name}: {error}"))?
+                .or(broadcast);
+        }
+        let audio = broadcast
+            .audio
+            .as_deref()
+            .and_then(|audio| url.join(audio).ok())
+            .or_else(|| {
+                let name = AUDIO_EXTENSIONS
+                    .iter()
+                    .map(|extension| format!("{stem}.{extension}"))
+                    .find(|name| names.contains(name.as_str()))?;
+                url.join(&name).ok()
+            });
+        Ok(Entry {
+            url: Some(url.clone()),
+            audio,
+            transcript: Some(TranscriptSource::Read { format, segments }),
+            broadcast: Some(broadcast),
+            ..Entry::default()
+        })
+    }
+
+    /// Fetches the first of the offered transcripts that can be read.
+    async fn fetch_transcript(
+        &self,
+        links: &[TranscriptLink],
+    ) -> Result<(TranscriptFormat, Vec<Segment>, Option<String>), String> {
+        let mut errors = Vec::new();
+        for link in links {
+            let fetched = self.fetch_text(&link.url, ACCEPT_TRANSCRIPT).await;
+            let parsed = match fetched {
+                Ok((text, _)) => {
+                    let format = link.format;
+                    off_the_runtime("transcript parser", move || read_transcript(&text, format))
+                        .await
+                }
+                Err(error) => Err(error),
+            };
+            match parsed {
+                Ok((format, segments)) => return Ok((format, segments, link.language.clone())),
+                Err(error) => errors.push(format!("{}: {error}", link.url)),
+            }
+        }
+        Err(errors.join("; "))
+    }
+
+    /// The document for a transcript entry: the segments laid out as text,
+    /// with the broadcast, the audio and each segment's place kept.
+    pub(super) async fn transcript_document(
+        &self,
+        feed: &Feed,
+        entry: &Entry,
+        fetched_at: DateTime<Utc>,
+        link_key: Option<String>,
+    ) -> Result<NewDocument, String> {
+        let (format, segments, offered_language) = match &entry.transcript {
+            Some(TranscriptSource::Read { format, segments }) => (*format, segments.clone(), None),
+            Some(TranscriptSource::Links(links)) => self.fetch_transcript(links).await?,
+            None => return Err("no transcript".to_owned()),
+        };
+        Ok(transcript_document(
+            feed,
+            entry,
+            format,
+            &segments,
+            offered_language,
+            fetched_at,
+            link_key,
+        ))
+    }
+}
+
+fn transcript_document(
+    feed: &Feed,
+    entry: &Entry,
+    format: TranscriptFormat,
+    segments: &[Segment],
+    offered_language: Option<String>,
+    fetched_at: DateTime<Utc>,
+    link_key: Option<String>,
+) -> NewDocument {
+    let broadcast = entry.broadcast.clone().unwrap_or_default();
+    let (text, places) = layout(segments);
+    let station = broadcast.station.unwrap_or_else(|| feed.name.clone());
+    let programme = broadcast.programme.or_else(|| {
+        broadcast.air_time.map(|time| {
+            time.with_timezone(&feed.timezone)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+    });
+    let title = [Some(entry.title.clone()), broadcast.title]
+        .into_iter()
+        .flatten()
+        .find(|title| !title.trim().is_empty())
+        .unwrap_or_else(|| match &programme {
+            Some(programme) => format!("{station}, {programme}"),
+            None => station.clone(),
+        });
+    let published = broadcast.air_time.or(entry.published);
+    // The offer's own language is the most specific statement there is;
+    // then the broadcast's, the operator's, and the channel's.
+    let language = offered_language
+        .or(broadcast.language)
+        .or_else(|| feed.language.clone())
+        .or_else(|| entry.language.clone());
+    let canonical_url = link_key.unwrap_or_else(|| format!("veille:{}/{}", feed.id, entry.key));
+    NewDocument {
+        url: entry.url.as_ref().map(Url::to_string).unwrap_or_default(),
+        content_hash: content_hash(&title, &text),
+        canonical_url,
+        aliases: Vec::new(),
+        title,
+        text,
+        author: None,
+        published_is_fetch_time: published.is_none(),
+        published: published.unwrap_or(fetched_at),
+        fetched: fetched_at,
+        language_hint: language,
+        extraction: format.as_str().to_owned(),
+        enrichment: Default::default(),
+        transcript: Some(DocumentTranscript {
+            station: Some(station),
+            programme,
+            audio_url: entry.audio.as_ref().map(Url::to_string),
+            format: format.as_str().to_owned(),
+            segments: places,
+        }),
+    }
+}

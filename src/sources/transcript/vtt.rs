@@ -1,0 +1,338 @@
+//! WebVTT, following the W3C file parsing algorithm
+//! (<https://www.w3.org/TR/webvtt1/#file-parsing>) for cues.
+//!
+//! WebVTT is what Apple Podcasts ingests and what most podcast hosts emit,
+//! and the spec defines recovery for every malformed input. Following that
+//! algorithm step by step (rather than a regex over blocks) means a file
+//! that plays in a browser yields the same cues here, and a broken cue costs
+//! that cue only. Regions, style sheets and cue settings are layout; they
+//! are recognised only so they can be skipped.
+
+use super::TranscriptError;
+use super::clean::{collapse_whitespace, decode_entities};
+
+/// A cue as the WebVTT parsing algorithm yields it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cue {
+    pub id: String,
+    pub start: f64,
+    pub end: f64,
+    /// raw cue payload text, markup kept
+    pub text: String,
+}
+
+/// The marker that makes a line a timing line, wherever it appears.
+const ARROW: &str = "-->";
+
+/// Runs the WebVTT file parsing algorithm and returns its cues in file
+/// order, empty payloads included (they are cues all the same).
+pub fn parse_cues(text: &str) -> Result<Vec<Cue>, TranscriptError> {
+    let input = preprocess(text);
+    // Decoders drop one byte order mark before the parser sees the text.
+    let input = input.strip_prefix('\u{FEFF}').unwrap_or(&input);
+    let signed = input
+        .strip_prefix("WEBVTT")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\n']));
+    if !signed {
+        return Err(TranscriptError::NotWebVtt);
+    }
+    // After preprocessing LF is the only terminator, so the spec's position
+    // pointer can walk whole lines. A final LF leaves an empty last line,
+    // which every step below treats like the end of input.
+    let lines: Vec<&str> = input.split('\n').collect();
+    let mut cues = Vec::new();
+    // The rest of the signature line is free text.
+    let mut at = 1;
+    if at >= lines.len() {
+        return Ok(cues);
+    }
+    // Header: metadata lines up to the first blank line. A timing line ends
+    // it early and is then read as the first cue.
+    if lines[at].is_empty() {
+        at += 1;
+    } else {
+        at = collect_block(&lines, at, true).1;
+    }
+    at = skip_blank_lines(&lines, at);
+    while at < lines.len() {
+        let (cue, next) = collect_block(&lines, at, false);
+        cues.extend(cue);
+        at = skip_blank_lines(&lines, next);
+    }
+    Ok(cues)
+}
+
+/// Applies the spec's preprocessing: NUL becomes U+FFFD and CRLF/CR become
+/// LF, so files from any platform split into the same lines.
+fn preprocess(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\0' => out.push('\u{FFFD}'),
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push('\n');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn skip_blank_lines(lines: &[&str], mut at: usize) -> usize {
+    while at < lines.len() && lines[at].is_empty() {
+        at += 1;
+    }
+    at
+}
+
+/// The spec's "collect a WebVTT block": reads one block starting at line
+/// `at` and returns its cue, if it is a well-formed cue, and the line to
+/// continue from.
+///
+/// Blocks are not simply "up to the next blank line": a line containing
+/// `-->` that cannot belong to this block (a second timing line) ends it
+/// and starts the next one, which is how a missing blank line between cues
+/// is survived. Comment, style and region blocks never produce a cue, so
+/// they need no case of their own here.
+fn collect_block(lines: &[&str], mut at: usize, in_header: bool) -> (Option<Cue>, usize) {
+    let mut line_count = 0;
+    let mut previous = at;
+    let mut buffer = String::new();
+    let mut seen_arrow = false;
+    let mut cue: Option<Cue> = None;
+    while let Some(line) = lines.get(at) {
+        at += 1;
+        line_count += 1;
+        if line.contains(ARROW) {
+            if !in_header && (line_count == 1 || (line_count == 2 && !seen_arrow)) {
+                seen_arrow = true;
+                previous = at;
+                cue = parse_timings(line).map(|(start, end)| Cue {
+                    id: std::mem::take(&mut buffer),
+                    start,
+                    end,
+                    text: String::new(),
+                });
+            } else {
+                at = previous;
+                break;
+            }
+        } else if line.is_empty() {
+            break;
+        } else {
+            if !buffer.is_empty() {
+                buffer.push('\n');
+            }
+            buffer.push_str(line);
+            previous = at;
+        }
+    }
+    let cue = cue.map(|cue| Cue {
+        text: buffer,
+        ..cue
+    });
+    (cue, at)
+}
+
+/// The spec's "collect WebVTT cue timings and settings", keeping the times.
+/// Settings only position the caption on screen, so they are not parsed.
+fn parse_timings(line: &str) -> Option<(f64, f64)> {
+    let rest = line.trim_start_matches(is_vtt_space);
+    let (start, rest) = timestamp(rest)?;
+    let rest = rest.trim_start_matches(is_vtt_space).strip_prefix(ARROW)?;
+    let (end, _settings) = timestamp(rest.trim_start_matches(is_vtt_space))?;
+    Some((start, end))
+}
+
+/// ASCII whitespace as the spec's "skip whitespace" means it.
+fn is_vtt_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0C' | '\r')
+}
+
+/// The spec's "collect a WebVTT timestamp": `mm:ss.ttt` or `h…h:mm:ss.ttt`,
+/// where a first field that is not exactly two digits (or exceeds 59) can
+/// only be hours. Returns the seconds and the unread rest of `text`.
+fn timestamp(text: &str) -> Option<(f64, &str)> {
+    let (first, rest) = digits(text)?;
+    let hours_first = first.len() != 2 || value(first) > 59.0;
+    let rest = rest.strip_prefix(':')?;
+    let (second, rest) = digits(rest)?;
+    if second.len() != 2 {
+        return None;
+    }
+    let (hours, minutes, seconds, rest) = if hours_first || rest.starts_with(':') {
+        let (third, rest) = digits(rest.strip_prefix(':')?)?;
+        if third.len() != 2 {
+            return None;
+        }
+        (value(first), value(second), value(third), rest)
+    } else {
+        (0.0, value(first), value(second), rest)
+    };
+    let (fraction, rest) = digits(rest.strip_prefix('.')?)?;
+    if fraction.len() != 3 || minutes > 59.0 || seconds > 59.0 {
+        return None;
+    }
+    let total = hours * 3600.0 + minutes * 60.0 + seconds + value(fraction) / 1000.0;
+    Some((total, rest))
+}
+
+/// Splits the leading ASCII digits off `text`; `None` when there are none.
+fn digits(text: &str) -> Option<(&str, &str)> {
+    let len = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    (len > 0).then(|| text.split_at(len))
+}
+
+/// Digit strings can be arbitrarily long (hours are unbounded), so they are
+/// read as floats rather than risking integer overflow.
+fn value(digits: &str) -> f64 {
+    digits
+        .bytes()
+        .fold(0.0, |acc, b| acc * 10.0 + f64::from(b - b'0'))
+}
+
+/// Cue payload to (speaker from the first `<v Name>` voice span, plain text with tags removed and
+/// `&amp;` `&lt;` `&gt;` `&nbsp;` `&lrm;` `&rlm;` and numeric refs decoded).
+///
+/// Tags are delimited as the cue text tokenizer delimits them: from `<` to
+/// the next `>` or the end of the payload, so a stray `<` swallows the rest
+/// just as it would in a browser. Only the first named voice counts, since
+/// a segment carries one speaker and the opening voice is who is talking.
+pub fn cue_text(payload: &str) -> (Option<String>, String) {
+    let mut speaker = None;
+    let mut text = String::with_capacity(payload.len());
+    let mut rest = payload;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let tag = &rest[open + 1..];
+        let (inner, after) = match tag.find('>') {
+            Some(close) => (&tag[..close], &tag[close + 1..]),
+            None => (tag, ""),
+        };
+        if speaker.is_none() {
+            speaker = voice_annotation(inner);
+        }
+        rest = after;
+    }
+    text.push_str(rest);
+    (speaker, collapse_whitespace(&decode_entities(&text)))
+}
+
+/// The annotation of a `<v>` start tag (`v Name`, `v.loud Name`), i.e. the
+/// speaker's name, when there is one.
+fn voice_annotation(tag: &str) -> Option<String> {
+    let after_v = tag.strip_prefix('v')?;
+    let name_end = after_v
+        .find(|c: char| c == '.' || is_vtt_space(c))
+        .unwrap_or(after_v.len());
+    // `<video>` or `<vx>` are other (unknown) tags, not voices.
+    if name_end != 0 {
+        return None;
+    }
+    let annotation_at = after_v.find(is_vtt_space)?;
+    let name = collapse_whitespace(&decode_entities(&after_v[annotation_at..]));
+    (!name.is_empty()).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cue(id: &str, start: f64, end: f64, text: &str) -> Cue {
+        Cue {
+            id: id.into(),
+            start,
+            end,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn parses_ids_payloads_and_line_endings() {
+        let file = "\u{FEFF}WEBVTT - Journal de 7h\r\nKind: captions\r\n\r\nintro\r\n00:00:01.000 --> 00:00:04.500 align:start\r\n<v Awa>Bonjour à tous,\r\nbienvenue.\r\n\r\n00:05.000 --> 00:06.250\rمرحبا بكم\r\r";
+        assert_eq!(
+            parse_cues(file).unwrap(),
+            vec![
+                cue("intro", 1.0, 4.5, "<v Awa>Bonjour à tous,\nbienvenue."),
+                cue("", 5.0, 6.25, "مرحبا بكم"),
+            ]
+        );
+    }
+
+    #[test]
+    fn requires_the_signature() {
+        for bad in [
+            "",
+            "WEBVT",
+            "WEBVTTX\n",
+            " WEBVTT\n",
+            "\n\nWEBVTT",
+            "webvtt\n",
+        ] {
+            assert_eq!(parse_cues(bad), Err(TranscriptError::NotWebVtt), "{bad:?}");
+        }
+        for good in ["WEBVTT", "WEBVTT\n", "WEBVTT\tx", "\u{FEFF}WEBVTT FILE\n\n"] {
+            assert_eq!(parse_cues(good), Ok(vec![]), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn skips_notes_styles_regions_and_bad_timings() {
+        let file = "WEBVTT\n\nNOTE un commentaire\nsur deux lignes\n\nSTYLE\n::cue { color: red }\n\nREGION\nid:fred\n\n00:01.000 -> 00:02.000\nflèche courte\n\n00:01.00 --> 00:02.000\ntrois chiffres\n\n00:61.000 --> 01:02.000\nsecondes\n\n00:03.000 --> 00:04.000\ngardé\n";
+        assert_eq!(parse_cues(file).unwrap(), vec![cue("", 3.0, 4.0, "gardé")]);
+    }
+
+    #[test]
+    fn a_timing_line_ends_the_previous_cue() {
+        let file = "WEBVTT\n00:00.000 --> 00:01.000\nun\n00:01.000 --> 00:02.000\ndeux\n";
+        assert_eq!(
+            parse_cues(file).unwrap(),
+            vec![cue("", 0.0, 1.0, "un"), cue("", 1.0, 2.0, "deux")]
+        );
+    }
+
+    #[test]
+    fn timestamps_follow_the_spec() {
+        let at = |s: &str| timestamp(s).map(|(t, _)| t);
+        assert_eq!(at("00:01.500"), Some(1.5));
+        assert_eq!(at("1:00:01.500"), Some(3601.5));
+        assert_eq!(at("100:00:00.001"), Some(360_000.001));
+        assert_eq!(at("01:02:03.004"), Some(3723.004));
+        // A first field that cannot be minutes must be followed by seconds.
+        assert_eq!(at("1:00.000"), None);
+        assert_eq!(at("120:00.000"), None);
+        assert_eq!(at("00:60.000"), None);
+        assert_eq!(at("00:00:60.000"), None);
+        assert_eq!(at("00:00.0000"), None);
+        assert_eq!(at("00:00,000"), None);
+        assert_eq!(at("00:000.000"), None);
+    }
+
+    #[test]
+    fn nul_becomes_replacement_character() {
+        let cues = parse_cues("WEBVTT\n\n00:00.000 --> 00:01.000\na\0b").unwrap();
+        assert_eq!(cues[0].text, "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn cue_text_strips_markup_and_names_the_voice() {
+        assert_eq!(
+            cue_text("<v.loud Ibrahim Maïga>Q&amp;A <b>ce</b> soir &lt;3</v>"),
+            (Some("Ibrahim Maïga".into()), "Q&A ce soir <3".into())
+        );
+        assert_eq!(
+            cue_text("<c.yellow>Il est</c> <00:00:01.000>&#x645;&#1585;&nbsp;ok&lrm;"),
+            (None, "Il est مر ok\u{200E}".into())
+        );
+        assert_eq!(
+            cue_text("<v>anonyme <v Bob>x"),
+            (Some("Bob".into()), "anonyme x".into())
+        );
+        assert_eq!(cue_text("<video x>texte"), (None, "texte".into()));
+        assert_eq!(cue_text("coupé <i"), (None, "coupé".into()));
+    }
+}
