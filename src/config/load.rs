@@ -443,11 +443,10 @@ impl Report<'_> {
                 (None, None)
             }
             (None, Some(folder)) => {
-                let path = base_dir.join(folder);
-                match std::path::absolute(&path)
-                    .ok()
-                    .and_then(|path| Url::from_directory_path(&path).ok())
-                {
+                // Absolute, as file URLs must be: the daemon may not run
+                // from the config's folder.
+                let path = std::path::absolute(base_dir.join(folder)).unwrap_or_default();
+                match Url::from_directory_path(&path).ok() {
                     Some(url) => {
                         let folder = DropFolder {
                             path,
@@ -965,6 +964,20 @@ mod tests {
         let found = errors("[fetch]\ntimeout = \n");
         assert!(!found.is_empty());
         assert_eq!(found[0].line, 2);
+    }
+
+    #[test]
+    fn a_drop_folder_is_an_absolute_path_and_file_url() {
+        let config = load_str(
+            "[[feed]]\nid = \"radio\"\nkind = \"transcript\"\nfolder = \"radio/drop\"\n",
+            Path::new("feeds.toml"),
+        )
+        .unwrap();
+        let folder = config.feeds[0].folder.as_ref().unwrap();
+        assert!(folder.path.is_absolute(), "{}", folder.path.display());
+        assert!(folder.path.ends_with("radio/drop"));
+        assert_eq!(config.feeds[0].url.scheme(), "file");
+        assert!(config.feeds[0].url.path().ends_with("/radio/drop/"));
     }
 
     #[test]

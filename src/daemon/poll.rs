@@ -211,6 +211,10 @@ impl Pipeline {
     ) -> Result<(), String> {
         if let Some(folder) = &feed.folder {
             let entries = self.read_folder(feed, folder, report, mode).await?;
+            if entries.is_empty() {
+                // The folder's counterpart of a 304: nothing to read.
+                report.outcome = PollOutcome::NotModified;
+            }
             self.ingest_all(feed, &entries, started, report, mode)
                 .await?;
             return Ok(());

@@ -214,7 +214,9 @@ fn item_link<'a>(
 }
 
 /// The element's href as an absolute http(s) URL without fragment, unless it
-/// points back at the page itself or is absurdly long.
+/// points back at the page itself or is absurdly long. A `file:` listing
+/// (the operator's own) may link to `file:` pages; a web page may not make
+/// veille read local files.
 ///
 /// An href that is only a fragment (`#`, `#comments`) is an in-page anchor or
 /// a placeholder for a script, whatever a `<base href>` would make of it.
@@ -224,7 +226,8 @@ fn usable_link(element: ElementRef<'_>, base: &Url, page: &Url) -> Option<Url> {
         return None;
     }
     let link = without_fragment(base.join(href).ok()?);
-    (is_web(&link) && !same_page(&link, page)).then_some(link)
+    let followable = is_web(&link) || (link.scheme() == "file" && page.scheme() == "file");
+    (followable && !same_page(&link, page)).then_some(link)
 }
 
 /// Equal up to an empty query: `liste?` is `liste`.

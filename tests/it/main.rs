@@ -14,3 +14,6 @@ mod fetching;
 mod html_sources;
 mod samples;
 mod tagging;
+mod transcript_formats;
+mod transcripts;
+mod webvtt_conformance;

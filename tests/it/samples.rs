@@ -31,6 +31,17 @@ fn shipped() -> Setup {
     )
     .unwrap();
     copy_dir(&root.join("templates"), &setup.dir.path().join("templates"));
+    // The pipeline finished these files long ago; copies are new, and a
+    // drop folder waits for files to settle.
+    let drop = setup.dir.path().join("samples/radio/drop");
+    for entry in std::fs::read_dir(drop).unwrap() {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(entry.unwrap().path())
+            .unwrap();
+        file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+            .unwrap();
+    }
     setup
 }
 
@@ -104,6 +115,43 @@ fn shipped_config_checks_and_ingests_the_sample_corpus() {
         });
         assert!(tagged, "no {language} document tagged {entity}");
     }
+    // The radio drop folder: both broadcasts, their segments timed, the
+    // station and programme from the sidecar or the file name.
+    let transcripts: Vec<_> = documents
+        .iter()
+        .filter(|d| d.kind == "transcript")
+        .collect();
+    assert_eq!(transcripts.len(), 2, "{transcripts:?}");
+    for document in &transcripts {
+        let transcript = document.transcript.as_ref().unwrap();
+        assert!(transcript.segments.len() >= 15, "{}", document.title);
+        assert!(transcript.segments.iter().all(|s| s.start.is_some()));
+    }
+    let kayes = transcripts
+        .iter()
+        .find(|d| d.title == "Radio Rurale de Kayes, Journal de 07:30")
+        .expect("the sidecar named the station and programme");
+    assert_eq!(kayes.published, "2026-11-20T07:30:00Z");
+    let blocus = kayes.text.find("blocus").unwrap();
+    let timecode = kayes
+        .transcript
+        .as_ref()
+        .unwrap()
+        .timecode_at(blocus)
+        .unwrap();
+    assert_eq!(timecode.label, "00:05:02");
+    // The site without a feed: six stories over two listing pages, text
+    // from the article pages' div.article-corps.
+    let site: Vec<_> = documents
+        .iter()
+        .filter(|d| d.sources == ["diboli-infos"])
+        .collect();
+    assert_eq!(site.len(), 6);
+    assert!(
+        site.iter()
+            .all(|d| d.extraction == "selector" && d.text.chars().count() > 1000)
+    );
+
     // Dates in French formats were read, not replaced by the fetch time.
     assert!(
         documents.iter().all(|d| !d.published_is_fetch_time),
@@ -114,7 +162,7 @@ fn shipped_config_checks_and_ingests_the_sample_corpus() {
     let stdout = text(&second.stdout);
     assert!(second.status.success(), "{stdout}");
     assert!(
-        stdout.contains("0 updated, 3 not modified, 0 failed; 0 new documents"),
+        stdout.contains("0 updated, 5 not modified, 0 failed; 0 new documents"),
         "{stdout}"
     );
 

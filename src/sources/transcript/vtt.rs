@@ -1,12 +1,26 @@
 //! WebVTT, following the W3C file parsing algorithm
-//! (<https://www.w3.org/TR/webvtt1/#file-parsing>) for cues.
+//! (<https://www.w3.org/TR/webvtt1/#file-parsing>) for cues, except on
+//! the points below, where it follows vtt.js, the reference this crate is
+//! tested against.
 //!
 //! WebVTT is what Apple Podcasts ingests and what most podcast hosts emit,
 //! and the spec defines recovery for every malformed input. Following that
-//! algorithm step by step (rather than a regex over blocks) means a file
-//! that plays in a browser yields the same cues here, and a broken cue costs
-//! that cue only. Regions, style sheets and cue settings are layout; they
-//! are recognised only so they can be skipped.
+//! algorithm step by step (rather than a regex over blocks) means a broken
+//! cue costs that cue only. Regions, style sheets and cue settings are
+//! layout; they are recognised only so they can be skipped.
+//!
+//! Where vtt.js's test suite shows it disagreeing with the current W3C
+//! text, this parser does what vtt.js does:
+//! - the header runs to the first blank line, so a timing line right
+//!   under `WEBVTT` is part of the header, not a cue;
+//! - a block whose timing line is malformed is discarded up to the next
+//!   blank line, even if a valid timing line follows inside it;
+//! - in a two-field timestamp the first field is minutes whatever its
+//!   number of digits (`000:00.000` is 0 s), unless it exceeds 59, in
+//!   which case the fields are hours and minutes (`120:00.000` is 120 h).
+//!
+//! Everything else (line splitting, ids, payloads, the `-->` that ends a
+//! cue without a blank line, field ranges) follows the spec.
 
 use super::TranscriptError;
 use super::clean::{collapse_whitespace, decode_entities};
@@ -46,16 +60,11 @@ pub fn parse_cues(text: &str) -> Result<Vec<Cue>, TranscriptError> {
     if at >= lines.len() {
         return Ok(cues);
     }
-    // Header: metadata lines up to the first blank line. A timing line ends
-    // it early and is then read as the first cue.
-    if lines[at].is_empty() {
-        at += 1;
-    } else {
-        at = collect_block(&lines, at, true).1;
-    }
-    at = skip_blank_lines(&lines, at);
+    // Header: every line up to the first blank one, timing lines included
+    // (vtt.js; the spec would end the header at a timing line).
+    at = skip_blank_lines(&lines, next_blank_line(&lines, at));
     while at < lines.len() {
-        let (cue, next) = collect_block(&lines, at, false);
+        let (cue, next) = collect_block(&lines, at);
         cues.extend(cue);
         at = skip_blank_lines(&lines, next);
     }
@@ -80,6 +89,13 @@ fn preprocess(text: &str) -> String {
     out
 }
 
+fn next_blank_line(lines: &[&str], mut at: usize) -> usize {
+    while at < lines.len() && !lines[at].is_empty() {
+        at += 1;
+    }
+    at
+}
+
 fn skip_blank_lines(lines: &[&str], mut at: usize) -> usize {
     while at < lines.len() && lines[at].is_empty() {
         at += 1;
@@ -87,16 +103,17 @@ fn skip_blank_lines(lines: &[&str], mut at: usize) -> usize {
     at
 }
 
-/// The spec's "collect a WebVTT block": reads one block starting at line
-/// `at` and returns its cue, if it is a well-formed cue, and the line to
-/// continue from.
+/// The spec's "collect a WebVTT block" (after the header): reads one block
+/// starting at line `at` and returns its cue, if it is a well-formed cue,
+/// and the line to continue from.
 ///
 /// Blocks are not simply "up to the next blank line": a line containing
 /// `-->` that cannot belong to this block (a second timing line) ends it
 /// and starts the next one, which is how a missing blank line between cues
-/// is survived. Comment, style and region blocks never produce a cue, so
-/// they need no case of their own here.
-fn collect_block(lines: &[&str], mut at: usize, in_header: bool) -> (Option<Cue>, usize) {
+/// is survived. A malformed timing line, though, costs the whole block up
+/// to the next blank line, as in vtt.js. Comment, style and region blocks
+/// never produce a cue, so they need no case of their own here.
+fn collect_block(lines: &[&str], mut at: usize) -> (Option<Cue>, usize) {
     let mut line_count = 0;
     let mut previous = at;
     let mut buffer = String::new();
@@ -106,10 +123,13 @@ fn collect_block(lines: &[&str], mut at: usize, in_header: bool) -> (Option<Cue>
         at += 1;
         line_count += 1;
         if line.contains(ARROW) {
-            if !in_header && (line_count == 1 || (line_count == 2 && !seen_arrow)) {
+            if line_count == 1 || (line_count == 2 && !seen_arrow) {
+                let Some((start, end)) = parse_timings(line) else {
+                    return (None, next_blank_line(lines, at));
+                };
                 seen_arrow = true;
                 previous = at;
-                cue = parse_timings(line).map(|(start, end)| Cue {
+                cue = Some(Cue {
                     id: std::mem::take(&mut buffer),
                     start,
                     end,
@@ -151,23 +171,26 @@ fn is_vtt_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\x0C' | '\r')
 }
 
-/// The spec's "collect a WebVTT timestamp": `mm:ss.ttt` or `h…h:mm:ss.ttt`,
-/// where a first field that is not exactly two digits (or exceeds 59) can
-/// only be hours. Returns the seconds and the unread rest of `text`.
+/// "Collect a WebVTT timestamp" as vtt.js reads it: `h…h:mm:ss.ttt`, or
+/// with two fields `m…m:ss.ttt`, or `h…h:mm.ttt` when the first field
+/// exceeds 59 (the spec would require seconds after hours, and hours for
+/// a first field that is not two digits). Returns the seconds and the
+/// unread rest of `text`.
 fn timestamp(text: &str) -> Option<(f64, &str)> {
     let (first, rest) = digits(text)?;
-    let hours_first = first.len() != 2 || value(first) > 59.0;
     let rest = rest.strip_prefix(':')?;
     let (second, rest) = digits(rest)?;
     if second.len() != 2 {
         return None;
     }
-    let (hours, minutes, seconds, rest) = if hours_first || rest.starts_with(':') {
-        let (third, rest) = digits(rest.strip_prefix(':')?)?;
+    let (hours, minutes, seconds, rest) = if let Some(rest) = rest.strip_prefix(':') {
+        let (third, rest) = digits(rest)?;
         if third.len() != 2 {
             return None;
         }
         (value(first), value(second), value(third), rest)
+    } else if value(first) > 59.0 {
+        (value(first), value(second), 0.0, rest)
     } else {
         (0.0, value(first), value(second), rest)
     };
@@ -288,7 +311,7 @@ mod tests {
 
     #[test]
     fn a_timing_line_ends_the_previous_cue() {
-        let file = "WEBVTT\n00:00.000 --> 00:01.000\nun\n00:01.000 --> 00:02.000\ndeux\n";
+        let file = "WEBVTT\n\n00:00.000 --> 00:01.000\nun\n00:01.000 --> 00:02.000\ndeux\n";
         assert_eq!(
             parse_cues(file).unwrap(),
             vec![cue("", 0.0, 1.0, "un"), cue("", 1.0, 2.0, "deux")]
@@ -296,15 +319,30 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_follow_the_spec() {
+    fn the_header_runs_to_the_first_blank_line() {
+        let file = "WEBVTT\n00:00.000 --> 00:01.000\nen-tête\n\n00:01.000 --> 00:02.000\nun\n";
+        assert_eq!(parse_cues(file).unwrap(), vec![cue("", 1.0, 2.0, "un")]);
+    }
+
+    #[test]
+    fn a_bad_timing_line_discards_its_whole_block() {
+        let file = "WEBVTT\n\nid\n00:00 --> 00:01.000\n00:01.000 --> 00:02.000\nperdu\n\n00:02.000 --> 00:03.000\ngardé\n";
+        assert_eq!(parse_cues(file).unwrap(), vec![cue("", 2.0, 3.0, "gardé")]);
+    }
+
+    #[test]
+    fn timestamps_follow_vttjs() {
         let at = |s: &str| timestamp(s).map(|(t, _)| t);
         assert_eq!(at("00:01.500"), Some(1.5));
         assert_eq!(at("1:00:01.500"), Some(3601.5));
         assert_eq!(at("100:00:00.001"), Some(360_000.001));
         assert_eq!(at("01:02:03.004"), Some(3723.004));
-        // A first field that cannot be minutes must be followed by seconds.
-        assert_eq!(at("1:00.000"), None);
-        assert_eq!(at("120:00.000"), None);
+        // Two fields are minutes and seconds, whatever the first's width...
+        assert_eq!(at("1:00.000"), Some(60.0));
+        assert_eq!(at("000:02.000"), Some(2.0));
+        // ...unless the first exceeds 59: then hours and minutes.
+        assert_eq!(at("120:10.000"), Some(432_600.0));
+        assert_eq!(at("60:00.000"), Some(216_000.0));
         assert_eq!(at("00:60.000"), None);
         assert_eq!(at("00:00:60.000"), None);
         assert_eq!(at("00:00.0000"), None);
