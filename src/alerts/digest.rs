@@ -350,7 +350,7 @@ impl DigestMaker {
                     .collect(),
                 terms: found_terms,
                 timecode: document.transcript.as_ref().and_then(|transcript| {
-                    let mut timecode = transcript.timecode_at(snippet_position)?;
+                    let mut timecode = transcript.timecode_at(snippet_position?)?;
                     timecode.audio_link = timecode
                         .audio_link
                         .map(|audio| link(&audio))

@@ -100,10 +100,10 @@ pub struct Snippet {
     pub highlights: Vec<(usize, usize)>,
     /// `text` as HTML, matched words in `<mark>`.
     pub html: String,
-    /// Byte offset in the document text of the first matched word (else of
-    /// the passage): where a transcript's time code is read.
+    /// Byte offset in the document text of the first matched word, if a
+    /// word of the text matched: where a transcript's time code is read.
     #[serde(skip)]
-    pub position: usize,
+    pub position: Option<usize>,
 }
 
 /// A document with everything the record and the gazetteer say about it.
@@ -222,7 +222,8 @@ impl Search {
                     timecode: document
                         .transcript
                         .as_ref()
-                        .and_then(|transcript| transcript.timecode_at(snippet.position)),
+                        .zip(snippet.position)
+                        .and_then(|(transcript, position)| transcript.timecode_at(position)),
                     snippet,
                     score: scores.get(&document.id).copied().flatten(),
                     id: document.id,
@@ -521,7 +522,7 @@ fn framed(text: &str, start: usize, end: usize, highlights: Vec<(usize, usize)>)
     html.push_str(tail);
     Snippet {
         text: format!("{lead}{passage}{tail}"),
-        position: start + first_highlight.unwrap_or(0),
+        position: first_highlight.map(|offset| start + offset),
         highlights: char_highlights,
         html,
     }

@@ -98,6 +98,10 @@ pub struct PollReport {
     pub retry_not_before: Option<DateTime<Utc>>,
     /// Listing pages read (html sources).
     pub pages: usize,
+    /// Entries that could not be read (a transcript that failed): they stay
+    /// unseen, and the source's validators are not saved, so that the next
+    /// poll reads the source again and retries them.
+    pub unread: usize,
     /// A dry run's entries, in the source's order.
     pub previews: Vec<Preview>,
 }
@@ -115,6 +119,7 @@ impl PollReport {
             http_status: None,
             retry_not_before: None,
             pages: 0,
+            unread: 0,
             previews: Vec::new(),
         }
     }
@@ -287,7 +292,7 @@ impl Pipeline {
         }
         // Saved last: a poll cut short re-reads the same body next time, and
         // what it stored already is skipped as seen.
-        if mode == Mode::Store {
+        if mode == Mode::Store && report.unread == 0 {
             self.store
                 .save_validators(url_key, &new_validators)
                 .map_err(store_error)?;
@@ -317,7 +322,7 @@ impl Pipeline {
                 Some(Recorded::New(_)) => report.new += 1,
                 Some(Recorded::Duplicate(_)) => report.duplicate += 1,
                 Some(Recorded::AlreadySeen) => report.already_seen += 1,
-                None => {}
+                None => report.unread += 1,
             }
             if outcome != Some(Recorded::AlreadySeen) {
                 fresh += 1;
@@ -369,38 +374,17 @@ impl Pipeline {
             preview(report, PreviewOutcome::Seen);
             return Ok(Some(Recorded::AlreadySeen));
         }
-        let link = entry.url.as_ref();
-        let mut link_key = link.map(canonical_url);
         let source = SourceRef {
             feed_id: &feed.id,
             entry_key: &entry.key,
-            url: link.map_or("", Url::as_str),
+            url: entry.url.as_ref().map_or("", Url::as_str),
             tags: &feed.tags,
         };
-        let mut shared_link = false;
-        // The story may be stored already: no need to fetch its page again.
-        if let Some(key) = &link_key
-            && let Some(id) = self.store.find_by_urls(&[key])?
-        {
-            if !self.store.has_source(id, &feed.id)? {
-                preview(report, PreviewOutcome::Duplicate(id));
-                return match mode {
-                    Mode::Store => self.store.add_source(id, source).map(Some),
-                    Mode::DryRun => Ok(Some(Recorded::Duplicate(id))),
-                };
-            }
-            // Another item of this very feed has the same link (a show
-            // page, a section front): the link does not tell this story
-            // apart, and neither would the page it points to.
-            shared_link = true;
-            link_key = None;
-        }
-
         let mut document = if entry.transcript.is_some() {
-            match self
-                .transcript_document(feed, entry, fetched_at, link_key)
-                .await
-            {
+            // Not deduplicated by link: a podcast item's link is often the
+            // station's home page, shared by every episode. Its text's hash
+            // still merges the same broadcast from two sources.
+            match self.transcript_document(feed, entry, fetched_at).await {
                 Ok(document) => document,
                 Err(error) => {
                     tracing::warn!(feed_id = %feed.id, key = %entry.key, %error, "transcript not read");
@@ -410,6 +394,26 @@ impl Pipeline {
                 }
             }
         } else {
+            let link = entry.url.as_ref();
+            let mut link_key = link.map(canonical_url);
+            let mut shared_link = false;
+            // The story may be stored already: no need to fetch its page again.
+            if let Some(key) = &link_key
+                && let Some(id) = self.store.find_by_urls(&[key])?
+            {
+                if !self.store.has_source(id, &feed.id)? {
+                    preview(report, PreviewOutcome::Duplicate(id));
+                    return match mode {
+                        Mode::Store => self.store.add_source(id, source).map(Some),
+                        Mode::DryRun => Ok(Some(Recorded::Duplicate(id))),
+                    };
+                }
+                // Another item of this very feed has the same link (a show
+                // page, a section front): the link does not tell this story
+                // apart, and neither would the page it points to.
+                shared_link = true;
+                link_key = None;
+            }
             let feed_text = entry.best_text();
             let wants_page = feed.full_text || feed_text.chars().count() < SHORTEST_ARTICLE_CHARS;
             let article = match link {

@@ -27,11 +27,11 @@ fn read_transcript(
     text: &str,
     format: Option<TranscriptFormat>,
 ) -> Result<(TranscriptFormat, Vec<Segment>), String> {
-    let format = format.unwrap_or_else(|| TranscriptFormat::sniff(text));
+    // A `.txt` name says little: pipelines write SRT or VTT under it too.
+    let format = format
+        .filter(|format| *format != TranscriptFormat::Text)
+        .unwrap_or_else(|| TranscriptFormat::sniff(text));
     let segments = transcript::parse(text, format).map_err(|error| error.to_string())?;
-    if segments.is_empty() {
-        return Err("the transcript has no text".to_owned());
-    }
     Ok((format, segments))
 }
 
@@ -54,6 +54,17 @@ fn looks_like_feed(text: &str) -> bool {
         .any(|start| head.starts_with(start))
 }
 
+/// Says, once per poll, how many files the `file_pattern` passed over: a
+/// wrong pattern would otherwise look like a quiet source.
+fn note_unmatched(feed: &Feed, count: usize, report: &mut PollReport) {
+    if let (Some(pattern), 1..) = (&feed.file_pattern, count) {
+        report.warnings.push(format!(
+            "{count} transcript file(s) skipped: their names do not match file_pattern {:?}",
+            pattern.as_str()
+        ));
+    }
+}
+
 impl Pipeline {
     /// The entries of what a transcript source's URL served.
     pub(super) async fn transcript_entries(
@@ -71,10 +82,12 @@ impl Pipeline {
                 named,
                 Some(TranscriptFormat::WebVtt | TranscriptFormat::Srt | TranscriptFormat::Text)
             );
-        let maybe_feed = (!is_file && looks_like_feed(&text))
-            || (sniffed == TranscriptFormat::Json && named.is_none());
-        if maybe_feed {
-            if let Some(entries) = self.podcast_entries(feed, &text, &base, report).await? {
+        if !is_file && looks_like_feed(&text) {
+            return self.podcast_entries(&text, &base, report).await;
+        }
+        if sniffed == TranscriptFormat::Json && named.is_none() {
+            // A JSON Feed, or a Podcasting 2.0 JSON transcript.
+            if let Ok(entries) = self.podcast_entries(&text, &base, report).await {
                 return Ok(entries);
             }
         }
@@ -85,23 +98,20 @@ impl Pipeline {
                 Ok(transcript_links(&page, &page_base))
             })
             .await?;
-            if !links.is_empty() {
-                return Ok(self.linked_files(feed, links));
+            if links.is_empty() {
+                // Not a transcript either, unless named so: a maintenance
+                // page or a redesigned archive must fail, not be stored.
+                return Err(
+                    "the page links to no transcript file (.vtt, .srt, .json, .txt)".to_owned(),
+                );
             }
+            return Ok(self.linked_files(feed, links, report));
         }
         // One transcript file.
         let format = named.filter(|format| *format != TranscriptFormat::Text);
         let body = text.clone();
         let (format, segments) =
-            off_the_runtime("transcript parser", move || read_transcript(&body, format))
-                .await
-                .map_err(|error| {
-                    if sniffed == TranscriptFormat::Html {
-                        format!("the page links to no transcript file (.vtt, .srt, .json, .txt) and is not an HTML transcript: {error}")
-                    } else {
-                        error
-                    }
-                })?;
+            off_the_runtime("transcript parser", move || read_transcript(&body, format)).await?;
         let broadcast = feed
             .file_pattern
             .as_ref()
@@ -118,25 +128,19 @@ impl Pipeline {
         }])
     }
 
-    /// A podcast feed's items that offer a transcript; `None` if `text` is
-    /// not a feed after all.
+    /// A podcast feed's items that offer a transcript.
     async fn podcast_entries(
         &self,
-        feed: &Feed,
         text: &str,
         base: &Url,
         report: &mut PollReport,
-    ) -> Result<Option<Vec<Entry>>, String> {
+    ) -> Result<Vec<Entry>, String> {
         let body = text.to_owned();
         let feed_base = base.clone();
-        let parsed = off_the_runtime(
-            "feed parser",
-            move || Ok(parse_feed(&body, &feed_base).ok()),
-        )
+        let parsed = off_the_runtime("feed parser", move || {
+            parse_feed(&body, &feed_base).map_err(|error| error.to_string())
+        })
         .await?;
-        let Some(parsed) = parsed else {
-            return Ok(None);
-        };
         report.repaired = parsed.repaired;
         let total = parsed.entries.len();
         let entries: Vec<Entry> = parsed
@@ -144,8 +148,9 @@ impl Pipeline {
             .into_iter()
             .filter(|entry| entry.transcript.is_some())
             .map(|mut entry| {
+                // An episode's title names the programme in time codes.
                 entry.broadcast = Some(Broadcast {
-                    station: Some(feed.name.clone()),
+                    programme: Some(entry.title.clone()).filter(|title| !title.is_empty()),
                     ..Broadcast::default()
                 });
                 entry
@@ -157,13 +162,19 @@ impl Pipeline {
                 total - entries.len()
             ));
         }
-        Ok(Some(entries))
+        Ok(entries)
     }
 
     /// Entries for the transcript files a page links to; with a
     /// `file_pattern`, only the files whose name matches it.
-    fn linked_files(&self, feed: &Feed, links: Vec<(Url, TranscriptFormat)>) -> Vec<Entry> {
-        links
+    fn linked_files(
+        &self,
+        feed: &Feed,
+        links: Vec<(Url, TranscriptFormat)>,
+        report: &mut PollReport,
+    ) -> Vec<Entry> {
+        let total = links.len();
+        let entries: Vec<Entry> = links
             .into_iter()
             .filter_map(|(url, format)| {
                 let broadcast = match &feed.file_pattern {
@@ -182,7 +193,9 @@ impl Pipeline {
                     ..Entry::default()
                 })
             })
-            .collect()
+            .collect();
+        note_unmatched(feed, total - entries.len(), report);
+        entries
     }
 
     /// The finished, unseen transcripts of a drop folder, read. A file that
@@ -197,10 +210,10 @@ impl Pipeline {
     ) -> Result<Vec<Entry>, String> {
         let path = drop.path.clone();
         let min_age = drop.min_age;
-        let listing = tokio::task::spawn_blocking(move || folder::list(&path, min_age))
-            .await
-            .map_err(|_| "the folder reader crashed".to_owned())?
-            .map_err(|error| error.to_string())?;
+        let listing = off_the_runtime("folder reader", move || {
+            folder::list(&path, min_age).map_err(|error| error.to_string())
+        })
+        .await?;
         for name in &listing.settling {
             report.warnings.push(format!(
                 "{name}: changed less than {} ago; read once it stops changing",
@@ -214,6 +227,7 @@ impl Pipeline {
             .chain(listing.settling.iter().map(String::as_str))
             .collect();
         let mut entries = Vec::new();
+        let mut unmatched = 0;
         for file in &listing.files {
             let Some((stem, format)) = file.name.rsplit_once('.').and_then(|(stem, extension)| {
                 Some((stem, TranscriptFormat::from_extension(extension)?))
@@ -225,11 +239,15 @@ impl Pipeline {
                 Some(pattern) => match pattern.read(&file.name, feed.timezone) {
                     Some(broadcast) => broadcast,
                     None => {
-                        tracing::debug!(feed_id = %feed.id, file = %file.name, "name does not match file_pattern; skipped");
+                        unmatched += 1;
                         continue;
                     }
                 },
             };
+            // A sidecar still being written would be read half-done.
+            if listing.settling.contains(&format!("{stem}.toml")) {
+                continue;
+            }
             let Ok(url) = Url::from_file_path(&file.path) else {
                 continue;
             };
@@ -257,9 +275,13 @@ impl Pipeline {
                     entry.key = file.name.clone();
                     entries.push(entry);
                 }
-                Err(error) => report.warnings.push(format!("{}: {error}", file.name)),
+                Err(error) => {
+                    report.unread += 1;
+                    report.warnings.push(format!("{}: {error}", file.name));
+                }
             }
         }
+        note_unmatched(feed, unmatched, report);
         Ok(entries)
     }
 
@@ -291,6 +313,7 @@ impl Pipeline {
             .audio
             .as_deref()
             .and_then(|audio| url.join(audio).ok())
+            .filter(|audio| crate::sources::followable(audio, url))
             .or_else(|| {
                 let name = AUDIO_EXTENSIONS
                     .iter()
@@ -338,7 +361,6 @@ impl Pipeline {
         feed: &Feed,
         entry: &Entry,
         fetched_at: DateTime<Utc>,
-        link_key: Option<String>,
     ) -> Result<NewDocument, String> {
         let (format, segments, offered_language) = match &entry.transcript {
             Some(TranscriptSource::Read { format, segments }) => (*format, segments.clone(), None),
@@ -352,7 +374,6 @@ impl Pipeline {
             &segments,
             offered_language,
             fetched_at,
-            link_key,
         ))
     }
 }
@@ -364,7 +385,6 @@ fn transcript_document(
     segments: &[Segment],
     offered_language: Option<String>,
     fetched_at: DateTime<Utc>,
-    link_key: Option<String>,
 ) -> NewDocument {
     let broadcast = entry.broadcast.clone().unwrap_or_default();
     let (text, places) = layout(segments);
@@ -391,7 +411,7 @@ fn transcript_document(
         .or(broadcast.language)
         .or_else(|| feed.language.clone())
         .or_else(|| entry.language.clone());
-    let canonical_url = link_key.unwrap_or_else(|| format!("veille:{}/{}", feed.id, entry.key));
+    let canonical_url = format!("veille:{}/{}", feed.id, entry.key);
     NewDocument {
         url: entry.url.as_ref().map(Url::to_string).unwrap_or_default(),
         content_hash: content_hash(&title, &text),

@@ -13,7 +13,7 @@ use url::Url;
 
 use super::text::{html_to_text, maybe_html_to_text, normalise_whitespace};
 use super::transcript::TranscriptFormat;
-use super::{Entry, ParsedFeed, TranscriptLink, TranscriptSource, dates, extension};
+use super::{Entry, ParsedFeed, TranscriptLink, TranscriptSource, dates, extension, followable};
 
 /// Why a body could not be read as a feed.
 #[derive(Debug, thiserror::Error)]
@@ -274,16 +274,6 @@ fn convert_entry(entry: &model::Entry, base: &Url, feed_language: Option<&str>) 
     }
 }
 
-/// A remote feed must not make veille read local files: `file:` links
-/// count only in `file:` feeds (the operator's own).
-fn followable(url: &Url, base: &Url) -> bool {
-    match url.scheme() {
-        "http" | "https" => true,
-        "file" => base.scheme() == "file",
-        _ => false,
-    }
-}
-
 /// The item's audio or video enclosure.
 fn audio(entry: &model::Entry, base: &Url) -> Option<Url> {
     let contents = || entry.media.iter().flat_map(|media| &media.content);
@@ -299,6 +289,9 @@ fn audio(entry: &model::Entry, base: &Url) -> Option<Url> {
         .and_then(|content| content.url.clone())
         .filter(|url| followable(url, base))
 }
+
+/// Offers of one item tried, best first.
+const MAX_OFFERS: usize = 4;
 
 /// The transcripts a podcast item offers, best format first.
 fn transcripts(
@@ -320,6 +313,9 @@ fn transcripts(
         .collect();
     links.sort_by_key(|link| std::cmp::Reverse(link.format.map_or(0, TranscriptFormat::rank)));
     links.dedup_by(|a, b| a.url == b.url);
+    // Each offer is a fetch; a feed offering dozens per item is not
+    // offering alternatives any more.
+    links.truncate(MAX_OFFERS);
     (!links.is_empty()).then_some(TranscriptSource::Links(links))
 }
 

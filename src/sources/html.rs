@@ -178,7 +178,7 @@ fn document_base(document: &Html, page: &Url) -> Url {
         .filter_map(ElementRef::wrap)
         .find(|element| element.value().name() == "base" && element.attr("href").is_some())
         .and_then(|element| page.join(element.attr("href")?.trim()).ok())
-        .filter(is_web)
+        .filter(|base| super::followable(base, page))
         .unwrap_or_else(|| page.clone())
 }
 
@@ -226,8 +226,7 @@ fn usable_link(element: ElementRef<'_>, base: &Url, page: &Url) -> Option<Url> {
         return None;
     }
     let link = without_fragment(base.join(href).ok()?);
-    let followable = is_web(&link) || (link.scheme() == "file" && page.scheme() == "file");
-    (followable && !same_page(&link, page)).then_some(link)
+    (super::followable(&link, page) && !same_page(&link, page)).then_some(link)
 }
 
 /// Equal up to an empty query: `liste?` is `liste`.
@@ -240,10 +239,6 @@ fn same_page(link: &Url, page: &Url) -> bool {
         url
     };
     plain(link) == plain(page)
-}
-
-fn is_web(url: &Url) -> bool {
-    matches!(url.scheme(), "http" | "https") && url.host().is_some()
 }
 
 fn without_fragment(mut url: Url) -> Url {

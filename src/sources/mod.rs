@@ -78,6 +78,18 @@ impl Entry {
     }
 }
 
+/// Whether a link found in a source fetched from `base` may be followed:
+/// web links always, `file:` links only from a `file:` source (the
+/// operator's own), so that a remote feed or page cannot make veille read
+/// local files.
+pub fn followable(url: &Url, base: &Url) -> bool {
+    match url.scheme() {
+        "http" | "https" => url.host().is_some(),
+        "file" => base.scheme() == "file",
+        _ => false,
+    }
+}
+
 /// The extension of the last segment of a URL path or file name:
 /// `vtt` for `/radio/rrk_0730.vtt`.
 pub fn extension(path: &str) -> Option<&str> {

@@ -91,7 +91,8 @@ async fn a_podcast_feed_brings_each_episode_with_its_segments() {
         report
             .warnings
             .iter()
-            .any(|w| w.contains("1 of 5 items offer no")),
+            // A remote feed's file: offer is no offer.
+            .any(|w| w.contains("2 of 6 items offer no")),
         "{:?}",
         report.warnings
     );
@@ -161,7 +162,7 @@ async fn a_podcast_feed_brings_each_episode_with_its_segments() {
         timecode.audio_link.as_deref(),
         Some("https://cdn.kayes.example/ep1.mp3#t=19")
     );
-    assert_eq!(timecode.caption, "Kayes FM, at 00:00:19");
+    assert_eq!(timecode.caption, "Kayes FM, Épisode 1, at 00:00:19");
 
     let again = pipeline.poll(&feed).await;
     assert_eq!((again.new, again.duplicate), (0, 0), "{again:?}");
@@ -184,6 +185,8 @@ fn podcast_feed(host: &str) -> String {
   <podcast:transcript url="{base}/gone.vtt" type="text/vtt"/>
   <podcast:transcript url="{base}/ep4.srt" type="application/srt"/></item>
 <item><title>Sans transcription</title><guid>ep5</guid><description>Pas de texte.</description></item>
+<item><title>Piège</title><guid>ep6</guid><podcast:transcript url="file:///etc/passwd" type="text/plain"/>
+  <enclosure url="file:///etc/shadow" type="audio/mpeg" length="1"/></item>
 </channel></rss>"#
     )
 }
@@ -396,4 +399,84 @@ schedule = "0 7 * * *"
         digest.contains("rrk, 2026-11-20 08:00, at 00:12:34"),
         "{digest}"
     );
+}
+
+#[tokio::test]
+async fn a_transcript_that_failed_is_fetched_again_though_the_feed_is_unchanged() {
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = attempts.clone();
+    let server = TestServer::start(move |request| {
+        match request.path.as_str() {
+        "/podcast.xml" => Reply::ok(
+            "application/rss+xml",
+            format!(
+                r#"<rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><title>t</title>
+                <item><title>Journal</title><guid>j1</guid>
+                <podcast:transcript url="http://{}/j1.vtt" type="text/vtt"/></item></channel></rss>"#,
+                request.header("host").unwrap_or_default()
+            ),
+        )
+        .header("ETag", "\"same\""),
+        "/j1.vtt" if counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 => {
+            Reply::status(404)
+        }
+        "/j1.vtt" => Reply::ok("text/vtt", example("example.vtt")),
+        _ => Reply::status(404),
+    }
+    });
+    let setup = Setup::new(&format!(
+        "{FAST_FETCH}\n[[feed]]\nid = \"p\"\nkind = \"transcript\"\nurl = \"{}\"\n",
+        server.url("/podcast.xml")
+    ));
+    let pipeline = setup.pipeline();
+    let feed = setup.config().feeds[0].clone();
+    let first = pipeline.poll(&feed).await;
+    assert_eq!((first.new, first.unread), (0, 1), "{first:?}");
+    assert!(
+        first.warnings.iter().any(|w| w.contains("HTTP 404")),
+        "{first:?}"
+    );
+    // The feed's validators were not kept: it is read again, not a 304.
+    let second = pipeline.poll(&feed).await;
+    assert_eq!(second.new, 1, "{second:?}");
+    assert!(
+        server.requests_for("/podcast.xml")[1]
+            .header("if-none-match")
+            .is_none()
+    );
+    assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_transcript_url_serving_neither_transcripts_nor_a_feed_fails() {
+    let server = TestServer::start(|request| match request.path.as_str() {
+        "/maintenance" => Reply::ok(
+            "text/html",
+            "<html><body><h1>Site en maintenance</h1><p>Revenez plus tard.</p></body></html>",
+        ),
+        "/broken.xml" => Reply::ok(
+            "application/rss+xml",
+            "<?xml version=\"1.0\"?><rss><channel><item>",
+        ),
+        _ => Reply::status(404),
+    });
+    let setup = Setup::new(&format!(
+        "{FAST_FETCH}\n[[feed]]\nid = \"a\"\nkind = \"transcript\"\nurl = \"{}\"\n\n[[feed]]\nid = \"b\"\nkind = \"transcript\"\nurl = \"{}\"\n",
+        server.url("/maintenance"),
+        server.url("/broken.xml")
+    ));
+    let pipeline = setup.pipeline();
+    for (feed, expected) in setup
+        .config()
+        .feeds
+        .iter()
+        .zip(["no transcript file", "not a valid feed"])
+    {
+        let report = pipeline.poll(feed).await;
+        match &report.outcome {
+            PollOutcome::Failed(reason) => assert!(reason.contains(expected), "{reason}"),
+            other => panic!("{}: expected a failure, got {other:?}", feed.id),
+        }
+    }
+    assert_eq!(pipeline.store.document_count().unwrap(), 0);
 }

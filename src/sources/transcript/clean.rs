@@ -104,6 +104,14 @@ pub(crate) fn collapse_whitespace(text: &str) -> String {
     out
 }
 
+/// Splits the leading ASCII digits off `text`; `None` when there are none.
+pub(crate) fn digits(text: &str) -> Option<(&str, &str)> {
+    let len = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    (len > 0).then(|| text.split_at(len))
+}
+
 /// Parses a loose clock reading such as `0:53`, `12:34`, `1:02:03`,
 /// `00:01:02.500` or `00:01:02,5` into seconds.
 ///

@@ -11,47 +11,23 @@ use scraper::{ElementRef, Html};
 
 use super::clean::{collapse_whitespace, parse_clock};
 use super::{Segment, plain};
+use crate::sources::text::html_to_text;
 
 /// Elements whose text is never transcript.
 const SKIPPED: &[&str] = &["script", "style", "template", "head", "title", "noscript"];
 
-/// Elements that break lines when the page is read as plain text.
-const BLOCKS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "footer",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "li",
-    "main",
-    "ol",
-    "section",
-    "table",
-    "tr",
-    "ul",
-];
+/// Nesting deeper than this is not a transcript but a hostile page; the
+/// walk stops there rather than run out of stack.
+const MAX_DEPTH: usize = 128;
 
 pub(crate) fn parse(text: &str) -> Vec<Segment> {
     let html = Html::parse_fragment(text);
     let mut walk = Walk::default();
-    walk.visit(html.root_element());
+    walk.visit(html.root_element(), 0);
     if walk.found_paragraph {
         return walk.segments;
     }
-    let mut flat = String::new();
-    block_text(html.root_element(), &mut flat);
-    plain::parse(&flat)
+    plain::parse(&html_to_text(text))
 }
 
 #[derive(Default)]
@@ -63,14 +39,17 @@ struct Walk {
 }
 
 impl Walk {
-    fn visit(&mut self, element: ElementRef<'_>) {
+    fn visit(&mut self, element: ElementRef<'_>, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
         for child in element.children().filter_map(ElementRef::wrap) {
             match child.value().name() {
                 "cite" => self.speaker = speaker_label(child),
                 "time" => self.start = time_value(child).or(self.start),
                 "p" => self.paragraph(child),
                 name if SKIPPED.contains(&name) => {}
-                _ => self.visit(child),
+                _ => self.visit(child, depth + 1),
             }
         }
     }
@@ -80,7 +59,7 @@ impl Walk {
     fn paragraph(&mut self, paragraph: ElementRef<'_>) {
         self.found_paragraph = true;
         let mut text = String::new();
-        self.inline(paragraph, &mut text);
+        self.inline(paragraph, &mut text, 0);
         let text = collapse_whitespace(&text);
         let start = self.start.take();
         if !text.is_empty() {
@@ -93,7 +72,10 @@ impl Walk {
         }
     }
 
-    fn inline(&mut self, element: ElementRef<'_>, out: &mut String) {
+    fn inline(&mut self, element: ElementRef<'_>, out: &mut String, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
         for child in element.children() {
             if let Some(text) = child.value().as_text() {
                 out.push_str(text);
@@ -112,7 +94,7 @@ impl Walk {
                     }
                     // Words inside `<time>` ("five minutes in") are speech.
                     if clock.is_none() {
-                        self.inline(child, out);
+                        self.inline(child, out, depth + 1);
                     }
                 }
                 "br" => out.push(' '),
@@ -120,7 +102,7 @@ impl Walk {
                 _ => {
                     // Nested blocks would otherwise glue words together.
                     out.push(' ');
-                    self.inline(child, out);
+                    self.inline(child, out, depth + 1);
                     out.push(' ');
                 }
             }
@@ -146,30 +128,6 @@ fn datetime(time: ElementRef<'_>) -> Option<f64> {
     parse_clock(time.value().attr("datetime")?.trim())
 }
 
-/// The page's text with line breaks where blocks end, for the plain-text
-/// fallback (which splits segments on blank lines).
-fn block_text(element: ElementRef<'_>, out: &mut String) {
-    for child in element.children() {
-        if let Some(text) = child.value().as_text() {
-            out.push_str(text);
-            continue;
-        }
-        let Some(child) = ElementRef::wrap(child) else {
-            continue;
-        };
-        match child.value().name() {
-            "br" => out.push('\n'),
-            name if SKIPPED.contains(&name) => {}
-            name if BLOCKS.contains(&name) => {
-                out.push_str("\n\n");
-                block_text(child, out);
-                out.push_str("\n\n");
-            }
-            _ => block_text(child, out),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +139,20 @@ mod tests {
             speaker: speaker.map(str::to_owned),
             text: text.into(),
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_read_without_recursing_into_it() {
+        // Past MAX_DEPTH the walk stops; the words are still read, by the
+        // plain-text fallback, which walks without recursion.
+        let deep = format!(
+            "{}<p>fond</p>{}",
+            "<div>".repeat(2_000),
+            "</div>".repeat(2_000)
+        );
+        let segments = parse(&deep);
+        assert_eq!(segments.len(), 1);
+        assert_eq!(segments[0].text, "fond");
     }
 
     #[test]

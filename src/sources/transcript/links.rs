@@ -6,6 +6,10 @@ use url::Url;
 
 use super::TranscriptFormat;
 
+/// Transcript files taken from one page: each is a fetch, and a station's
+/// archive page lists days, not years.
+const MAX_LINKS: usize = 500;
+
 /// The transcript files `html` links to, resolved against `base`, in page
 /// order and without repeats. A file is recognised by its name's
 /// extension; `.html` is left out, since every page links to pages.
@@ -21,12 +25,7 @@ pub fn transcript_links(html: &str, base: &Url) -> Vec<(Url, TranscriptFormat)> 
         else {
             continue;
         };
-        // A page on the web must not make veille read local files.
-        let allowed = match url.scheme() {
-            "http" | "https" => true,
-            "file" => base.scheme() == "file",
-            _ => false,
-        };
+        let allowed = crate::sources::followable(&url, base);
         url.set_fragment(None);
         let format = crate::sources::extension(url.path())
             .and_then(TranscriptFormat::from_extension)
@@ -36,6 +35,9 @@ pub fn transcript_links(html: &str, base: &Url) -> Vec<(Url, TranscriptFormat)> 
             && !links.iter().any(|(seen, _)| *seen == url)
         {
             links.push((url, format));
+            if links.len() == MAX_LINKS {
+                break;
+            }
         }
     }
     links

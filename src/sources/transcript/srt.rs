@@ -7,7 +7,7 @@
 //! one thing every SRT has, the `start --> end` timing line, and treats
 //! everything between two timing lines as the first one's text.
 
-use super::clean::{collapse_whitespace, decode_entities, normalize_newlines};
+use super::clean::{collapse_whitespace, decode_entities, digits, normalize_newlines};
 use super::speaker::split_speaker;
 use super::{Segment, TranscriptError};
 
@@ -95,13 +95,6 @@ fn timestamp(text: &str) -> Option<(f64, &str)> {
         rest = after;
     }
     Some((total, rest))
-}
-
-fn digits(text: &str) -> Option<(&str, &str)> {
-    let len = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    (len > 0).then(|| text.split_at(len))
 }
 
 /// Caption text to plain text: player directives go, words stay.

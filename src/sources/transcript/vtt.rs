@@ -23,7 +23,7 @@
 //! cue without a blank line, field ranges) follows the spec.
 
 use super::TranscriptError;
-use super::clean::{collapse_whitespace, decode_entities};
+use super::clean::{collapse_whitespace, decode_entities, digits};
 
 /// A cue as the WebVTT parsing algorithm yields it.
 #[derive(Debug, Clone, PartialEq)]
@@ -200,14 +200,6 @@ fn timestamp(text: &str) -> Option<(f64, &str)> {
     }
     let total = hours * 3600.0 + minutes * 60.0 + seconds + value(fraction) / 1000.0;
     Some((total, rest))
-}
-
-/// Splits the leading ASCII digits off `text`; `None` when there are none.
-fn digits(text: &str) -> Option<(&str, &str)> {
-    let len = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    (len > 0).then(|| text.split_at(len))
 }
 
 /// Digit strings can be arbitrarily long (hours are unbounded), so they are
