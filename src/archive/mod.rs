@@ -117,6 +117,11 @@ impl Archive {
         }
     }
 
+    /// The index's folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Whether this version of veille built the index (its last commit says
     /// so in its payload).
     fn is_current(&self) -> bool {

@@ -89,6 +89,12 @@ impl ArchiveWriter {
         })
     }
 
+    /// Takes entity types from `gazetteer` for documents indexed from now
+    /// on (after a configuration reload).
+    pub fn set_gazetteer(&mut self, gazetteer: &Gazetteer) {
+        self.entity_types = schema::entity_types(gazetteer);
+    }
+
     /// The index, for searches in this process; it sees each commit.
     pub fn archive(&self) -> Arc<Archive> {
         self.archive.clone()

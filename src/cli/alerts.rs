@@ -63,12 +63,17 @@ pub fn compile_rules(config: &Config, pipeline: &Pipeline) -> anyhow::Result<Vec
 /// Alerting for `config`, with its rules recorded (new and edited rules
 /// start now).
 pub fn open_alerting(config: &Config, pipeline: Arc<Pipeline>) -> anyhow::Result<Arc<Alerting>> {
-    let rules = compile_rules(config, &pipeline)?;
-    let alerting = Alerting::new(config, pipeline, rules)?;
+    let alerting = build_alerting(config, pipeline)?;
     alerting
         .register()
         .context("cannot record the alert rules")?;
-    Ok(Arc::new(alerting))
+    Ok(alerting)
+}
+
+/// The rules and their delivery, compiled but not yet recorded.
+pub fn build_alerting(config: &Config, pipeline: Arc<Pipeline>) -> anyhow::Result<Arc<Alerting>> {
+    let rules = compile_rules(config, &pipeline)?;
+    Ok(Arc::new(Alerting::new(config, pipeline, rules)?))
 }
 
 fn find_rule<'a>(rules: &'a [Rule], id: &str, config: &Config) -> anyhow::Result<&'a Rule> {

@@ -2,62 +2,80 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
-use tokio::sync::watch;
-use veille::archive::{ArchiveError, Search};
-use veille::server::{self, AppState};
+use veille::archive::ArchiveError;
+use veille::config::Config;
+use veille::daemon::service::{self, Generation, Loader, Service};
+use veille::daemon::signals::Signals;
+
+/// Shortest API token accepted: anything shorter is guessable.
+const MIN_TOKEN_LENGTH: usize = 16;
 
 pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
-    let config = super::load_config(path)?;
-    let pipeline = super::open_pipeline(&config)?;
-    let writer = open_writer(&config, &pipeline).await?;
+    // First, so that a SIGTERM or SIGHUP during start-up is handled, not
+    // fatal.
+    let signals = Signals::install().context("cannot handle signals")?;
+    let first = load_generation(path)?;
     // Rules are recorded before the first poll, so new rules see every
     // document stored from now on.
-    let alerting = super::alerts::open_alerting(&config, pipeline.clone())?;
-    let state = Arc::new(AppState {
-        search: Search::new(writer.archive(), pipeline.tagger.clone()),
-        store: super::archive::open_store(&config)?,
-        rules: alerting.rules.clone(),
-    });
+    first
+        .alerting
+        .register()
+        .context("cannot record the alert rules")?;
+    let config = &first.config;
+    let writer = open_writer(config, &first.pipeline).await?;
+    let api_token = read_token(config)?;
+    let server_store = super::archive::open_store(config)?;
     let listener = tokio::net::TcpListener::bind(&config.server.bind)
         .await
         .with_context(|| format!("cannot listen on {} ([server] bind)", config.server.bind))?;
     tracing::info!(
         config = %path.display(),
-        record = %pipeline.store.path().display(),
+        record = %first.pipeline.store.path().display(),
         api = %listener.local_addr().map_or_else(|_| config.server.bind.clone(), |a| a.to_string()),
+        token = api_token.is_some(),
         "veille starting"
     );
-    let shutdown = shutdown_signal().await?;
-
-    let (stop, stopped) = watch::channel(false);
-    let indexing = tokio::spawn(veille::daemon::indexing::follow_record(
+    let config_path = path.to_owned();
+    let loader: Loader =
+        Box::new(move || load_generation(&config_path).map_err(|error| format!("{error:#}")));
+    let service = Service {
+        signals,
         writer,
-        pipeline.clone(),
-        config.storage.commit_interval,
-        stopped.clone(),
-    ));
-    let alerting = tokio::spawn(veille::daemon::alerting::run(
-        alerting,
-        config.storage.commit_interval,
-        stopped.clone(),
-    ));
-    let mut server_stopped = stopped.clone();
-    let server = tokio::spawn(server::serve(listener, state, async move {
-        let _ = server_stopped.wait_for(|stop| *stop).await;
-    }));
-
-    veille::daemon::run(pipeline, config.feeds, shutdown).await;
-    let _ = stop.send(true);
-    if let Ok(Err(error)) = server.await {
-        tracing::error!(%error, "the HTTP server failed");
-    }
-    let _ = indexing.await;
-    let _ = alerting.await;
-    tracing::info!("veille stopped");
+        listener,
+        server_store,
+        api_token,
+    };
+    service::serve(service, first, loader, path.to_owned()).await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Everything built from the configuration file: what start-up runs, and
+/// what a reload (SIGHUP) builds before switching to it.
+fn load_generation(path: &Path) -> anyhow::Result<Generation> {
+    let config = super::load_config(path)?;
+    let pipeline = super::open_pipeline(&config)?;
+    let alerting = super::alerts::build_alerting(&config, pipeline.clone())?;
+    Ok(Generation {
+        config,
+        pipeline,
+        alerting,
+    })
+}
+
+fn read_token(config: &Config) -> anyhow::Result<Option<String>> {
+    let Some(source) = config.api_token_source() else {
+        return Ok(None);
+    };
+    let token = source
+        .read()
+        .map_err(|reason| anyhow::anyhow!("cannot read the API token: {reason}"))?;
+    let token = token.trim().to_owned();
+    if token.chars().count() < MIN_TOKEN_LENGTH {
+        anyhow::bail!("the API token is shorter than {MIN_TOKEN_LENGTH} characters; use a long random one");
+    }
+    Ok(Some(token))
 }
 
 /// How long start-up waits for another process (a `veille fetch` catching
@@ -65,7 +83,7 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
 const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 async fn open_writer(
-    config: &veille::config::Config,
+    config: &Config,
     pipeline: &veille::daemon::Pipeline,
 ) -> anyhow::Result<veille::archive::ArchiveWriter> {
     let started = std::time::Instant::now();
@@ -87,18 +105,4 @@ async fn open_writer(
             }
         }
     }
-}
-
-/// Resolves on SIGINT or SIGTERM. Signal handlers are installed before the
-/// scheduler starts, so an early SIGTERM still stops cleanly.
-async fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => tracing::info!("SIGINT received"),
-            _ = terminate.recv() => tracing::info!("SIGTERM received"),
-        }
-    })
 }

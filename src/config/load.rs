@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -295,6 +296,24 @@ impl Report<'_> {
                 server.bind
             );
             self.push_at_key("[server]", table, "bind", message);
+        } else if !server.is_loopback()
+            && server.token_env.is_none()
+            && server.token_file.is_none()
+        {
+            let message = format!(
+                "{} is reachable from other machines: set token_env or token_file so that \
+                 requests need a token, or bind to 127.0.0.1",
+                server.bind
+            );
+            self.push_at_key("[server]", table, "bind", message);
+        }
+        if server.token_env.is_some() && server.token_file.is_some() {
+            let message = "set token_env or token_file, not both".to_owned();
+            self.push_at_key("[server]", table, "token_file", message);
+        }
+        if server.request_timeout < Duration::from_secs(1) {
+            let message = "must be at least 1s".to_owned();
+            self.push_at_key("[server]", table, "request_timeout", message);
         }
     }
 

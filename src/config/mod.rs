@@ -48,6 +48,17 @@ impl Config {
         self.path.parent().unwrap_or(Path::new("."))
     }
 
+    /// Where the API token is read from (`[server] token_env` or
+    /// `token_file`, resolved against the config folder).
+    pub fn api_token_source(&self) -> Option<alerts::SecretSource> {
+        let file = self
+            .server
+            .token_file
+            .as_ref()
+            .map(|path| self.base_dir().join(path));
+        alerts::SecretSource::from_keys(self.server.token_env.as_ref(), file.as_ref())
+    }
+
     /// The data directory (`[storage] dir`), resolved against the config folder.
     pub fn storage_dir(&self) -> PathBuf {
         self.base_dir().join(&self.storage.dir)
@@ -131,14 +142,44 @@ impl Default for StorageConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
-    /// Address and port to listen on. Default: `"127.0.0.1:8080"`.
+    /// Address and port to listen on. Default: `"127.0.0.1:8080"`, reachable
+    /// from this machine only. Any other address needs an API token
+    /// (`token_env` or `token_file`), so that the archive is never open to
+    /// the network by accident.
     #[serde(default = "ServerConfig::default_bind")]
     pub bind: String,
+    /// Environment variable holding the API token, e.g. `"VEILLE_API_TOKEN"`.
+    /// When a token is set, every request must carry
+    /// `Authorization: Bearer <token>`. At least 16 characters.
+    pub token_env: Option<String>,
+    /// File holding the API token (its first line), e.g. a systemd
+    /// credential such as `"/run/credentials/veille.service/api-token"`.
+    pub token_file: Option<PathBuf>,
+    /// Longest time one request may take before it is answered 503, e.g.
+    /// `"30s"`. Exports stream for as long as they need once started.
+    /// Default: `"30s"`.
+    #[serde(
+        default = "ServerConfig::default_request_timeout",
+        with = "humantime_serde"
+    )]
+    pub request_timeout: Duration,
 }
 
 impl ServerConfig {
     fn default_bind() -> String {
         "127.0.0.1:8080".to_owned()
+    }
+
+    fn default_request_timeout() -> Duration {
+        Duration::from_secs(30)
+    }
+
+    /// Whether `bind` listens on loopback only.
+    pub fn is_loopback(&self) -> bool {
+        match self.bind.parse::<std::net::SocketAddr>() {
+            Ok(address) => address.ip().is_loopback(),
+            Err(_) => false,
+        }
     }
 }
 
@@ -146,6 +187,9 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             bind: Self::default_bind(),
+            token_env: None,
+            token_file: None,
+            request_timeout: Self::default_request_timeout(),
         }
     }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use super::Pipeline;
+use super::{Pipeline, Telemetry};
 use crate::alerts::{self, AlertError, Deliverer, DigestMaker, Matcher, Rule, RuleKind, Templates};
 use crate::config::{AlertMode, Config, Feed};
 use crate::store::DigestRow;
@@ -206,7 +206,12 @@ impl Alerting {
 
 /// Runs alerting turns every `interval` until `stopped`. The caller has
 /// recorded the rules ([`Alerting::register`]) before the first poll.
-pub async fn run(alerting: Arc<Alerting>, interval: Duration, mut stopped: watch::Receiver<bool>) {
+pub async fn run(
+    alerting: Arc<Alerting>,
+    interval: Duration,
+    mut stopped: watch::Receiver<bool>,
+    telemetry: Arc<Telemetry>,
+) {
     let mut next_runs: HashMap<String, DateTime<Utc>> = HashMap::new();
     for rule in &alerting.rules {
         if let (AlertMode::Digest, Some(schedule)) = (rule.alert.mode, &rule.alert.schedule) {
@@ -227,7 +232,8 @@ pub async fn run(alerting: Arc<Alerting>, interval: Duration, mut stopped: watch
     while !*stopped.borrow() {
         let this = alerting.clone();
         let schedule = next_runs.clone();
-        match tokio::task::spawn_blocking(move || this.prepare(&schedule)).await {
+        let counts = telemetry.clone();
+        match tokio::task::spawn_blocking(move || this.prepare(&schedule, &counts)).await {
             Ok(ran) => next_runs.extend(ran),
             Err(error) => tracing::error!(%error, "alert matching task failed; retrying"),
         }
@@ -237,13 +243,18 @@ pub async fn run(alerting: Arc<Alerting>, interval: Duration, mut stopped: watch
                     if *stopped.borrow() {
                         break;
                     }
-                    if let Err(error) = alerting.deliver(digest).await {
-                        tracing::error!(%error, "cannot record a delivery");
+                    match alerting.deliver(digest).await {
+                        Ok(Delivery::Delivered) => telemetry.delivery(true),
+                        Ok(Delivery::Failed { .. }) => telemetry.delivery(false),
+                        Err(error) => tracing::error!(%error, "cannot record a delivery"),
                     }
+                    // Deliveries to slow servers are progress too.
+                    telemetry.alerting_beat();
                 }
             }
             Err(error) => tracing::error!(%error, "cannot read pending digests"),
         }
+        telemetry.alerting_beat();
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
             _ = stopped.wait_for(|stop| *stop) => {}
@@ -254,13 +265,20 @@ pub async fn run(alerting: Arc<Alerting>, interval: Duration, mut stopped: watch
 impl Alerting {
     /// The blocking part of a turn: matching, health, and starting digests.
     /// Returns the next run of each digest rule that ran.
-    fn prepare(&self, next_runs: &HashMap<String, DateTime<Utc>>) -> Vec<(String, DateTime<Utc>)> {
+    fn prepare(
+        &self,
+        next_runs: &HashMap<String, DateTime<Utc>>,
+        telemetry: &Telemetry,
+    ) -> Vec<(String, DateTime<Utc>)> {
         let now = Utc::now();
         // A failure here must not hold back digests of matches already
         // recorded, nor the other rules.
         match self.match_new(now) {
             Ok(0) => {}
-            Ok(found) => tracing::debug!(found, "new alert matches"),
+            Ok(found) => {
+                telemetry.matches_recorded(found);
+                tracing::debug!(found, "new alert matches")
+            }
             Err(error) => tracing::error!(%error, "alert matching failed; retrying"),
         }
         let mut ran = Vec::new();

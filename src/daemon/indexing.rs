@@ -7,39 +7,56 @@
 //! turn.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::Pipeline;
+use super::{Pipeline, Telemetry};
 use crate::archive::ArchiveWriter;
 
 /// Runs until `stopped` turns true, then catches up one last time.
+///
+/// `pipelines` holds the current configuration's pipeline: after a reload
+/// the index writer takes the new gazetteer's entity types from it.
 pub async fn follow_record(
     writer: ArchiveWriter,
-    pipeline: Arc<Pipeline>,
+    pipelines: watch::Receiver<Arc<Pipeline>>,
     interval: Duration,
     mut stopped: watch::Receiver<bool>,
+    telemetry: Arc<Telemetry>,
 ) {
     let mut writer = Some(writer);
+    let mut tagger = pipelines.borrow().tagger.clone();
+    telemetry.set_indexed_revision(writer.as_ref().map_or(0, ArchiveWriter::revision));
     loop {
         let stopping = *stopped.borrow();
-        let Some(current) = writer.take() else { return };
-        let pipeline_for_turn = pipeline.clone();
+        let Some(mut current) = writer.take() else {
+            return;
+        };
+        let pipeline = pipelines.borrow().clone();
+        if !Arc::ptr_eq(&pipeline.tagger, &tagger) {
+            tagger = pipeline.tagger.clone();
+            current.set_gazetteer(tagger.gazetteer());
+        }
+        let beats = telemetry.clone();
         // Catching up reads SQLite and writes segments: blocking work.
         let turn = tokio::task::spawn_blocking(move || {
-            let mut current = current;
-            let outcome = catch_up(&mut current, &pipeline_for_turn);
-            (current, outcome)
+            let started = Instant::now();
+            let outcome = catch_up(&mut current, &pipeline, &beats);
+            (current, outcome, started.elapsed())
         })
         .await;
         match turn {
-            Ok((current, outcome)) => {
+            Ok((current, outcome, elapsed)) => {
                 match outcome {
-                    Ok(0) => {}
+                    Ok(0) => telemetry.index_beat(),
                     Ok(added) => {
+                        telemetry.index_committed(added, current.revision(), elapsed);
+                        telemetry.index_beat();
                         tracing::debug!(added, revision = current.revision(), "index updated")
                     }
+                    // No heartbeat: an index that keeps failing shows as a
+                    // stalled loop in /healthz, and stops the watchdog.
                     Err(error) => {
                         tracing::error!(%error, "cannot update the search index; retrying")
                     }
@@ -61,9 +78,15 @@ pub async fn follow_record(
     }
 }
 
-fn catch_up(writer: &mut ArchiveWriter, pipeline: &Pipeline) -> crate::archive::Result<usize> {
+fn catch_up(
+    writer: &mut ArchiveWriter,
+    pipeline: &Pipeline,
+    telemetry: &Telemetry,
+) -> crate::archive::Result<usize> {
     if pipeline.store.latest_revision()? <= writer.revision() {
         return Ok(0);
     }
-    writer.catch_up(&pipeline.store, &mut |_| {})
+    // A long catch-up (after a restore, or a large retag) is progress, not
+    // a stall.
+    writer.catch_up(&pipeline.store, &mut |_| telemetry.index_beat())
 }

@@ -6,9 +6,14 @@
 //! hangs or fails costs the others nothing.
 
 pub mod alerting;
+pub mod health;
 pub mod indexing;
 mod listing;
 pub mod poll;
+pub mod service;
+pub mod signals;
+pub mod systemd;
+pub mod telemetry;
 mod transcripts;
 
 use std::sync::Arc;
@@ -22,6 +27,7 @@ use tokio::task::JoinSet;
 use crate::config::Feed;
 use crate::store::ScheduleState;
 pub use poll::{Mode, Pipeline, PollOutcome, PollReport, Preview, PreviewOutcome};
+pub use telemetry::Telemetry;
 
 /// How long polls in flight may run on after a stop is requested. Each
 /// entry is stored in its own transaction, so a poll cut short loses nothing
@@ -41,13 +47,23 @@ const MAX_JITTER: Duration = Duration::from_secs(30);
 /// Runs `feeds` (the enabled ones) until `shutdown` completes, then stops
 /// scheduling, lets polls in flight finish for up to [`SHUTDOWN_GRACE`] and
 /// drops the rest.
-pub async fn run(pipeline: Arc<Pipeline>, feeds: Vec<Feed>, shutdown: impl Future<Output = ()>) {
+pub async fn run(
+    pipeline: Arc<Pipeline>,
+    feeds: Vec<Feed>,
+    telemetry: Arc<Telemetry>,
+    shutdown: impl Future<Output = ()>,
+) {
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let enabled: Vec<Feed> = feeds.into_iter().filter(|feed| feed.enabled).collect();
     tracing::info!(feeds = enabled.len(), "scheduler started");
     for feed in enabled {
-        tasks.spawn(feed_loop(pipeline.clone(), feed, stopped.clone()));
+        tasks.spawn(feed_loop(
+            pipeline.clone(),
+            feed,
+            telemetry.clone(),
+            stopped.clone(),
+        ));
     }
     shutdown.await;
     tracing::info!("stopping: no new polls; waiting for polls in flight");
@@ -67,7 +83,12 @@ pub async fn run(pipeline: Arc<Pipeline>, feeds: Vec<Feed>, shutdown: impl Futur
     tracing::info!("scheduler stopped");
 }
 
-async fn feed_loop(pipeline: Arc<Pipeline>, feed: Feed, mut stopped: watch::Receiver<bool>) {
+async fn feed_loop(
+    pipeline: Arc<Pipeline>,
+    feed: Feed,
+    telemetry: Arc<Telemetry>,
+    mut stopped: watch::Receiver<bool>,
+) {
     let mut next = first_run(&pipeline, &feed);
     loop {
         if let Err(error) = pipeline.store.set_next_run(&feed.id, next) {
@@ -78,7 +99,11 @@ async fn feed_loop(pipeline: Arc<Pipeline>, feed: Feed, mut stopped: watch::Rece
             _ = tokio::time::sleep(wait) => {}
             _ = stopped.wait_for(|stop| *stop) => return,
         }
-        let report = pipeline.poll_isolated(&feed).await;
+        let report = {
+            let _running = telemetry.poll_running();
+            pipeline.poll_isolated(&feed).await
+        };
+        telemetry.poll_finished(&report);
         let failures = match pipeline.store.feed_status(&feed.id) {
             Ok(status) => status.map_or(0, |status| status.consecutive_failures),
             Err(_) => 0,

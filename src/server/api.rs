@@ -30,6 +30,14 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            column: None,
+        }
+    }
+
     fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError {
             status: StatusCode::BAD_REQUEST,
@@ -57,14 +65,7 @@ impl From<ArchiveError> for ApiError {
                 message: format!("invalid query: {}", error.message),
                 column: Some(error.column),
             },
-            other => {
-                tracing::error!(error = %other, "search failed");
-                ApiError {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    message: other.to_string(),
-                    column: None,
-                }
-            }
+            other => internal(other),
         }
     }
 }
@@ -76,18 +77,12 @@ impl From<QueryRejection> for ApiError {
 }
 
 /// Runs blocking search work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
         .await
-        .unwrap_or_else(|error| {
-            Err(ApiError {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                message: format!("the request failed: {error}"),
-                column: None,
-            })
-        })
+        .unwrap_or_else(|error| Err(internal(error)))
 }
 
 #[derive(Deserialize)]
@@ -112,7 +107,7 @@ pub async fn search(
         offset: params.offset,
         sort: params.sort,
     };
-    let results = blocking(move || Ok(state.search.search(&state.store, &request)?)).await?;
+    let results = blocking(move || Ok(state.live().search.search(&state.store, &request)?)).await?;
     Ok(Json(results).into_response())
 }
 
@@ -121,7 +116,7 @@ pub async fn document(
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path(id) = id.map_err(|rejection| ApiError::bad_request(rejection.body_text()))?;
-    let view = blocking(move || Ok(state.search.document(&state.store, id)?)).await?;
+    let view = blocking(move || Ok(state.live().search.document(&state.store, id)?)).await?;
     match view {
         Some(view) => Ok(Json(view).into_response()),
         None => Err(ApiError {
@@ -149,6 +144,7 @@ pub async fn entities(
     let limit = params.limit.unwrap_or(DEFAULT_ENTITY_LIMIT).min(MAX_LIMIT);
     let (total, entities) = blocking(move || {
         Ok(state
+            .live()
             .search
             .entity_counts(&params.q, params.since.as_deref(), limit)?)
     })
@@ -178,13 +174,20 @@ pub async fn export(
     {
         let state = state.clone();
         let query = params.q.clone();
-        blocking(move || Ok(state.search.parse(&query, chrono::Utc::now()).map(|_| ())?)).await?;
+        blocking(move || {
+            Ok(state
+                .live()
+                .search
+                .parse(&query, chrono::Utc::now())
+                .map(|_| ())?)
+        })
+        .await?;
     }
     let (sender, receiver) = mpsc::channel::<Bytes>(4);
     tokio::task::spawn_blocking(move || {
         let mut out = ChannelWriter { sender };
         if let Err(error) =
-            crate::archive::export(&state.search, &state.store, &params.q, format, &mut out)
+            crate::archive::export(&state.live().search, &state.store, &params.q, format, &mut out)
         {
             let cause = std::error::Error::source(&error).map(ToString::to_string);
             tracing::warn!(%error, cause = cause.as_deref().unwrap_or(""), "export stopped");
@@ -237,6 +240,7 @@ pub async fn alerts(State(state): State<Arc<AppState>>) -> Result<Response, ApiE
     let rules = blocking(move || {
         let now = chrono::Utc::now();
         state
+            .live()
             .rules
             .iter()
             .map(|rule| {
@@ -291,7 +295,7 @@ pub async fn alert_matches(
     params: Result<Query<MatchParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(params) = params?;
-    if !state.rules.iter().any(|rule| rule.id() == id) {
+    if !state.live().rules.iter().any(|rule| rule.id() == id) {
         return Err(ApiError {
             status: StatusCode::NOT_FOUND,
             message: format!("no alert rule {id:?}"),
@@ -339,11 +343,13 @@ pub async fn alert_matches(
     Ok(Json(body).into_response())
 }
 
-fn internal(error: impl std::fmt::Display) -> ApiError {
+/// A failure of veille's own, not of the request. The details (which may
+/// name files under the data directory) go to the log, not to the client.
+pub fn internal(error: impl std::fmt::Display) -> ApiError {
     tracing::error!(%error, "request failed");
     ApiError {
         status: StatusCode::INTERNAL_SERVER_ERROR,
-        message: error.to_string(),
+        message: "internal error; the daemon's log has the details".to_owned(),
         column: None,
     }
 }
@@ -352,7 +358,7 @@ pub async fn not_found() -> ApiError {
     ApiError {
         status: StatusCode::NOT_FOUND,
         message:
-            "no such endpoint; see /api/search, /api/documents/{id}, /api/entities, /api/export, /api/alerts"
+            "no such endpoint; see /api/search, /api/documents/{id}, /api/entities, /api/export, /api/alerts, /api/feeds, /healthz, /metrics"
                 .to_owned(),
         column: None,
     }

@@ -155,6 +155,9 @@ const MIGRATIONS: &[&str] = &[
         -- where the segment begins in documents.text.
         segments TEXT NOT NULL
     );",
+    // 6: documents per source over the last day or week, for the feeds
+    // listing, without scanning every source row.
+    "CREATE INDEX document_sources_first_seen ON document_sources (first_seen, feed_id);",
 ];
 
 /// Brings the record to the latest schema, one transaction per step.

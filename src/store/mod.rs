@@ -11,6 +11,9 @@
 
 mod alerts;
 mod migrations;
+mod status;
+
+pub use status::{FailingDelivery, FeedActivity, Queues};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

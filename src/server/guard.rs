@@ -1,0 +1,122 @@
+//! What every request passes through: the API token, limits on size and
+//! time, and response headers that make the answers inert in a browser.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::AppState;
+use super::api::ApiError;
+
+/// Longest request target (path and query) accepted.
+const MAX_TARGET_BYTES: usize = 8 * 1024;
+
+/// Largest request body accepted. No endpoint takes a body yet; the limit
+/// keeps a client from making the server read one.
+const MAX_BODY_BYTES: u64 = 64 * 1024;
+
+/// An API token, kept as its digest: comparing digests in constant time
+/// reveals neither the token's bytes nor its length through timing.
+pub struct Token([u8; 32]);
+
+impl Token {
+    pub fn new(token: &str) -> Token {
+        Token(Sha256::digest(token.as_bytes()).into())
+    }
+
+    fn admits(&self, presented: &str) -> bool {
+        let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        self.0.ct_eq(&presented).into()
+    }
+}
+
+pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let mut response = match check(&state, &request) {
+        Err(refusal) => refusal.into_response(),
+        Ok(()) => match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+            Ok(response) => response,
+            Err(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "the request took longer than {}; narrow it or try again",
+                    humantime::format_duration(state.request_timeout)
+                ),
+            )
+            .into_response(),
+        },
+    };
+    let headers = response.headers_mut();
+    // JSON and text must never be sniffed into HTML, framed, or allowed to
+    // load anything: a feed's text can reach a browser only as data.
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn check(state: &AppState, request: &Request) -> Result<(), ApiError> {
+    if let Some(token) = &state.token {
+        let presented = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        if !presented.is_some_and(|presented| token.admits(presented.trim())) {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "this server needs an API token: send Authorization: Bearer <token>",
+            ));
+        }
+    }
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len());
+    if target > MAX_TARGET_BYTES {
+        return Err(ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            format!("the request target is longer than {MAX_TARGET_BYTES} bytes"),
+        ));
+    }
+    let body = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok())
+        .unwrap_or(0);
+    if body > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request bodies are limited to {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_compared_whole() {
+        let token = Token::new("s3cret-token-for-tests");
+        assert!(token.admits("s3cret-token-for-tests"));
+        assert!(!token.admits("s3cret-token-for-test"));
+        assert!(!token.admits(""));
+    }
+}

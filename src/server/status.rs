@@ -1,0 +1,185 @@
+//! The service endpoints: `/api/feeds` (every source's state), `/healthz`
+//! and `/metrics`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Serialize;
+
+use super::AppState;
+use super::api::{ApiError, blocking, internal};
+use crate::config::{Feed, FeedKind};
+use crate::daemon::health::{self, HealthStatus};
+use crate::daemon::telemetry::Gauges;
+use crate::store::{FeedActivity, FeedStatus};
+
+/// A source as `/api/feeds` shows it.
+#[derive(Serialize)]
+struct FeedView<'a> {
+    id: &'a str,
+    name: &'a str,
+    kind: &'static str,
+    url: &'a str,
+    schedule: String,
+    enabled: bool,
+    /// `ok`, `failing`, `never_fetched` or `disabled`.
+    state: &'static str,
+    last_attempt: Option<&'a str>,
+    last_success: Option<&'a str>,
+    /// The last attempt's error; absent once a poll succeeds again.
+    last_error: Option<&'a str>,
+    http_status: Option<u16>,
+    consecutive_failures: i64,
+    next_run: Option<&'a str>,
+    retry_not_before: Option<&'a str>,
+    /// New documents from the last successful poll.
+    last_new: i64,
+    documents_24h: i64,
+    documents_7d: i64,
+}
+
+fn kind_name(kind: FeedKind) -> &'static str {
+    match kind {
+        FeedKind::Feed => "feed",
+        FeedKind::Html => "html",
+        FeedKind::Transcript => "transcript",
+    }
+}
+
+fn state_of(feed: &Feed, status: Option<&FeedStatus>) -> &'static str {
+    match status {
+        _ if !feed.enabled => "disabled",
+        Some(status) if status.consecutive_failures > 0 => "failing",
+        Some(status) if status.last_attempt.is_some() => "ok",
+        _ => "never_fetched",
+    }
+}
+
+pub async fn feeds(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let body = blocking(move || {
+        let live = state.live();
+        let statuses = state.store.feed_statuses().map_err(internal)?;
+        let activity = state.store.feed_activity(Utc::now()).map_err(internal)?;
+        let feeds: Vec<FeedView> = live
+            .feeds
+            .iter()
+            .map(|feed| {
+                let status = statuses.get(&feed.id);
+                let counts = activity.get(&feed.id).copied().unwrap_or_default();
+                view(feed, status, counts)
+            })
+            .collect();
+        let failing = feeds.iter().filter(|feed| feed.state == "failing").count();
+        Ok(serde_json::json!({
+            "total": feeds.len(),
+            "failing": failing,
+            "feeds": feeds,
+        }))
+    })
+    .await?;
+    Ok(Json(body).into_response())
+}
+
+fn view<'a>(feed: &'a Feed, status: Option<&'a FeedStatus>, counts: FeedActivity) -> FeedView<'a> {
+    let failing = status.is_some_and(|status| status.consecutive_failures > 0);
+    FeedView {
+        id: &feed.id,
+        name: &feed.name,
+        kind: kind_name(feed.kind),
+        url: feed.url.as_str(),
+        schedule: feed.schedule.to_string(),
+        enabled: feed.enabled,
+        state: state_of(feed, status),
+        last_attempt: status.and_then(|status| status.last_attempt.as_deref()),
+        last_success: status.and_then(|status| status.last_success.as_deref()),
+        last_error: status
+            .filter(|_| failing)
+            .and_then(|status| status.error.as_deref()),
+        http_status: status.and_then(|status| status.http_status),
+        consecutive_failures: status.map_or(0, |status| status.consecutive_failures),
+        next_run: status.and_then(|status| status.next_run.as_deref()),
+        retry_not_before: status.and_then(|status| status.retry_not_before.as_deref()),
+        last_new: status.map_or(0, |status| status.last_new),
+        documents_24h: counts.documents_24h,
+        documents_7d: counts.documents_7d,
+    }
+}
+
+/// 200 when ok or degraded (the service works; something it watches does
+/// not), 503 when failing.
+pub async fn healthz(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let report = blocking(move || {
+        let live = state.live();
+        Ok(health::assess(
+            &state.telemetry,
+            &state.store,
+            &live.feeds,
+            live.commit_interval,
+        ))
+    })
+    .await?;
+    let status = match report.status {
+        HealthStatus::Failing => StatusCode::SERVICE_UNAVAILABLE,
+        HealthStatus::Ok | HealthStatus::Degraded => StatusCode::OK,
+    };
+    Ok((status, Json(report)).into_response())
+}
+
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let text = blocking(move || {
+        let gauges = gauges(&state).map_err(internal)?;
+        Ok(state.telemetry.render(&gauges))
+    })
+    .await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
+}
+
+fn gauges(state: &AppState) -> crate::store::Result<Gauges> {
+    let live = state.live();
+    let queues = state.store.queues()?;
+    let statuses = state.store.feed_statuses()?;
+    let mut gauges = Gauges {
+        documents: queues.documents,
+        index_backlog: state
+            .store
+            .count_changed_after(state.telemetry.indexed_revision())?,
+        matches_waiting: queues.matches_waiting,
+        digests_undelivered: queues.digests_undelivered,
+        index_size_bytes: folder_size(&state.archive_dir) as i64,
+        ..Gauges::default()
+    };
+    for feed in &live.feeds {
+        match state_of(feed, statuses.get(&feed.id)) {
+            "ok" => gauges.feeds_ok += 1,
+            "failing" => gauges.feeds_failing += 1,
+            "disabled" => gauges.feeds_disabled += 1,
+            _ => gauges.feeds_never_fetched += 1,
+        }
+    }
+    Ok(gauges)
+}
+
+/// Bytes in the files directly inside `dir` (a Tantivy index is flat).
+fn folder_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.metadata().ok())
+        .filter(|metadata| metadata.is_file())
+        .map(|metadata| metadata.len())
+        .sum()
+}
