@@ -37,7 +37,16 @@ impl Token {
 
 pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let mut response = match check(&state, &request) {
-        Err(refusal) => refusal.into_response(),
+        Err(refusal) => {
+            let mut response = refusal.into_response();
+            if response.status() == StatusCode::UNAUTHORIZED {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"veille\""),
+                );
+            }
+            response
+        }
         Ok(()) => match tokio::time::timeout(state.request_timeout, next.run(request)).await {
             Ok(response) => response,
             Err(_) => ApiError::new(

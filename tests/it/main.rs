@@ -13,6 +13,7 @@ mod feedparser_corpus;
 mod fetching;
 mod html_sources;
 mod samples;
+mod service;
 mod tagging;
 mod transcript_formats;
 mod transcripts;

@@ -17,7 +17,14 @@ pub struct Daemon {
 impl Daemon {
     /// Starts the daemon and waits (up to 60 s) until it listens.
     pub fn start(setup: &Setup) -> Daemon {
-        let mut child = spawn_run(setup);
+        Daemon::start_with_env(setup, &[])
+    }
+
+    /// Starts the daemon with extra environment variables.
+    pub fn start_with_env(setup: &Setup, env: &[(&str, &str)]) -> Daemon {
+        let mut command = run_command(setup);
+        command.envs(env.iter().copied());
+        let mut child = command.spawn().expect("spawn veille run");
         let stderr = child.stderr.take().expect("stderr");
         let log = Arc::new(Mutex::new(String::new()));
         let (address_sender, address) = mpsc::channel();
@@ -63,6 +70,18 @@ impl Daemon {
 
     /// GETs `path` from the API: (status, content type, body).
     pub fn get(&self, path: &str) -> (u16, String, String) {
+        let (status, headers, body) = self.request(path, &[]);
+        let content_type = headers.get("content-type").cloned().unwrap_or_default();
+        (status, content_type, body)
+    }
+
+    /// GETs `path` with extra request headers: (status, response headers
+    /// with lower-case names, body).
+    pub fn request(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, std::collections::HashMap<String, String>, String) {
         let url = format!("{}{path}", self.api);
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -74,19 +93,24 @@ impl Daemon {
                     .no_proxy()
                     .build()
                     .unwrap();
-                let response = client
-                    .get(&url)
+                let mut request = client.get(&url);
+                for (name, value) in headers {
+                    request = request.header(*name, *value);
+                }
+                let response = request
                     .send()
                     .await
                     .unwrap_or_else(|error| panic!("GET {url}: {error}"));
                 let status = response.status().as_u16();
-                let content_type = response
+                let headers = response
                     .headers()
-                    .get("content-type")
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or("")
-                    .to_owned();
-                (status, content_type, response.text().await.unwrap())
+                    .iter()
+                    .map(|(name, value)| {
+                        let value = value.to_str().unwrap_or_default().to_owned();
+                        (name.as_str().to_owned(), value)
+                    })
+                    .collect();
+                (status, headers, response.text().await.unwrap())
             })
     }
 
@@ -95,6 +119,27 @@ impl Daemon {
         let (got, _, body) = self.get(path);
         assert_eq!(got, status, "GET {path}: {body}");
         serde_json::from_str(&body).unwrap_or_else(|error| panic!("GET {path}: {error}: {body}"))
+    }
+
+    /// Sends a signal by name (`"HUP"`, `"TERM"`) without waiting.
+    pub fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// The daemon's peak resident memory so far, in KiB (`VmHWM`).
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the daemon's /proc status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM")
     }
 
     pub fn kill_9(mut self) {
@@ -126,14 +171,18 @@ impl Daemon {
 
 /// `veille run` on `setup`, its stderr piped (read it, or it may fill).
 pub fn spawn_run(setup: &Setup) -> Child {
-    veille_command()
+    run_command(setup).spawn().expect("spawn veille run")
+}
+
+fn run_command(setup: &Setup) -> std::process::Command {
+    let mut command = veille_command();
+    command
         .arg("--config")
         .arg(&setup.config_path)
         .arg("run")
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn veille run")
+        .stderr(Stdio::piped());
+    command
 }
 
 impl Drop for Daemon {
