@@ -138,6 +138,11 @@ fn init_logging(default_level: &str) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // A log line that cannot be written (journald restarted, the
+        // reader of a pipe went away) is dropped; by default the failure is
+        // reported with `eprintln!`, which panics on the same broken stderr
+        // and would take the daemon down.
+        .log_internal_errors(false)
         .with_target(false);
     if std::env::var_os("JOURNAL_STREAM").is_some() {
         builder.without_time().with_ansi(false).init();

@@ -73,7 +73,9 @@ fn read_token(config: &Config) -> anyhow::Result<Option<String>> {
         .map_err(|reason| anyhow::anyhow!("cannot read the API token: {reason}"))?;
     let token = token.trim().to_owned();
     if token.chars().count() < MIN_TOKEN_LENGTH {
-        anyhow::bail!("the API token is shorter than {MIN_TOKEN_LENGTH} characters; use a long random one");
+        anyhow::bail!(
+            "the API token is shorter than {MIN_TOKEN_LENGTH} characters; use a long random one"
+        );
     }
     Ok(Some(token))
 }

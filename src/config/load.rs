@@ -296,9 +296,7 @@ impl Report<'_> {
                 server.bind
             );
             self.push_at_key("[server]", table, "bind", message);
-        } else if !server.is_loopback()
-            && server.token_env.is_none()
-            && server.token_file.is_none()
+        } else if !server.is_loopback() && server.token_env.is_none() && server.token_file.is_none()
         {
             let message = format!(
                 "{} is reachable from other machines: set token_env or token_file so that \

@@ -34,9 +34,14 @@ pub use telemetry::Telemetry;
 /// that the next poll will not pick up.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Startup spreads first runs over this much time, so that restarting a
-/// daemon with 500 due feeds does not fire 500 requests in one second.
+/// Startup spreads first runs over up to this much time, so that
+/// restarting a daemon with 500 due feeds does not fire 500 requests in one
+/// second ...
 const STARTUP_SPREAD: Duration = Duration::from_secs(5);
+
+/// ... and over this much per feed below that, so a small daemon gets going
+/// at once after a restart.
+const STARTUP_SPREAD_PER_FEED: Duration = Duration::from_millis(50);
 
 /// The longest a failing feed is left alone between two tries.
 pub const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(6 * 60 * 60);
@@ -57,10 +62,12 @@ pub async fn run(
     let mut tasks = JoinSet::new();
     let enabled: Vec<Feed> = feeds.into_iter().filter(|feed| feed.enabled).collect();
     tracing::info!(feeds = enabled.len(), "scheduler started");
+    let spread = STARTUP_SPREAD.min(STARTUP_SPREAD_PER_FEED * enabled.len() as u32);
     for feed in enabled {
         tasks.spawn(feed_loop(
             pipeline.clone(),
             feed,
+            spread,
             telemetry.clone(),
             stopped.clone(),
         ));
@@ -86,10 +93,11 @@ pub async fn run(
 async fn feed_loop(
     pipeline: Arc<Pipeline>,
     feed: Feed,
+    spread: Duration,
     telemetry: Arc<Telemetry>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let mut next = first_run(&pipeline, &feed);
+    let mut next = first_run(&pipeline, &feed, spread);
     loop {
         if let Err(error) = pipeline.store.set_next_run(&feed.id, next) {
             tracing::error!(feed_id = %feed.id, %error, "cannot record next run");
@@ -116,7 +124,7 @@ async fn feed_loop(
 }
 
 /// When a feed runs first after a (re)start: `due_at`, spread a little.
-fn first_run(pipeline: &Pipeline, feed: &Feed) -> DateTime<Utc> {
+fn first_run(pipeline: &Pipeline, feed: &Feed, spread: Duration) -> DateTime<Utc> {
     let state = pipeline
         .store
         .schedule_state(&feed.id)
@@ -124,7 +132,7 @@ fn first_run(pipeline: &Pipeline, feed: &Feed) -> DateTime<Utc> {
             tracing::error!(feed_id = %feed.id, %error, "cannot read feed status; running it now");
             Default::default()
         });
-    due_at(feed, state, Utc::now()) + random_delay(STARTUP_SPREAD)
+    due_at(feed, state, Utc::now()) + random_delay(spread)
 }
 
 /// When a feed is due, given what the record says of it: at once if it was

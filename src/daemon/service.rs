@@ -96,7 +96,10 @@ impl Running {
         let _ = self.scheduler.await;
         let alerting = self.alerting;
         let abort = alerting.abort_handle();
-        if tokio::time::timeout(SHUTDOWN_GRACE, alerting).await.is_err() {
+        if tokio::time::timeout(SHUTDOWN_GRACE, alerting)
+            .await
+            .is_err()
+        {
             tracing::warn!("the alerting turn did not finish in time; it resumes from the record");
             abort.abort();
         }

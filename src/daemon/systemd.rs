@@ -40,7 +40,6 @@ pub fn watchdog() {
     send(&[NotifyState::Watchdog]);
 }
 
-
 /// How often to ping the watchdog: half its timeout (`WatchdogSec=`), as
 /// systemd recommends; `None` when it is off.
 pub fn watchdog_period() -> Option<Duration> {

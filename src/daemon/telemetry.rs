@@ -240,7 +240,9 @@ impl Telemetry {
 
     pub fn delivery(&self, delivered: bool) {
         let outcome = if delivered { "delivered" } else { "failed" };
-        self.deliveries.get_or_create(&OutcomeLabel { outcome }).inc();
+        self.deliveries
+            .get_or_create(&OutcomeLabel { outcome })
+            .inc();
     }
 
     pub fn reload(&self, applied: bool) {
@@ -272,7 +274,9 @@ impl Telemetry {
     fn since(&self, beat: &AtomicU64) -> Option<Duration> {
         match beat.load(Ordering::Relaxed) {
             0 => None,
-            at => Some(Duration::from_millis(self.millis_since_start().saturating_sub(at))),
+            at => Some(Duration::from_millis(
+                self.millis_since_start().saturating_sub(at),
+            )),
         }
     }
 
@@ -290,7 +294,9 @@ impl Telemetry {
             ("digests_undelivered", gauges.digests_undelivered),
         ];
         for (queue, depth) in queues {
-            self.queue_depth.get_or_create(&QueueLabel { queue }).set(depth);
+            self.queue_depth
+                .get_or_create(&QueueLabel { queue })
+                .set(depth);
         }
         let states = [
             ("ok", gauges.feeds_ok),
@@ -299,7 +305,9 @@ impl Telemetry {
             ("disabled", gauges.feeds_disabled),
         ];
         for (state, count) in states {
-            self.feeds.get_or_create(&FeedStateLabel { state }).set(count);
+            self.feeds
+                .get_or_create(&FeedStateLabel { state })
+                .set(count);
         }
         self.documents.set(gauges.documents);
         self.index_size_bytes.set(gauges.index_size_bytes);
@@ -345,7 +353,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("veille_feeds{state=\"failing\"} 2"), "{text}");
-        assert!(text.contains("veille_index_commit_seconds_count 1"), "{text}");
+        assert!(
+            text.contains("veille_index_commit_seconds_count 1"),
+            "{text}"
+        );
         assert!(text.trim_end().ends_with("# EOF"), "{text}");
     }
 

@@ -186,9 +186,13 @@ pub async fn export(
     let (sender, receiver) = mpsc::channel::<Bytes>(4);
     tokio::task::spawn_blocking(move || {
         let mut out = ChannelWriter { sender };
-        if let Err(error) =
-            crate::archive::export(&state.live().search, &state.store, &params.q, format, &mut out)
-        {
+        if let Err(error) = crate::archive::export(
+            &state.live().search,
+            &state.store,
+            &params.q,
+            format,
+            &mut out,
+        ) {
             let cause = std::error::Error::source(&error).map(ToString::to_string);
             tracing::warn!(%error, cause = cause.as_deref().unwrap_or(""), "export stopped");
         }

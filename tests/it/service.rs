@@ -118,7 +118,10 @@ fn the_unit_file_passes_a_security_review() {
         + &String::from_utf8_lossy(&output.stderr);
     let score: f64 = text
         .lines()
-        .find_map(|line| line.split("Overall exposure level for veille.service:").nth(1))
+        .find_map(|line| {
+            line.split("Overall exposure level for veille.service:")
+                .nth(1)
+        })
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|score| score.parse().ok())
         .unwrap_or_else(|| panic!("no score in:\n{text}"));
@@ -172,9 +175,10 @@ fn systemd_hears_ready_watchdog_reload_and_stop() {
     );
     assert!(socket.wait_for("WATCHDOG=1", 3), "{:?}", socket.messages());
     assert!(
-        wait_until(Duration::from_secs(30), || feed(&feeds(&daemon), "a")
-            ["documents_24h"]
-            == 2),
+        wait_until(
+            Duration::from_secs(30),
+            || feed(&feeds(&daemon), "a")["documents_24h"] == 2
+        ),
         "{}",
         feeds(&daemon)
     );
@@ -193,9 +197,10 @@ fn systemd_hears_ready_watchdog_reload_and_stop() {
     assert!(socket.wait_for("RELOADING=1", 1), "{:?}", socket.messages());
     assert!(socket.wait_for("READY=1", 2), "{:?}", socket.messages());
     assert!(
-        wait_until(Duration::from_secs(30), || feed(&feeds(&daemon), "b")
-            ["documents_24h"]
-            == 2),
+        wait_until(
+            Duration::from_secs(30),
+            || feed(&feeds(&daemon), "b")["documents_24h"] == 2
+        ),
         "{}\n{}",
         feeds(&daemon),
         daemon.log()
@@ -342,8 +347,10 @@ fn a_token_guards_every_route_and_answers_stay_inert() {
         assert_eq!(status, 401, "{path}: {body}");
         assert!(headers["www-authenticate"].starts_with("Bearer"));
         assert!(body.contains("API token"), "{body}");
-        let (status, _, _) =
-            daemon.request(path, &[("Authorization", "Bearer a-long-random-token-for-tests-0124")]);
+        let (status, _, _) = daemon.request(
+            path,
+            &[("Authorization", "Bearer a-long-random-token-for-tests-0124")],
+        );
         assert_eq!(status, 401, "{path} with a wrong token");
         let (status, headers, body) = daemon.request(path, &[("Authorization", &bearer)]);
         assert_eq!(status, 200, "{path}: {body}");
