@@ -22,7 +22,10 @@ const KILLS: usize = 22;
 /// Two feeds of teasers whose article pages answer slowly (polls take
 /// seconds), and a webhook that answers slowly (deliveries are in flight
 /// often). The webhook records every call.
-fn world() -> (TestServer, Arc<Mutex<Vec<(String, serde_json::Value)>>>) {
+/// Each webhook call: its idempotency key and its JSON body.
+type WebhookCalls = Arc<Mutex<Vec<(String, serde_json::Value)>>>;
+
+fn world() -> (TestServer, WebhookCalls) {
     let calls = Arc::new(Mutex::new(Vec::new()));
     let recorded = calls.clone();
     let server = TestServer::start(move |request| {
