@@ -57,7 +57,14 @@ pub const MATCH_BATCH: usize = 1000;
 /// matched with the wrong query. Documents are matched once, when new: a
 /// story that later gains a source or new entities is not news again.
 /// Returns how many matches were recorded.
-pub fn match_new(store: &crate::store::Store, matcher: &Matcher) -> Result<usize> {
+///
+/// `progress` is called after each batch with the matches recorded so far,
+/// so a long catch-up shows it is alive.
+pub fn match_new(
+    store: &crate::store::Store,
+    matcher: &Matcher,
+    progress: &mut dyn FnMut(usize),
+) -> Result<usize> {
     let rules = matcher.rule_keys();
     let mut recorded = 0;
     loop {
@@ -81,5 +88,6 @@ pub fn match_new(store: &crate::store::Store, matcher: &Matcher) -> Result<usize
             .copied()
             .collect();
         recorded += store.record_matches(&live, &rows, through)?;
+        progress(recorded);
     }
 }

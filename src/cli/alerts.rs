@@ -225,7 +225,7 @@ pub async fn digest(config_path: &Path, args: DigestArgs) -> anyhow::Result<Exit
     let rule = find_rule(&alerting.rules, &args.rule, &config)?.clone();
     {
         let alerting = alerting.clone();
-        tokio::task::spawn_blocking(move || alerting.match_new(Utc::now()))
+        tokio::task::spawn_blocking(move || alerting.match_new(Utc::now(), &mut |_| {}))
             .await?
             .context("cannot match new documents")?;
     }

@@ -79,9 +79,10 @@ pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
     }
     progress.finish_and_clear();
     super::archive::update_archive(&config, &pipeline.store, &pipeline.tagger)?;
-    let matched = tokio::task::spawn_blocking(move || alerting.match_new(chrono::Utc::now()))
-        .await?
-        .context("cannot match new documents against the alert rules")?;
+    let matched =
+        tokio::task::spawn_blocking(move || alerting.match_new(chrono::Utc::now(), &mut |_| {}))
+            .await?
+            .context("cannot match new documents against the alert rules")?;
     tracing::debug!(matched, "alert matches recorded");
 
     let reports: Vec<PollReport> = reports.into_iter().flatten().collect();

@@ -89,10 +89,15 @@ impl Alerting {
         Ok(())
     }
 
-    /// Matches new documents and notes health findings.
-    pub fn match_new(&self, now: DateTime<Utc>) -> alerts::Result<usize> {
+    /// Matches new documents and notes health findings. `progress` is
+    /// called after each batch of documents.
+    pub fn match_new(
+        &self,
+        now: DateTime<Utc>,
+        progress: &mut dyn FnMut(usize),
+    ) -> alerts::Result<usize> {
         let store = &self.pipeline.store;
-        let mut found = alerts::match_new(store, &self.matcher)?;
+        let mut found = alerts::match_new(store, &self.matcher, progress)?;
         let mut states = None;
         for rule in &self.rules {
             let RuleKind::Health(health) = &rule.kind else {
@@ -273,7 +278,8 @@ impl Alerting {
         let now = Utc::now();
         // A failure here must not hold back digests of matches already
         // recorded, nor the other rules.
-        match self.match_new(now) {
+        // Matching a large backlog is progress, not a stall.
+        match self.match_new(now, &mut |_| telemetry.alerting_beat()) {
             Ok(0) => {}
             Ok(found) => {
                 telemetry.matches_recorded(found);
