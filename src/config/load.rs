@@ -328,6 +328,10 @@ impl Report<'_> {
             let message = "must be at least 1".to_owned();
             self.push_at_key("[fetch]", table, "per_host_concurrency", message);
         }
+        if fetch.max_items == 0 {
+            let message = "must be at least 1".to_owned();
+            self.push_at_key("[fetch]", table, "max_items", message);
+        }
         if fetch.max_body_bytes < 1024 {
             let message = "must be at least 1024 bytes".to_owned();
             self.push_at_key("[fetch]", table, "max_body_bytes", message);

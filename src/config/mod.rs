@@ -258,6 +258,14 @@ pub struct FetchConfig {
     /// Redirects followed before giving up. Default: 5.
     #[serde(default = "FetchConfig::default_max_redirects")]
     pub max_redirects: usize,
+    /// Items read from one poll of a feed, at most: the first ones, which
+    /// are the newest in a feed's usual order. The rest of a feed listing
+    /// more (a whole archive, or a hostile feed) is ignored, with a
+    /// warning; each item read may cost a page fetch and is a document to
+    /// store. Listing pages have their own cap of 500 items a page.
+    /// Default: 500.
+    #[serde(default = "FetchConfig::default_max_items")]
+    pub max_items: usize,
 }
 
 impl FetchConfig {
@@ -297,6 +305,9 @@ impl FetchConfig {
     fn default_max_redirects() -> usize {
         5
     }
+    fn default_max_items() -> usize {
+        500
+    }
 }
 
 impl Default for FetchConfig {
@@ -314,6 +325,7 @@ impl Default for FetchConfig {
             retry_backoff: Self::default_retry_backoff(),
             max_retry_after: Self::default_max_retry_after(),
             max_redirects: Self::default_max_redirects(),
+            max_items: Self::default_max_items(),
         }
     }
 }

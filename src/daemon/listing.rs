@@ -31,10 +31,18 @@ impl Pipeline {
             let selectors = listing.selectors.clone();
             let dates = listing.dates.clone();
             let base = page_url.clone();
-            let page = off_the_runtime("listing parser", move || {
+            let parsed = off_the_runtime("listing parser", move || {
                 Ok(parse_listing(&text, &base, &selectors, &dates, started))
             })
             .await?;
+            let page = match parsed {
+                Ok(page) => page,
+                Err(refused) if report.pages == 1 => return Err(refused.to_string()),
+                Err(refused) => {
+                    report.warnings.push(format!("{page_url}: {refused}"));
+                    return Ok(());
+                }
+            };
             if page.entries.is_empty() {
                 // On the first page this is a broken selector or a site
                 // redesign: a failure, so that health rules see it.

@@ -274,7 +274,8 @@ impl Pipeline {
                     .await?
             }
             (FeedKind::Transcript, _) => {
-                let entries = self.transcript_entries(feed, fetched, report).await?;
+                let mut entries = self.transcript_entries(feed, fetched, report).await?;
+                self.cap_entries(feed, &mut entries, report);
                 self.ingest_all(feed, &entries, started, report, mode)
                     .await?;
             }
@@ -286,7 +287,9 @@ impl Pipeline {
                 })
                 .await?;
                 report.repaired = parsed.repaired;
-                self.ingest_all(feed, &parsed.entries, started, report, mode)
+                let mut entries = parsed.entries;
+                self.cap_entries(feed, &mut entries, report);
+                self.ingest_all(feed, &entries, started, report, mode)
                     .await?;
             }
         }
@@ -298,6 +301,27 @@ impl Pipeline {
                 .map_err(store_error)?;
         }
         Ok(())
+    }
+
+    /// Keeps the first `max_items` entries. Each entry may cost a page
+    /// fetch, an extraction and a write: a feed carrying its whole archive,
+    /// or a hostile one with 100,000 items, would hold the poll for many
+    /// minutes. Feeds list their newest items first, so the first are kept.
+    fn cap_entries(&self, feed: &Feed, entries: &mut Vec<Entry>, report: &mut PollReport) {
+        let limit = self.fetcher.config().max_items;
+        if entries.len() > limit {
+            tracing::warn!(
+                feed_id = %feed.id,
+                items = entries.len(),
+                max_items = limit,
+                "the source lists more items than max_items; the rest are not read"
+            );
+            report.warnings.push(format!(
+                "the source lists {} items; only the first {limit} were read (max_items)",
+                entries.len()
+            ));
+            entries.truncate(limit);
+        }
     }
 
     /// Ingests `entries` in order and counts the outcomes. Returns how many

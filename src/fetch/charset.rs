@@ -55,7 +55,7 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
 
     let utf8 = Utf8Evidence::of(bytes);
     match declared {
-        Some((encoding, source)) if encoding == UTF_8 && utf8.is_likely() => {
+        Some((encoding, source)) if encoding == UTF_8 && utf8.is_likely_as_labelled() => {
             finish(bytes, encoding, source)
         }
         // A UTF-8 label on bytes that are not UTF-8 is a lie: detect instead.
@@ -99,6 +99,17 @@ impl Utf8Evidence {
     /// Valid, or with far more good multi-byte characters than bad bytes.
     fn is_likely(&self) -> bool {
         self.is_valid() || self.multibyte >= 8 * self.invalid
+    }
+
+    /// For bytes labelled UTF-8: valid, or with more good multi-byte
+    /// characters than bad sequences. The label is evidence of its own, and
+    /// legacy text almost never forms valid multi-byte sequences (a
+    /// Windows-1252 `é` followed by a letter is a bad one), so when most
+    /// non-ASCII characters read as UTF-8, reading the rest as U+FFFD gets
+    /// more of the text right than the detector's legacy guess, which would
+    /// turn every good `é` into `Ã©`.
+    fn is_likely_as_labelled(&self) -> bool {
+        self.is_valid() || self.multibyte > self.invalid
     }
 }
 
@@ -258,6 +269,24 @@ mod tests {
                 decoded.text.contains("déplacés") && decoded.text.contains("\u{fffd}Fin du récit.")
             );
         }
+    }
+
+    #[test]
+    fn a_utf8_label_holds_while_most_accents_are_good() {
+        let mut bytes = "Tombouctou : l'économie à l'arrêt. Ménaka : élèves déplacés. Gao "
+            .as_bytes()
+            .to_vec();
+        bytes.extend_from_slice(b"\xc3( \xff \xe2\x80 nouvelle attaque.");
+        let decoded = decode(&bytes, Some("application/rss+xml; charset=utf-8"));
+        assert_eq!(decoded.encoding, UTF_8);
+        assert!(decoded.text.contains("l'économie"), "{}", decoded.text);
+        assert!(
+            decoded
+                .text
+                .ends_with("Gao \u{fffd}( \u{fffd} \u{fffd} nouvelle attaque.")
+        );
+        // Unlabelled, the same bytes need stronger evidence.
+        assert_ne!(decode(&bytes, None).encoding, UTF_8);
     }
 
     #[test]

@@ -75,6 +75,8 @@ pub enum FetchError {
     Timeout(Duration),
     #[error("more than {0} redirects")]
     TooManyRedirects(usize),
+    #[error("body cut short: {0}")]
+    BodyCut(String),
     #[error("connection failed: {0}")]
     Connect(String),
     #[error("network error: {0}")]
@@ -105,7 +107,10 @@ impl FetchError {
     fn is_transient(&self) -> bool {
         match self {
             FetchError::Status { status } => *status == 429 || *status >= 500,
-            FetchError::Timeout(_) | FetchError::Connect(_) | FetchError::Network(_) => true,
+            FetchError::Timeout(_)
+            | FetchError::BodyCut(_)
+            | FetchError::Connect(_)
+            | FetchError::Network(_) => true,
             _ => false,
         }
     }
@@ -172,6 +177,11 @@ impl Fetcher {
             robots: RobotsCache::default(),
             config: config.clone(),
         })
+    }
+
+    /// The settings the fetcher was made with.
+    pub fn config(&self) -> &FetchConfig {
+        &self.config
     }
 
     /// Fetches `url`, sending `validators` for a conditional GET, retrying
@@ -267,20 +277,20 @@ impl Fetcher {
                 }
             })
             .await;
-        if let (Some(delay), Some(host)) = (rules.crawl_delay(), url.host_str()) {
-            self.politeness.set_crawl_delay(host, delay);
+        if let Some(delay) = rules.crawl_delay() {
+            self.politeness.set_crawl_delay(&server_key(url), delay);
         }
         rules.allows(url).map_err(FetchError::Robots)
     }
 
     /// One request, no retry, no redirect.
     async fn send(&self, url: &Url, request: &Request<'_>) -> Result<Hop, FetchError> {
-        let host = url.host_str().unwrap_or_default();
+        let host = server_key(url);
         // The host's turn first, then a global slot: a request waiting for
         // a slow host must not hold a slot other hosts could use.
         let _turn = self
             .politeness
-            .wait_turn(host, self.config.max_retry_after)
+            .wait_turn(&host, self.config.max_retry_after)
             .await
             .map_err(|until| FetchError::HostDeferred { until })?;
         let _slot = self.in_flight.acquire().await.expect("never closed");
@@ -319,7 +329,7 @@ impl Fetcher {
         if (status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE)
             && let Some(until) = retry_after(response.headers())
         {
-            self.politeness.defer(host, until);
+            self.politeness.defer(&host, until);
             return Err(FetchError::RetryAfter {
                 status: status.as_u16(),
                 until,
@@ -356,7 +366,11 @@ impl Fetcher {
         // small gzip body can inflate to gigabytes.
         let limit = request.limit as usize;
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|err| self.classify(err))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|err| self.classify_body(err))?
+        {
             if body.len() + chunk.len() > limit {
                 match request.overflow {
                     Overflow::Fail => return Err(too_large),
@@ -386,6 +400,17 @@ impl Fetcher {
             FetchError::Connect(root_cause(&error))
         } else {
             FetchError::Network(root_cause(&error))
+        }
+    }
+
+    /// An error while the body streams in: past the timeout, the answer
+    /// began and did not end (a `Content-Length` not honoured, a connection
+    /// reset halfway), which "network error" would hide.
+    fn classify_body(&self, error: reqwest::Error) -> FetchError {
+        if error.is_timeout() {
+            FetchError::Timeout(self.config.timeout)
+        } else {
+            FetchError::BodyCut(root_cause(&error))
         }
     }
 
@@ -419,6 +444,19 @@ impl Fetcher {
     }
 }
 
+/// The server a request goes to, for spacing and `Retry-After`: the host,
+/// with the port when it is not the scheme's default. Services on other
+/// ports of one host (a stream server beside a site, test servers on
+/// loopback) are separate servers; one asking to be left alone must not
+/// silence the others.
+fn server_key(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
 /// reqwest's top-level messages ("error sending request") hide the reason;
 /// the innermost source says it ("connection refused").
 fn root_cause(error: &reqwest::Error) -> String {
@@ -438,4 +476,19 @@ fn retry_after(headers: &HeaderMap) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc2822(value)
         .ok()
         .map(|date| date.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_are_told_apart_by_host_and_non_default_port() {
+        let key = |url: &str| server_key(&Url::parse(url).unwrap());
+        assert_eq!(key("https://example.ml/feed"), "example.ml");
+        assert_eq!(key("http://example.ml:80/feed"), "example.ml");
+        assert_eq!(key("https://example.ml:443/a"), key("http://example.ml/b"));
+        assert_eq!(key("http://127.0.0.1:8000/"), "127.0.0.1:8000");
+        assert_ne!(key("http://127.0.0.1:8000/"), key("http://127.0.0.1:8001/"));
+    }
 }

@@ -10,6 +10,7 @@ use scraper::{Html, Selector};
 use url::Url;
 
 use super::dates::parse_date;
+use super::nesting::{self, TooDeep};
 use super::text::{html_to_text, normalise_whitespace};
 
 /// What was read off a page.
@@ -33,6 +34,8 @@ pub enum ExtractError {
     NoText,
     #[error("extractor failed: {0}")]
     Extractor(String),
+    #[error(transparent)]
+    TooDeep(#[from] TooDeep),
 }
 
 /// Extracts the article from `html`. `url` is where the page was fetched
@@ -57,6 +60,8 @@ fn extract(
     url: Option<&Url>,
     content_selector: Option<&str>,
 ) -> Result<Article, ExtractError> {
+    // Parsing a deeply nested page costs its depth squared; refuse first.
+    nesting::check(html)?;
     let document = Html::parse_document(html);
     let page = PageMetadata::read(&document, url);
 
@@ -232,6 +237,16 @@ mod tests {
             article.published.unwrap().to_rfc3339(),
             "2026-11-02T08:00:00+00:00"
         );
+    }
+
+    #[test]
+    fn a_page_nested_too_deep_is_refused_unparsed() {
+        let deep = format!("{}<p>Texte.</p>", "<div>".repeat(100_000));
+        let started = std::time::Instant::now();
+        let error = extract_article(&deep, None, None).unwrap_err();
+        assert!(matches!(error, ExtractError::TooDeep(_)), "{error}");
+        assert!(error.to_string().contains("nested more than 512 levels"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]

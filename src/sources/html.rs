@@ -7,9 +7,11 @@
 //! keys, article fetch, tagging) does not know the difference. Only the
 //! listing is read here: the article text is fetched separately.
 //!
-//! Pages are untrusted. Every walk over the tree is iterative and bounded, so
-//! that a page nested a hundred thousand levels deep, or one with a hundred
-//! thousand matching items, costs bounded time and never overflows the stack.
+//! Pages are untrusted. A page nested deeper than browsers build is refused
+//! before parsing ([`nesting`](super::nesting)), and every walk over the tree
+//! is iterative and bounded, so that a page nested a hundred thousand levels
+//! deep, or one with a hundred thousand matching items, costs bounded time
+//! and never overflows the stack.
 
 use std::collections::HashSet;
 
@@ -21,6 +23,7 @@ use url::Url;
 
 use super::Entry;
 use super::dates::parse_listing_date;
+use super::nesting::{self, TooDeep};
 
 /// Items read from one page at most. Real listings show a few dozen teasers;
 /// a selector matching thousands of elements is a misconfiguration or a
@@ -112,14 +115,16 @@ pub struct ListingPage {
 /// Items without a usable link (none, `javascript:`, `mailto:`, a link to the
 /// page itself) are counted in [`ListingPage::skipped`]. A link seen earlier on
 /// the page is dropped: listings repeat their lead stories in an "à la une"
-/// block, and the first occurrence wins. At most 500 items are read.
+/// block, and the first occurrence wins. At most 500 items are read. A page
+/// nested deeper than [`nesting::MAX_DEPTH`] is refused.
 pub fn parse_listing(
     html: &str,
     base: &Url,
     selectors: &ListingSelectors,
     dates: &DateReading,
     now: DateTime<Utc>,
-) -> ListingPage {
+) -> Result<ListingPage, TooDeep> {
+    nesting::check(html)?;
     let document = Html::parse_document(html);
     let page = without_fragment(base.clone());
     let link_base = document_base(&document, base);
@@ -161,11 +166,11 @@ pub fn parse_listing(
             .find_map(|element| usable_link(element, &link_base, &page))
     });
 
-    ListingPage {
+    Ok(ListingPage {
         entries,
         next_page,
         skipped,
-    }
+    })
 }
 
 /// The URL relative links resolve against: the first `<base href>` of the
@@ -513,7 +518,8 @@ mod tests {
             &malian_selectors(),
             &local(Bamako),
             now(),
-        );
+        )
+        .unwrap();
         let fr = Some("fr".to_owned());
         let kayes = "https://www.echodusahel.ml/fr/actualites/2025/07/kayes-citernes-bloquees/";
         let segou = "https://www.echodusahel.ml/fr/actualites/2025/07/s%C3%A9gou-r%C3%A9colte-riz/";
@@ -570,7 +576,8 @@ mod tests {
             &malian_selectors(),
             &local(Lagos),
             now(),
-        );
+        )
+        .unwrap();
         let dates: Vec<_> = listing
             .entries
             .iter()
@@ -595,7 +602,7 @@ mod tests {
             title: Some(css(".entry-title")),
             ..malian_selectors()
         };
-        let listing = parse_listing(MALIAN_PAGE, &page, &selectors, &local(Bamako), now());
+        let listing = parse_listing(MALIAN_PAGE, &page, &selectors, &local(Bamako), now()).unwrap();
         let titles: Vec<_> = listing.entries.iter().map(|e| e.title.as_str()).collect();
         assert_eq!(
             titles,
@@ -648,7 +655,7 @@ mod tests {
             next: Some(css("link[rel=next]")),
             ..selectors("div.story")
         };
-        let listing = parse_listing(ENGLISH_PAGE, &page, &selectors, &local(Lagos), now());
+        let listing = parse_listing(ENGLISH_PAGE, &page, &selectors, &local(Lagos), now()).unwrap();
         let got: Vec<_> = listing
             .entries
             .iter()
@@ -710,7 +717,7 @@ mod tests {
             format: Some("%d.%m.%Y".to_owned()),
             timezone: Bamako,
         };
-        let listing = parse_listing(html, &page, &selectors("li"), &dates, now());
+        let listing = parse_listing(html, &page, &selectors("li"), &dates, now()).unwrap();
         let published: Vec<_> = listing.entries.iter().map(|e| e.published).collect();
         // The first `datetime` is ISO, which the format does not read; the
         // element's text is tried next, and "1 juillet" is not the format
@@ -729,7 +736,8 @@ mod tests {
             <a class="card">Sans lien</a>
         </div>"#;
         let page = Url::parse("https://example.sn/actualites").unwrap();
-        let listing = parse_listing(html, &page, &selectors("a.card"), &local(Bamako), now());
+        let listing =
+            parse_listing(html, &page, &selectors("a.card"), &local(Bamako), now()).unwrap();
         let got: Vec<_> = listing
             .entries
             .iter()
@@ -772,7 +780,7 @@ mod tests {
             next: Some(css("a.next")),
             ..selectors("div.i")
         };
-        let listing = parse_listing(&html, &page, &selectors, &local(Bamako), now());
+        let listing = parse_listing(&html, &page, &selectors, &local(Bamako), now()).unwrap();
         let keys: Vec<_> = listing.entries.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, ["https://cdn.example.ml/x", "https://example.ml/Y"]);
         assert_eq!(listing.skipped, 11);
@@ -783,7 +791,8 @@ mod tests {
     fn empty_and_itemless_pages() {
         let page = Url::parse("https://example.ml/").unwrap();
         for html in ["", "<html>", "\u{0}\u{feff}<<<>>>", "<p>Rien</p>"] {
-            let listing = parse_listing(html, &page, &malian_selectors(), &local(Bamako), now());
+            let listing =
+                parse_listing(html, &page, &malian_selectors(), &local(Bamako), now()).unwrap();
             assert!(listing.entries.is_empty(), "{html:?}");
             assert_eq!(listing.skipped, 0);
             assert_eq!(listing.next_page, None);
@@ -793,31 +802,45 @@ mod tests {
     #[test]
     fn hostile_pages_cost_bounded_work() {
         let page = Url::parse("https://example.ml/").unwrap();
-        // Items nested in each other, thousands deep, with the only link at
-        // the bottom, on a small stack: nothing recursive, nothing quadratic.
-        // (Spans: html5ever itself is quadratic on nested `<div>`s.)
-        let depth = 50_000;
-        let nested = format!(
-            "{}<a href=\"/fond\">Fond</a>{}",
-            "<span class=\"post\">".repeat(depth),
-            "</span>".repeat(depth)
-        );
+        // Items nested in each other as deep as a page may go, with the
+        // only link at the bottom, on a small stack: nothing recursive,
+        // nothing quadratic. Deeper than that, the page is refused unparsed
+        // (html5ever itself is quadratic on nested `<div>`s).
+        let nest = |depth: usize| {
+            format!(
+                "{}<a href=\"/fond\">Fond</a>{}",
+                "<div class=\"post\">".repeat(depth),
+                "</div>".repeat(depth)
+            )
+        };
+        let nested = nest(nesting::MAX_DEPTH - 10);
         let listing = std::thread::Builder::new()
             .stack_size(512 * 1024)
             .spawn(move || {
                 let selectors = ListingSelectors {
                     title: Some(css(".post em")),
-                    date: Some(css("span > time")),
+                    date: Some(css("div > time")),
                     summary: Some(css(".post .post b")),
-                    ..selectors("span.post")
+                    ..selectors("div.post")
                 };
-                parse_listing(&nested, &page, &selectors, &local(Bamako), now())
+                parse_listing(&nested, &page, &selectors, &local(Bamako), now()).unwrap()
             })
             .unwrap()
             .join()
             .unwrap();
         assert!(listing.entries.len() <= 1);
         assert!(listing.entries.len() + listing.skipped <= MAX_ITEMS);
+        let page = Url::parse("https://example.ml/").unwrap();
+        let started = std::time::Instant::now();
+        let refused = parse_listing(
+            &nest(100_000),
+            &page,
+            &selectors("div.post"),
+            &local(Bamako),
+            now(),
+        );
+        assert_eq!(refused.unwrap_err(), TooDeep);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
 
         // Far more items than any listing has.
         let many: String = (0..20_000)
@@ -830,7 +853,8 @@ mod tests {
             &selectors("article.post"),
             &local(Bamako),
             now(),
-        );
+        )
+        .unwrap();
         assert_eq!(listing.entries.len(), MAX_ITEMS);
         assert_eq!(listing.entries[499].title, "Article 499");
 
@@ -839,7 +863,8 @@ mod tests {
             "<div class=\"post\"><a href=\"/x\">{}</a></div>",
             "mot ".repeat(100_000)
         );
-        let listing = parse_listing(&huge, &page, &selectors("div.post"), &local(Bamako), now());
+        let listing =
+            parse_listing(&huge, &page, &selectors("div.post"), &local(Bamako), now()).unwrap();
         let length = listing.entries[0].title.chars().count();
         assert!((MAX_TITLE_CHARS - 4..=MAX_TITLE_CHARS).contains(&length));
     }
@@ -849,6 +874,7 @@ mod tests {
         let page = Url::parse("https://example.ml/").unwrap();
         let language = |html: &str| {
             parse_listing(html, &page, &selectors("p"), &local(Bamako), now())
+                .unwrap()
                 .entries
                 .first()
                 .and_then(|entry| entry.language.clone())

@@ -11,6 +11,7 @@ pub mod broadcast;
 pub mod dates;
 pub mod feed;
 pub mod html;
+pub mod nesting;
 pub mod text;
 pub mod transcript;
 

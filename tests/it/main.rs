@@ -12,6 +12,7 @@ mod dedup;
 mod extraction;
 mod feedparser_corpus;
 mod fetching;
+mod hostile;
 mod html_sources;
 mod samples;
 mod service;

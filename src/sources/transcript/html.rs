@@ -21,6 +21,10 @@ const SKIPPED: &[&str] = &["script", "style", "template", "head", "title", "nosc
 const MAX_DEPTH: usize = 128;
 
 pub(crate) fn parse(text: &str) -> Vec<Segment> {
+    // Too deep to parse in reasonable time: its words, as plain text.
+    if crate::sources::nesting::check(text).is_err() {
+        return plain::parse(&html_to_text(text));
+    }
     let html = Html::parse_fragment(text);
     let mut walk = Walk::default();
     walk.visit(html.root_element(), 0);

@@ -14,6 +14,11 @@ const MAX_LINKS: usize = 500;
 /// order and without repeats. A file is recognised by its name's
 /// extension; `.html` is left out, since every page links to pages.
 pub fn transcript_links(html: &str, base: &Url) -> Vec<(Url, TranscriptFormat)> {
+    // A page nested too deep to parse in reasonable time links to nothing
+    // worth reading.
+    if crate::sources::nesting::check(html).is_err() {
+        return Vec::new();
+    }
     let document = Html::parse_document(html);
     let anchors = Selector::parse("a[href]").expect("valid selector");
     let mut links: Vec<(Url, TranscriptFormat)> = Vec::new();

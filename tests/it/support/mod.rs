@@ -2,6 +2,7 @@
 //! compiled `veille` binary.
 
 pub mod daemon;
+pub mod faults;
 pub mod server;
 pub mod smtp;
 

@@ -165,49 +165,8 @@ async fn serve(
 ) -> std::io::Result<()> {
     let mut buffer = Vec::new();
     loop {
-        let head_end = loop {
-            if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                break end;
-            }
-            if buffer.len() > 64 * 1024 {
-                return Ok(());
-            }
-            let mut chunk = [0u8; 4096];
-            let read = stream.read(&mut chunk).await?;
-            if read == 0 {
-                return Ok(());
-            }
-            buffer.extend_from_slice(&chunk[..read]);
-        };
-        let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
-        buffer.drain(..head_end + 4);
-        let mut lines = head.split("\r\n");
-        let request_line = lines.next().unwrap_or_default();
-        let target = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
-        let path = target.split('?').next().unwrap_or_default().to_owned();
-        let headers: HashMap<String, String> = lines
-            .filter_map(|line| line.split_once(':'))
-            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-            .collect();
-        let length: usize = headers
-            .get("content-length")
-            .and_then(|value| value.parse().ok())
-            .unwrap_or(0);
-        while buffer.len() < length {
-            let mut chunk = [0u8; 4096];
-            let read = stream.read(&mut chunk).await?;
-            if read == 0 {
-                return Ok(());
-            }
-            buffer.extend_from_slice(&chunk[..read]);
-        }
-        let body = buffer.drain(..length).collect();
-        let request = Request {
-            path,
-            target,
-            headers,
-            body,
-            at: Instant::now(),
+        let Some(request) = read_request(&mut stream, &mut buffer).await? else {
+            return Ok(());
         };
         recorded.lock().unwrap().push(request.clone());
         let reply = handler(&request);
@@ -229,4 +188,57 @@ async fn serve(
             return Ok(());
         }
     }
+}
+
+/// Reads one request (head and `Content-Length` body) from `stream`;
+/// `buffer` keeps what arrived beyond it for the next request. `None` when
+/// the client closed the connection first, or sent a head over 64 KiB.
+pub(super) async fn read_request(
+    stream: &mut tokio::net::TcpStream,
+    buffer: &mut Vec<u8>,
+) -> std::io::Result<Option<Request>> {
+    let head_end = loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end;
+        }
+        if buffer.len() > 64 * 1024 {
+            return Ok(None);
+        }
+        let mut chunk = [0u8; 4096];
+        let read = stream.read(&mut chunk).await?;
+        if read == 0 {
+            return Ok(None);
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+    };
+    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+    buffer.drain(..head_end + 4);
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default();
+    let target = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
+    let path = target.split('?').next().unwrap_or_default().to_owned();
+    let headers: HashMap<String, String> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0);
+    while buffer.len() < length {
+        let mut chunk = [0u8; 4096];
+        let read = stream.read(&mut chunk).await?;
+        if read == 0 {
+            return Ok(None);
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+    }
+    let body = buffer.drain(..length).collect();
+    Ok(Some(Request {
+        path,
+        target,
+        headers,
+        body,
+        at: Instant::now(),
+    }))
 }
