@@ -10,14 +10,17 @@
 
 use std::fs::File;
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use veille::store::{FeedStatus, Store, StoredDocument};
 
+use crate::support::daemon::{Daemon, wait_until};
 use crate::support::faults::{
     CHARSET_TITLES, DEEP_LEVELS, Fault, FaultServer, INVALID_UTF8_TITLES, MANY_ITEMS,
 };
-use crate::support::{FAST_FETCH, Setup, veille_command};
+use crate::support::{FAST_FETCH, Reply, Setup, TestServer, long_text, veille_command};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -401,4 +404,103 @@ fn every_fault_at_once() {
         stdout.contains("17 feeds: 5 updated, 0 not modified, 12 failed"),
         "{stdout}"
     );
+}
+
+/// The daemon with every fault at once beside a healthy feed that keeps
+/// publishing: it stays up with bounded memory, the healthy feed keeps
+/// updating, and `/api/feeds` gives each failure its reason.
+#[test]
+fn the_daemon_survives_every_fault_at_once() {
+    let faults = FaultServer::start();
+    let published = Arc::new(AtomicUsize::new(2));
+    let count = published.clone();
+    let healthy = TestServer::start(move |request| {
+        let host = request.header("host").unwrap_or("127.0.0.1").to_owned();
+        let items: Vec<(String, String, String, String)> = (1..=count.load(Ordering::SeqCst))
+            .map(|n| {
+                let title = format!("Nouvelles de Kayes numéro {n}");
+                let text = long_text(&format!("Le marché de Kayes, jour {n}"));
+                (
+                    n.to_string(),
+                    title,
+                    format!("http://{host}/story/{n}"),
+                    text,
+                )
+            })
+            .collect();
+        let items: Vec<(&str, &str, &str, &str)> = items
+            .iter()
+            .map(|(id, title, link, text)| {
+                (id.as_str(), title.as_str(), link.as_str(), text.as_str())
+            })
+            .collect();
+        Reply::ok("application/rss+xml", crate::support::rss("ok", &items))
+    });
+    let setup = hostile_setup(
+        "concurrency = 32\n[storage]\ncommit_interval = \"200ms\"\n",
+        &format!(
+            "{}\n[[feed]]\nid = \"healthy\"\nurl = \"{}\"\nschedule = \"every 10s\"\n",
+            faults.all_feeds_toml(),
+            healthy.url("/feed.xml")
+        ),
+    );
+    let daemon = Daemon::start(&setup);
+    let listed = |daemon: &Daemon| daemon.json("/api/feeds", 200);
+    let feed_state = |feeds: &serde_json::Value, id: &str| -> serde_json::Value {
+        feeds["feeds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|feed| feed["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no feed {id}"))
+    };
+    // Every source has been tried once.
+    assert!(
+        wait_until(Duration::from_secs(60), || {
+            let feeds = listed(&daemon);
+            feeds["feeds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|feed| feed["last_attempt"].is_string())
+        }),
+        "{}\n{}",
+        listed(&daemon),
+        daemon.log()
+    );
+    // The healthy feed publishes more, and the next scheduled poll takes it
+    // in while the faults go on.
+    published.store(5, Ordering::SeqCst);
+    assert!(
+        wait_until(Duration::from_secs(40), || feed_state(
+            &listed(&daemon),
+            "healthy"
+        )["documents_24h"]
+            == 5),
+        "{}\n{}",
+        listed(&daemon),
+        daemon.log()
+    );
+
+    let feeds = listed(&daemon);
+    for fault in Fault::ALL {
+        let feed = feed_state(&feeds, fault.name());
+        match fault.expected_error() {
+            Some(reason) => {
+                assert_eq!(feed["state"], "failing", "{feed}");
+                let error = feed["last_error"].as_str().unwrap_or_default();
+                assert!(error.contains(reason), "{}: {error}", fault.name());
+                assert!(!error.is_empty(), "{feed}");
+            }
+            None => assert_eq!(feed["state"], "ok", "{feed}"),
+        }
+    }
+    let health = daemon.json("/healthz", 200);
+    assert_eq!(health["status"], "degraded", "{health}");
+    let peak_kib = daemon.peak_rss_kib();
+    eprintln!("daemon under every fault: peak {} MiB", peak_kib / 1024);
+    assert!(peak_kib < MEMORY_BOUND_KIB, "peak {peak_kib} KiB");
+    let status = daemon.stop();
+    assert!(status.success(), "{status:?}");
 }
