@@ -152,9 +152,12 @@ impl Deliverer {
             // half a digest, and a retry rewrites the same name.
             tokio::fs::rename(&partial, &path).await
         };
-        write
-            .await
-            .map_err(|error| failed("outbox", format!("{}: {error}", path.display())))
+        // The path goes to the log only: the error is also shown by the
+        // API, which must not reveal the server's folders.
+        write.await.map_err(|error| {
+            tracing::warn!(path = %path.display(), %error, "cannot write to the outbox");
+            failed("outbox", format!("cannot write the digest file: {error}"))
+        })
     }
 
     async fn by_email(

@@ -122,11 +122,16 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn with_runtime(work: impl Future<Output = anyhow::Result<ExitCode>>) -> anyhow::Result<ExitCode> {
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?
-        .block_on(work)
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(work);
+    // Blocking work still running (an index catch-up cut short by a stop)
+    // must not hold the exit: what it did not finish is redone from the
+    // record at the next start.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    result
 }
 
 /// Logs go to stderr. Under systemd (JOURNAL_STREAM is set) the journal adds

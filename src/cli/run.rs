@@ -27,6 +27,7 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
     let writer = open_writer(config, &first.pipeline).await?;
     let api_token = read_token(config)?;
     let server_store = super::archive::open_store(config)?;
+    let health_store = super::archive::open_store(config)?;
     let listener = tokio::net::TcpListener::bind(&config.server.bind)
         .await
         .with_context(|| format!("cannot listen on {} ([server] bind)", config.server.bind))?;
@@ -38,13 +39,16 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
         "veille starting"
     );
     let config_path = path.to_owned();
-    let loader: Loader =
-        Box::new(move || load_generation(&config_path).map_err(|error| format!("{error:#}")));
+    let storage_dir = config.storage_dir();
+    let loader: Loader = Box::new(move || {
+        reload_generation(&config_path, &storage_dir).map_err(|error| format!("{error:#}"))
+    });
     let service = Service {
         signals,
         writer,
         listener,
         server_store,
+        health_store,
         api_token,
     };
     service::serve(service, first, loader, path.to_owned()).await;
@@ -54,7 +58,10 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
 /// Everything built from the configuration file: what start-up runs, and
 /// what a reload (SIGHUP) builds before switching to it.
 fn load_generation(path: &Path) -> anyhow::Result<Generation> {
-    let config = super::load_config(path)?;
+    build_generation(super::load_config(path)?)
+}
+
+fn build_generation(config: Config) -> anyhow::Result<Generation> {
     let pipeline = super::open_pipeline(&config)?;
     let alerting = super::alerts::build_alerting(&config, pipeline.clone())?;
     Ok(Generation {
@@ -62,6 +69,20 @@ fn load_generation(path: &Path) -> anyhow::Result<Generation> {
         pipeline,
         alerting,
     })
+}
+
+/// [`load_generation`] for a reload: the data directory is checked before
+/// anything is opened, so a rejected file leaves no trace on disk.
+fn reload_generation(path: &Path, storage_dir: &Path) -> anyhow::Result<Generation> {
+    let config = super::load_config(path)?;
+    if config.storage_dir() != storage_dir {
+        anyhow::bail!(
+            "[storage] dir changed ({} to {}); restart veille to move its data",
+            storage_dir.display(),
+            config.storage_dir().display()
+        );
+    }
+    build_generation(config)
 }
 
 fn read_token(config: &Config) -> anyhow::Result<Option<String>> {

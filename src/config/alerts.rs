@@ -303,7 +303,11 @@ impl SecretSource {
             }
             SecretSource::File(path) => std::fs::read_to_string(path)
                 .map(|text| text.lines().next().unwrap_or_default().to_owned())
-                .map_err(|error| format!("cannot read {}: {error}", path.display())),
+                .map_err(|error| {
+                    // The path goes to the log, not into errors the API shows.
+                    tracing::warn!(path = %path.display(), %error, "cannot read a secret file");
+                    format!("cannot read the secret file: {error}")
+                }),
         }
     }
 }

@@ -238,8 +238,14 @@ pub async fn run(
         let this = alerting.clone();
         let schedule = next_runs.clone();
         let counts = telemetry.clone();
+        // A turn that hit an error does not count as alive: a loop that
+        // fails every turn shows in /healthz and stops the watchdog.
+        let mut healthy = false;
         match tokio::task::spawn_blocking(move || this.prepare(&schedule, &counts)).await {
-            Ok(ran) => next_runs.extend(ran),
+            Ok((ran, ok)) => {
+                next_runs.extend(ran);
+                healthy = ok;
+            }
             Err(error) => tracing::error!(%error, "alert matching task failed; retrying"),
         }
         match alerting.pipeline.store.due_digests(Utc::now()) {
@@ -257,9 +263,14 @@ pub async fn run(
                     telemetry.alerting_beat();
                 }
             }
-            Err(error) => tracing::error!(%error, "cannot read pending digests"),
+            Err(error) => {
+                healthy = false;
+                tracing::error!(%error, "cannot read pending digests")
+            }
         }
-        telemetry.alerting_beat();
+        if healthy {
+            telemetry.alerting_beat();
+        }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
             _ = stopped.wait_for(|stop| *stop) => {}
@@ -269,13 +280,15 @@ pub async fn run(
 
 impl Alerting {
     /// The blocking part of a turn: matching, health, and starting digests.
-    /// Returns the next run of each digest rule that ran.
+    /// Returns the next run of each digest rule that ran, and whether the
+    /// turn went without errors.
     fn prepare(
         &self,
         next_runs: &HashMap<String, DateTime<Utc>>,
         telemetry: &Telemetry,
-    ) -> Vec<(String, DateTime<Utc>)> {
+    ) -> (Vec<(String, DateTime<Utc>)>, bool) {
         let now = Utc::now();
+        let mut healthy = true;
         // A failure here must not hold back digests of matches already
         // recorded, nor the other rules.
         // Matching a large backlog is progress, not a stall.
@@ -285,7 +298,10 @@ impl Alerting {
                 telemetry.matches_recorded(found);
                 tracing::debug!(found, "new alert matches")
             }
-            Err(error) => tracing::error!(%error, "alert matching failed; retrying"),
+            Err(error) => {
+                healthy = false;
+                tracing::error!(%error, "alert matching failed; retrying")
+            }
         }
         let mut ran = Vec::new();
         for rule in &self.rules {
@@ -303,9 +319,10 @@ impl Alerting {
                 (AlertMode::Digest, None) => continue,
             };
             if let Err(error) = self.start_digest(rule, run_at, now) {
+                healthy = false;
                 tracing::error!(rule = %rule.id(), %error, scheduled = next, "cannot start a digest");
             }
         }
-        ran
+        (ran, healthy)
     }
 }

@@ -62,7 +62,7 @@ pub fn failures(telemetry: &Telemetry, store: &Store, commit_interval: Duration)
         let quiet = since.unwrap_or_else(|| telemetry.uptime());
         if quiet > limit {
             reasons.push(format!(
-                "the {name} loop has not completed a turn for {}",
+                "the {name} loop has not completed a turn without errors for {} (the log says why)",
                 humantime::format_duration(Duration::from_secs(quiet.as_secs()))
             ));
         }
@@ -145,11 +145,13 @@ fn degradations(
             "the search index is {behind} documents behind the record"
         ));
     }
+    // The delivery error itself stays in the log and `veille alerts list`:
+    // it can name the outbox folder or a secret's file.
     if let Ok(deliveries) = store.failing_deliveries() {
         for delivery in deliveries.iter().take(MAX_NAMED) {
             reasons.push(format!(
-                "a digest of rule {} is undelivered after {} attempts: {}",
-                delivery.rule_id, delivery.attempts, delivery.error
+                "a digest of rule {} is undelivered after {} attempts",
+                delivery.rule_id, delivery.attempts
             ));
         }
     }

@@ -135,7 +135,12 @@ impl Pipeline {
     pub async fn poll_isolated(self: &Arc<Self>, feed: &Feed) -> PollReport {
         let pipeline = self.clone();
         let owned = feed.clone();
-        match tokio::spawn(async move { pipeline.poll(&owned).await }).await {
+        let task = tokio::spawn(async move { pipeline.poll(&owned).await });
+        // If this future is dropped (the scheduler stopping after its grace
+        // period), the poll stops too, rather than running on unseen beside
+        // the next generation's poll of the same feed.
+        let _abort = AbortOnDrop(task.abort_handle());
+        match task.await {
             Ok(report) => report,
             Err(error) => {
                 let reason = format!("internal error while polling: {error}");
@@ -612,5 +617,14 @@ fn build_document(
         extraction: extraction.to_owned(),
         enrichment: Default::default(),
         transcript: None,
+    }
+}
+
+/// Aborts a spawned task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -29,6 +29,12 @@ use crate::store::Store;
 /// Longest wait for HTTP connections to finish after a stop.
 const SERVER_GRACE: Duration = Duration::from_secs(5);
 
+/// Longest wait for the index's last catch-up after a stop. What it has not
+/// committed by then is added at the next start (the index follows the
+/// record), so a large backlog never holds a stop past systemd's
+/// `TimeoutStopSec`.
+const INDEX_GRACE: Duration = Duration::from_secs(15);
+
 /// How often `systemctl status` gets a fresh status line when no watchdog
 /// asks for more often.
 const STATUS_PERIOD: Duration = Duration::from_secs(30);
@@ -52,6 +58,9 @@ pub struct Service {
     pub listener: TcpListener,
     /// The HTTP server's own connection to the record.
     pub server_store: Store,
+    /// The health watcher's own connection, so that busy API handlers
+    /// cannot hold up the watchdog's pings.
+    pub health_store: Store,
     pub api_token: Option<String>,
 }
 
@@ -89,8 +98,10 @@ impl Running {
 
     /// Stops scheduling, lets polls in flight finish (see
     /// [`super::run`]), and lets the alerting turn finish for as long.
-    /// Cutting a delivery short is safe: the digest stays undelivered in
-    /// the record and is sent by the next generation.
+    /// A delivery cut short stays undelivered in the record and is sent
+    /// again by the next generation; if the receiver had already accepted
+    /// it, that is a resend with the same idempotency key (delivery is at
+    /// least once).
     async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.scheduler.await;
@@ -164,6 +175,7 @@ pub async fn serve(service: Service, first: Generation, mut load: Loader, config
         writer,
         listener,
         server_store,
+        health_store,
         api_token,
     } = service;
     let telemetry = Arc::new(Telemetry::new());
@@ -191,7 +203,11 @@ pub async fn serve(service: Service, first: Generation, mut load: Loader, config
     let server = tokio::spawn(server::serve(listener, state.clone(), async move {
         let _ = server_stopped.wait_for(|stop| *stop).await;
     }));
-    let watchdog = tokio::spawn(watch_health(state.clone(), stopped_all.clone()));
+    let watchdog = tokio::spawn(watch_health(
+        state.clone(),
+        health_store,
+        stopped_all.clone(),
+    ));
 
     let mut running = Running::start(&generation, &telemetry);
     systemd::ready(&summary(&generation));
@@ -235,17 +251,24 @@ pub async fn serve(service: Service, first: Generation, mut load: Loader, config
         let _ = stop_all.send(true);
         match tokio::time::timeout(SERVER_GRACE, server).await {
             Ok(Ok(Err(error))) => tracing::error!(%error, "the HTTP server failed"),
-            Err(_) => tracing::warn!("HTTP connections still open; closing them"),
+            Err(_) => tracing::warn!("HTTP connections still open; dropping them"),
             _ => {}
         }
         // The last catch-up commits what was stored before the stop.
-        let _ = indexing.await;
+        if tokio::time::timeout(INDEX_GRACE, indexing).await.is_err() {
+            tracing::warn!("the index is still catching up; it resumes at the next start");
+        }
         let _ = watchdog.await;
+    };
+    let second_stop = async {
+        // A reload asked for during the stop is moot; only a second stop
+        // cuts it short.
+        while signals.next().await == Signal::Reload {}
     };
     tokio::select! {
         _ = shutdown => tracing::info!("veille stopped"),
-        signal = signals.next() => {
-            tracing::warn!(?signal, "second signal during shutdown; stopping at once (the record is safe, the index catches up at the next start)");
+        _ = second_stop => {
+            tracing::warn!("second stop signal; stopping at once (the record is safe, the index catches up at the next start)");
         }
     }
 }
@@ -264,6 +287,7 @@ async fn reload(
         Ok(new) => new,
         Err(reason) => return Err((reason, running)),
     };
+    let mut new = new;
     let waiting = match compare(&old.config, &new.config) {
         Ok(waiting) => waiting,
         Err(reason) => return Err((reason, running)),
@@ -271,6 +295,10 @@ async fn reload(
     for setting in waiting {
         tracing::warn!("{setting} changed; it takes effect when veille restarts");
     }
+    // What waits for a restart keeps its running value, so that every loop
+    // (and the health check's idea of a stall) goes by the same one.
+    new.config.server = old.config.server.clone();
+    new.config.storage.commit_interval = old.config.storage.commit_interval;
     running.stop().await;
     let alerting = new.alerting.clone();
     let registered = tokio::task::spawn_blocking(move || alerting.register())
@@ -288,16 +316,18 @@ async fn reload(
 /// Feeds the systemd watchdog while the daemon works, and keeps its status
 /// line current. A failing check stops the pings: systemd then restarts
 /// veille after `WatchdogSec`.
-async fn watch_health(state: Arc<AppState>, mut stopped: watch::Receiver<bool>) {
+async fn watch_health(state: Arc<AppState>, store: Store, mut stopped: watch::Receiver<bool>) {
+    let store = Arc::new(store);
     let watchdog = systemd::watchdog_period();
     let period = watchdog.unwrap_or(STATUS_PERIOD).min(STATUS_PERIOD);
     let mut was_failing = false;
     while !*stopped.borrow() {
         let check = state.clone();
+        let own = store.clone();
         let checked = tokio::task::spawn_blocking(move || {
             let live = check.live();
-            let failures = health::failures(&check.telemetry, &check.store, live.commit_interval);
-            let status = status_line(&check, &live.feeds);
+            let failures = health::failures(&check.telemetry, &own, live.commit_interval);
+            let status = status_line(&own, &live.feeds);
             (failures, status)
         })
         .await;
@@ -327,8 +357,8 @@ async fn watch_health(state: Arc<AppState>, mut stopped: watch::Receiver<bool>) 
     }
 }
 
-fn status_line(state: &AppState, feeds: &[crate::config::Feed]) -> String {
-    let failing = state.store.feed_statuses().map_or(0, |statuses| {
+fn status_line(store: &Store, feeds: &[crate::config::Feed]) -> String {
+    let failing = store.feed_statuses().map_or(0, |statuses| {
         feeds
             .iter()
             .filter(|feed| feed.enabled)
@@ -339,7 +369,7 @@ fn status_line(state: &AppState, feeds: &[crate::config::Feed]) -> String {
             })
             .count()
     });
-    let documents = state.store.document_count().unwrap_or(0);
+    let documents = store.document_count().unwrap_or(0);
     let enabled = feeds.iter().filter(|feed| feed.enabled).count();
     format!("{enabled} sources ({failing} failing), {documents} documents")
 }

@@ -28,11 +28,6 @@ struct FeedLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct QueueLabel {
-    queue: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct FeedStateLabel {
     state: &'static str,
 }
@@ -65,12 +60,14 @@ pub struct Telemetry {
     documents_stored: Counter,
     duplicates: Counter,
     documents_indexed: Counter,
-    index_commit_seconds: Histogram,
+    index_update_seconds: Histogram,
     alert_matches: Counter,
     deliveries: Family<OutcomeLabel, Counter>,
     reloads: Family<OutcomeLabel, Counter>,
     polls_in_flight: Gauge,
-    queue_depth: Family<QueueLabel, Gauge>,
+    index_backlog: Gauge,
+    matches_waiting: Gauge,
+    digests_undelivered: Gauge,
     documents: Gauge,
     index_size_bytes: Gauge,
     feeds: Family<FeedStateLabel, Gauge>,
@@ -99,12 +96,14 @@ impl Telemetry {
             duplicates: Counter::default(),
             documents_indexed: Counter::default(),
             // 1 ms to about 16 s.
-            index_commit_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 15)),
+            index_update_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 15)),
             alert_matches: Counter::default(),
             deliveries: Family::default(),
             reloads: Family::default(),
             polls_in_flight: Gauge::default(),
-            queue_depth: Family::default(),
+            index_backlog: Gauge::default(),
+            matches_waiting: Gauge::default(),
+            digests_undelivered: Gauge::default(),
             documents: Gauge::default(),
             index_size_bytes: Gauge::default(),
             feeds: Family::default(),
@@ -139,9 +138,9 @@ impl Telemetry {
             telemetry.documents_indexed.clone(),
         );
         registry.register(
-            "index_commit_seconds",
-            "Time to add a batch to the search index and commit it",
-            telemetry.index_commit_seconds.clone(),
+            "index_update_seconds",
+            "Indexing turns that added documents: reading them from the record, adding and committing",
+            telemetry.index_update_seconds.clone(),
         );
         registry.register(
             "alert_matches",
@@ -164,9 +163,19 @@ impl Telemetry {
             telemetry.polls_in_flight.clone(),
         );
         registry.register(
-            "queue_depth",
-            "Work waiting: index_backlog (documents), matches_waiting, digests_undelivered",
-            telemetry.queue_depth.clone(),
+            "index_backlog_documents",
+            "Documents stored or changed that searches do not see yet",
+            telemetry.index_backlog.clone(),
+        );
+        registry.register(
+            "alert_matches_waiting",
+            "Alert matches and health findings not yet in a digest",
+            telemetry.matches_waiting.clone(),
+        );
+        registry.register(
+            "digests_undelivered",
+            "Digests not yet accepted by every target",
+            telemetry.digests_undelivered.clone(),
         );
         registry.register(
             "documents",
@@ -222,7 +231,7 @@ impl Telemetry {
     /// up to `revision` in `elapsed`.
     pub fn index_committed(&self, added: usize, revision: i64, elapsed: Duration) {
         self.documents_indexed.inc_by(added as u64);
-        self.index_commit_seconds.observe(elapsed.as_secs_f64());
+        self.index_update_seconds.observe(elapsed.as_secs_f64());
         self.indexed_revision.store(revision, Ordering::Relaxed);
     }
 
@@ -288,16 +297,9 @@ impl Telemetry {
     /// The Prometheus text exposition, with the scrape-time gauges set
     /// from `gauges`.
     pub fn render(&self, gauges: &Gauges) -> String {
-        let queues = [
-            ("index_backlog", gauges.index_backlog),
-            ("matches_waiting", gauges.matches_waiting),
-            ("digests_undelivered", gauges.digests_undelivered),
-        ];
-        for (queue, depth) in queues {
-            self.queue_depth
-                .get_or_create(&QueueLabel { queue })
-                .set(depth);
-        }
+        self.index_backlog.set(gauges.index_backlog);
+        self.matches_waiting.set(gauges.matches_waiting);
+        self.digests_undelivered.set(gauges.digests_undelivered);
         let states = [
             ("ok", gauges.feeds_ok),
             ("failing", gauges.feeds_failing),
@@ -348,13 +350,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("veille_documents_indexed_total 7"), "{text}");
-        assert!(
-            text.contains("veille_queue_depth{queue=\"index_backlog\"} 4"),
-            "{text}"
-        );
+        assert!(text.contains("veille_index_backlog_documents 4"), "{text}");
         assert!(text.contains("veille_feeds{state=\"failing\"} 2"), "{text}");
         assert!(
-            text.contains("veille_index_commit_seconds_count 1"),
+            text.contains("veille_index_update_seconds_count 1"),
             "{text}"
         );
         assert!(text.trim_end().ends_with("# EOF"), "{text}");

@@ -107,20 +107,31 @@ fn sigkill_at_random_moments_loses_and_repeats_nothing() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     println!("crash test seed {seed}");
 
+    let stored = || {
+        Store::open(&storage)
+            .and_then(|store| store.document_count())
+            .unwrap_or(0)
+    };
+    let total = (FEEDS * ITEMS_PER_FEED) as i64;
     let mut documents_at_kill = Vec::new();
     for _ in 0..KILLS {
+        let before = stored();
         let mut child = spawn_run(&setup);
         // Nobody reads the log: the pipe is closed at once, so every log
         // line fails to write. The daemon must work on regardless (as when
         // journald restarts under it).
         drop(child.stderr.take());
-        std::thread::sleep(Duration::from_millis(rng.random_range(300..2500)));
+        // While stories are coming in, each kill falls soon after this run
+        // stored its first (so the kills land in the middle of ingestion,
+        // however slowly this machine starts the daemon); after that, at a
+        // random moment of indexing, matching and delivery.
+        if before < total {
+            wait_until(Duration::from_secs(20), || stored() > before);
+        }
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..900)));
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
-        let stored = Store::open(&storage)
-            .and_then(|store| store.document_count())
-            .unwrap_or(0);
-        documents_at_kill.push(stored);
+        documents_at_kill.push(stored());
     }
     println!("documents stored at each kill: {documents_at_kill:?}");
     // Kills landed while documents were being stored, not only before the
@@ -131,11 +142,14 @@ fn sigkill_at_random_moments_loses_and_repeats_nothing() {
         "seed {seed}: kills fell at too few distinct moments: {documents_at_kill:?}"
     );
     let calls_during_kills = calls.lock().unwrap().len();
+    assert!(
+        calls_during_kills > 0,
+        "seed {seed}: no delivery began before the last kill"
+    );
 
     // The last run is left to finish everything.
     let daemon = Daemon::start(&setup);
     let expected = expected_links(&server);
-    let total = expected.len() as i64;
     let caught_up = wait_until(Duration::from_secs(120), || {
         let Ok(store) = Store::open(&storage) else {
             return false;
