@@ -259,6 +259,26 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// The `feed_status` columns that [`feed_status_row`] reads, in its order.
+const FEED_STATUS_COLUMNS: &str = "feed_id, last_attempt, last_success, http_status, error, \
+     consecutive_failures, next_run, retry_not_before, needed_repair, last_new, last_duplicates";
+
+fn feed_status_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FeedStatus> {
+    Ok(FeedStatus {
+        feed_id: row.get(0)?,
+        last_attempt: row.get(1)?,
+        last_success: row.get(2)?,
+        http_status: row.get(3)?,
+        error: row.get(4)?,
+        consecutive_failures: row.get(5)?,
+        next_run: row.get(6)?,
+        retry_not_before: row.get(7)?,
+        needed_repair: row.get(8)?,
+        last_new: row.get(9)?,
+        last_duplicates: row.get(10)?,
+    })
+}
+
 pub fn timestamp(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -522,25 +542,9 @@ impl Store {
         let connection = self.connection();
         Ok(connection
             .query_row(
-                "SELECT feed_id, last_attempt, last_success, http_status, error, consecutive_failures,
-                        next_run, retry_not_before, needed_repair, last_new, last_duplicates
-                 FROM feed_status WHERE feed_id = ?1",
+                &format!("SELECT {FEED_STATUS_COLUMNS} FROM feed_status WHERE feed_id = ?1"),
                 [feed_id],
-                |row| {
-                    Ok(FeedStatus {
-                        feed_id: row.get(0)?,
-                        last_attempt: row.get(1)?,
-                        last_success: row.get(2)?,
-                        http_status: row.get(3)?,
-                        error: row.get(4)?,
-                        consecutive_failures: row.get(5)?,
-                        next_run: row.get(6)?,
-                        retry_not_before: row.get(7)?,
-                        needed_repair: row.get(8)?,
-                        last_new: row.get(9)?,
-                        last_duplicates: row.get(10)?,
-                    })
-                },
+                feed_status_row,
             )
             .optional()?)
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{FeedStatus, Result, Store, timestamp};
+use super::{FEED_STATUS_COLUMNS, FeedStatus, Result, Store, feed_status_row, timestamp};
 
 /// Documents a source carried lately.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
@@ -37,26 +37,9 @@ impl Store {
     /// The recorded status of every feed ever polled, by feed id.
     pub fn feed_statuses(&self) -> Result<HashMap<String, FeedStatus>> {
         let connection = self.connection();
-        let mut statement = connection.prepare(
-            "SELECT feed_id, last_attempt, last_success, http_status, error, consecutive_failures,
-                    next_run, retry_not_before, needed_repair, last_new, last_duplicates
-             FROM feed_status",
-        )?;
-        let rows = statement.query_map([], |row| {
-            Ok(FeedStatus {
-                feed_id: row.get(0)?,
-                last_attempt: row.get(1)?,
-                last_success: row.get(2)?,
-                http_status: row.get(3)?,
-                error: row.get(4)?,
-                consecutive_failures: row.get(5)?,
-                next_run: row.get(6)?,
-                retry_not_before: row.get(7)?,
-                needed_repair: row.get(8)?,
-                last_new: row.get(9)?,
-                last_duplicates: row.get(10)?,
-            })
-        })?;
+        let mut statement =
+            connection.prepare(&format!("SELECT {FEED_STATUS_COLUMNS} FROM feed_status"))?;
+        let rows = statement.query_map([], feed_status_row)?;
         let mut statuses = HashMap::new();
         for status in rows {
             let status = status?;
