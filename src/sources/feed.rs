@@ -124,32 +124,43 @@ fn looks_like_html_page(text: &str) -> bool {
     head.starts_with("<!doctype html") || head.starts_with("<html")
 }
 
+/// The text with the encoding of every XML declaration set to UTF-8, which
+/// is what the text is by now. Every declaration, not only a leading one:
+/// feed-rs switches decoders at each declaration it meets, and quick-xml
+/// panics when that happens past the start of the input (a declaration
+/// after stray text, or a second one in feeds pasted together).
 fn declare_utf8(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.starts_with("<?xml") {
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(found) = text[from..].find("<?xml") {
+        let start = from + found;
+        let Some(end) = text[start..].find("?>").map(|length| start + length) else {
+            break;
+        };
+        if let Some(value) = encoding_value(&text[start..end]) {
+            out.push_str(&text[copied..start + value.start]);
+            out.push_str("UTF-8");
+            copied = start + value.end;
+        }
+        from = end;
+    }
+    if copied == 0 {
         return text.into();
     }
-    let Some(end) = text.find("?>") else {
-        return text.into();
-    };
-    let declaration = &text[..end];
-    let Some(position) = declaration.find("encoding") else {
-        return text.into();
-    };
-    let after = &declaration[position + "encoding".len()..];
-    let Some(quote_start) = after.find(['"', '\'']) else {
-        return text.into();
-    };
+    out.push_str(&text[copied..]);
+    out.into()
+}
+
+/// Where the value of the `encoding` pseudo-attribute lies in `declaration`.
+fn encoding_value(declaration: &str) -> Option<std::ops::Range<usize>> {
+    let position = declaration.find("encoding")? + "encoding".len();
+    let after = &declaration[position..];
+    let quote_start = after.find(['"', '\''])?;
     let quote = after.as_bytes()[quote_start] as char;
-    let value_start = position + "encoding".len() + quote_start + 1;
-    let Some(value_length) = text[value_start..end].find(quote) else {
-        return text.into();
-    };
-    format!(
-        "{}UTF-8{}",
-        &text[..value_start],
-        &text[value_start + value_length..]
-    )
-    .into()
+    let value_start = position + quote_start + 1;
+    let value_length = declaration[value_start..].find(quote)?;
+    Some(value_start..value_start + value_length)
 }
 
 /// Escapes every `&` that does not start an entity or character reference.
