@@ -29,6 +29,17 @@ pub enum FeedError {
 /// Parses decoded feed text. `base` (the feed's final URL) resolves relative
 /// links.
 pub fn parse_feed(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
+    // XML and JSON both forbid raw U+0000. NULs here are a UTF-16 body read
+    // as a single-byte one (no BOM, no charset to go by); quick-xml, meeting
+    // `\0<\0?` at the start, switches to UTF-16 itself and then panics on the
+    // declaration's encoding. Without them, the feed's ASCII reads again.
+    let without_nul;
+    let text = if text.contains('\0') {
+        without_nul = text.replace('\0', "");
+        without_nul.as_str()
+    } else {
+        text
+    };
     let text = text.trim_start_matches('\u{feff}').trim_start();
     if text.is_empty() {
         return Err(FeedError::Empty);
