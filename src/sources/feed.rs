@@ -139,20 +139,28 @@ fn looks_like_html_page(text: &str) -> bool {
 /// is what the text is by now. Every declaration, not only a leading one:
 /// feed-rs switches decoders at each declaration it meets, and quick-xml
 /// panics when that happens past the start of the input (a declaration
-/// after stray text, or a second one in feeds pasted together).
+/// after stray text or a comment, or a second one in feeds pasted
+/// together).
 fn declare_utf8(text: &str) -> std::borrow::Cow<'_, str> {
     let mut out = String::new();
     let mut copied = 0;
     let mut from = 0;
     while let Some(found) = text[from..].find("<?xml") {
         let start = from + found;
+        // quick-xml reads a declaration up to the first `?>`, whatever lies
+        // between; every `encoding` in there may be the one it takes.
         let Some(end) = text[start..].find("?>").map(|length| start + length) else {
             break;
         };
-        if let Some(value) = encoding_value(&text[start..end]) {
-            out.push_str(&text[copied..start + value.start]);
-            out.push_str("UTF-8");
-            copied = start + value.end;
+        let mut key = start;
+        while let Some(at) = text[key..end].find("encoding") {
+            key += at + "encoding".len();
+            if let Some(value) = quoted_value(&text[key..end]) {
+                out.push_str(&text[copied..key + value.start]);
+                out.push_str("UTF-8");
+                copied = key + value.end;
+                key = copied;
+            }
         }
         from = end;
     }
@@ -163,15 +171,12 @@ fn declare_utf8(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
-/// Where the value of the `encoding` pseudo-attribute lies in `declaration`.
-fn encoding_value(declaration: &str) -> Option<std::ops::Range<usize>> {
-    let position = declaration.find("encoding")? + "encoding".len();
-    let after = &declaration[position..];
-    let quote_start = after.find(['"', '\''])?;
-    let quote = after.as_bytes()[quote_start] as char;
-    let value_start = position + quote_start + 1;
-    let value_length = declaration[value_start..].find(quote)?;
-    Some(value_start..value_start + value_length)
+/// Where the first quoted value in `text` lies, quotes excluded.
+fn quoted_value(text: &str) -> Option<std::ops::Range<usize>> {
+    let open = text.find(['"', '\''])?;
+    let quote = text.as_bytes()[open] as char;
+    let length = text[open + 1..].find(quote)?;
+    Some(open + 1..open + 1 + length)
 }
 
 /// Escapes every `&` that does not start an entity or character reference.
