@@ -12,6 +12,7 @@ mod extraction;
 mod feedparser_corpus;
 mod fetching;
 mod html_sources;
+mod properties;
 mod samples;
 mod tagging;
 mod transcript_formats;
