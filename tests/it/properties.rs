@@ -1322,3 +1322,14 @@ fn xml_declarations_past_the_start_do_not_crash_the_feed_parser() {
     let feed = parse_feed(pasted, &base()).unwrap();
     assert_eq!(feed.entries[0].title, "Kédougou");
 }
+/// Found while sizing `file_patterns_never_panic`: a pattern long enough
+/// for its regex to exceed the compiled size limit hit an `expect`, so a
+/// bad setting panicked `veille check` instead of being reported.
+#[test]
+fn file_patterns_too_long_to_compile_are_errors() {
+    let pattern = "é".repeat(100_000);
+    assert!(matches!(
+        FilePattern::parse(&pattern),
+        Err(veille::sources::broadcast::PatternError::Regex(_))
+    ));
+}
