@@ -59,13 +59,18 @@ pub struct Language {
 
 /// Detects the language of `text`, falling back to `hint` when unsure.
 pub fn detect_language(text: &str, hint: Option<&str>) -> Language {
-    let info = DETECTOR.detect(text);
     let code_of = |lang: Lang| {
         LANGUAGES
             .iter()
             .find(|(known, _)| *known == lang)
             .map(|(_, code)| (*code).to_owned())
     };
+    // whatlang names the language of a one-language script (Ge'ez, Hangul,
+    // Georgian...) even when it is not on the allowlist; such an answer
+    // has no code here, so it counts as no answer and the hint gets its say.
+    let info = DETECTOR
+        .detect(text)
+        .filter(|info| code_of(info.lang()).is_some());
     let confidence = info.as_ref().map_or(0.0, |info| info.confidence());
     match (info, hint) {
         (Some(info), _) if info.is_reliable() => Language {

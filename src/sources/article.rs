@@ -6,6 +6,7 @@
 //! extractor is the fallback when it matches nothing.
 
 use chrono::{DateTime, Utc};
+use ego_tree::iter::Edge;
 use scraper::{Html, Selector};
 use url::Url;
 
@@ -36,7 +37,17 @@ pub enum ExtractError {
     Extractor(String),
     #[error(transparent)]
     TooDeep(#[from] TooDeep),
+    /// Parsed, but still too deep for the extractor's recursion.
+    #[error("the page nests elements more than {0} deep; not extracted")]
+    NestedTooDeep(usize),
 }
+
+/// Nesting past which a page is not given to rs-trafilatura. It recurses
+/// once per level, and a few thousand levels (nested tables: ~8,000 on a
+/// 2 MiB blocking-pool stack, unoptimised) overflow the stack, which
+/// aborts the whole process instead of panicking. Real articles nest a few
+/// dozen levels; this leaves a wide margin both ways.
+pub const MAX_EXTRACTOR_DEPTH: usize = 1_000;
 
 /// Extracts the article from `html`. `url` is where the page was fetched
 /// from (resolves relative canonical links); `content_selector` overrides
@@ -80,6 +91,9 @@ fn extract(
     let (text, method, extracted) = match selected {
         Some(text) => (text, "selector", None),
         None => {
+            if nesting_depth(&document) > MAX_EXTRACTOR_DEPTH {
+                return Err(ExtractError::NestedTooDeep(MAX_EXTRACTOR_DEPTH));
+            }
             let options = rs_trafilatura::Options {
                 url: url.map(Url::to_string),
                 ..rs_trafilatura::Options::default()
@@ -118,6 +132,22 @@ fn extract(
 
 /// What the page's `<head>` says about itself. Read directly because these
 /// tags are unambiguous and the extractor's heuristics need not guess them.
+/// How deep the document's nodes nest, counted without recursion.
+fn nesting_depth(document: &Html) -> usize {
+    let mut depth = 0;
+    let mut deepest = 0;
+    for edge in document.tree.root().traverse() {
+        match edge {
+            Edge::Open(_) => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            Edge::Close(_) => depth -= 1,
+        }
+    }
+    deepest
+}
+
 #[derive(Default)]
 struct PageMetadata {
     og_title: Option<String>,

@@ -50,6 +50,8 @@ pub enum PatternError {
     Repeated(String),
     #[error("a '{{' is not closed")]
     Unclosed,
+    #[error("cannot be compiled: {0}")]
+    Regex(String),
 }
 
 /// A compiled `file_pattern` such as `{station}_{date}_{time}.vtt`.
@@ -92,7 +94,10 @@ impl FilePattern {
         }
         regex.push_str(&regex::escape(rest));
         regex.push('$');
-        let regex = Regex::new(&regex).expect("placeholders and escaped text make a valid regex");
+        // Placeholders and escaped text always make valid syntax, but a long
+        // enough pattern (some 100,000 characters) exceeds the compiled size
+        // limit, and a bad setting must be reported, not panic.
+        let regex = Regex::new(&regex).map_err(|error| PatternError::Regex(error.to_string()))?;
         Ok(FilePattern {
             source: pattern.to_owned(),
             regex,

@@ -29,6 +29,17 @@ pub enum FeedError {
 /// Parses decoded feed text. `base` (the feed's final URL) resolves relative
 /// links.
 pub fn parse_feed(text: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
+    // XML and JSON both forbid raw U+0000. NULs here are a UTF-16 body read
+    // as a single-byte one (no BOM, no charset to go by); quick-xml, meeting
+    // `\0<\0?` at the start, switches to UTF-16 itself and then panics on the
+    // declaration's encoding. Without them, the feed's ASCII reads again.
+    let without_nul;
+    let text = if text.contains('\0') {
+        without_nul = text.replace('\0', "");
+        without_nul.as_str()
+    } else {
+        text
+    };
     let text = text.trim_start_matches('\u{feff}').trim_start();
     if text.is_empty() {
         return Err(FeedError::Empty);
@@ -124,32 +135,48 @@ fn looks_like_html_page(text: &str) -> bool {
     head.starts_with("<!doctype html") || head.starts_with("<html")
 }
 
+/// The text with the encoding of every XML declaration set to UTF-8, which
+/// is what the text is by now. Every declaration, not only a leading one:
+/// feed-rs switches decoders at each declaration it meets, and quick-xml
+/// panics when that happens past the start of the input (a declaration
+/// after stray text or a comment, or a second one in feeds pasted
+/// together).
 fn declare_utf8(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.starts_with("<?xml") {
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(found) = text[from..].find("<?xml") {
+        let start = from + found;
+        // quick-xml reads a declaration up to the first `?>`, whatever lies
+        // between; every `encoding` in there may be the one it takes.
+        let Some(end) = text[start..].find("?>").map(|length| start + length) else {
+            break;
+        };
+        let mut key = start;
+        while let Some(at) = text[key..end].find("encoding") {
+            key += at + "encoding".len();
+            if let Some(value) = quoted_value(&text[key..end]) {
+                out.push_str(&text[copied..key + value.start]);
+                out.push_str("UTF-8");
+                copied = key + value.end;
+                key = copied;
+            }
+        }
+        from = end;
+    }
+    if copied == 0 {
         return text.into();
     }
-    let Some(end) = text.find("?>") else {
-        return text.into();
-    };
-    let declaration = &text[..end];
-    let Some(position) = declaration.find("encoding") else {
-        return text.into();
-    };
-    let after = &declaration[position + "encoding".len()..];
-    let Some(quote_start) = after.find(['"', '\'']) else {
-        return text.into();
-    };
-    let quote = after.as_bytes()[quote_start] as char;
-    let value_start = position + "encoding".len() + quote_start + 1;
-    let Some(value_length) = text[value_start..end].find(quote) else {
-        return text.into();
-    };
-    format!(
-        "{}UTF-8{}",
-        &text[..value_start],
-        &text[value_start + value_length..]
-    )
-    .into()
+    out.push_str(&text[copied..]);
+    out.into()
+}
+
+/// Where the first quoted value in `text` lies, quotes excluded.
+fn quoted_value(text: &str) -> Option<std::ops::Range<usize>> {
+    let open = text.find(['"', '\''])?;
+    let quote = text.as_bytes()[open] as char;
+    let length = text[open + 1..].find(quote)?;
+    Some(open + 1..open + 1 + length)
 }
 
 /// Escapes every `&` that does not start an entity or character reference.

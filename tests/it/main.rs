@@ -14,6 +14,7 @@ mod feedparser_corpus;
 mod fetching;
 mod hostile;
 mod html_sources;
+mod properties;
 mod samples;
 mod service;
 mod tagging;

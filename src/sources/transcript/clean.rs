@@ -145,7 +145,8 @@ pub(crate) fn parse_clock(text: &str) -> Option<f64> {
         }
         seconds += format!("0.{fraction}").parse::<f64>().ok()?;
     }
-    Some(seconds)
+    // The first field is unbounded, and enough digits read as infinity.
+    seconds.is_finite().then_some(seconds)
 }
 
 #[cfg(test)]

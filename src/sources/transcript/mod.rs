@@ -103,9 +103,12 @@ impl TranscriptFormat {
         if content.starts_with('{') {
             return Self::Json;
         }
-        // A preamble (title, credits) may come before the first cue.
+        // A preamble (title, credits) may come before the first cue. A lone
+        // CR ends a line too (classic Mac files, which the SRT parser reads),
+        // and `lines()` alone would see such a file as a single line.
         if content
             .lines()
+            .flat_map(|line| line.split('\r'))
             .take(SNIFF_LINES)
             .any(|line| srt::parse_timing(line.trim()).is_some())
         {
@@ -273,6 +276,7 @@ mod tests {
             ("  \n{\"segments\": []}", Json),
             ("1\r\n00:00:01,000 --> 00:00:04,000\r\nBonjour", Srt),
             ("Titre\n\n1\n0:00:01.000 --> 0:00:02.000 X1:1\nBonjour", Srt),
+            ("1\r00:00:01,000 --> 00:00:04,000\rBonjour\r", Srt),
             ("<cite>Awa:</cite><p>Bonjour</p>", Html),
             ("\n<!DOCTYPE html>", Html),
             ("Awa: Bonjour", Text),

@@ -94,7 +94,8 @@ fn timestamp(text: &str) -> Option<(f64, &str)> {
         total += format!("0.{fraction}").parse::<f64>().ok()?;
         rest = after;
     }
-    Some((total, rest))
+    // Hours are unbounded, and enough digits of them read as infinity.
+    total.is_finite().then_some((total, rest))
 }
 
 /// Caption text to plain text: player directives go, words stay.

@@ -199,7 +199,9 @@ fn timestamp(text: &str) -> Option<(f64, &str)> {
         return None;
     }
     let total = hours * 3600.0 + minutes * 60.0 + seconds + value(fraction) / 1000.0;
-    Some((total, rest))
+    // Some 310 digits of hours make infinity, which is no time at all (and
+    // would be stored as null): such a timing line is malformed.
+    total.is_finite().then_some((total, rest))
 }
 
 /// Digit strings can be arbitrarily long (hours are unbounded), so they are
