@@ -8,6 +8,7 @@
 //! webhook; [`health`] turns feeds that failed or went quiet into findings
 //! for source-health rules. The daemon drives all of it (`daemon::alerting`).
 
+pub mod backtest;
 pub mod deliver;
 pub mod digest;
 pub mod health;
@@ -18,6 +19,7 @@ use crate::archive::ArchiveError;
 use crate::config::Diagnostic;
 use crate::store::StoreError;
 
+pub use backtest::{Backtest, backtest, parse_since};
 pub use deliver::{Deliverer, DeliveryError};
 pub use digest::{DigestMaker, DigestView, Rendered, Templates};
 pub use matcher::{Found, Matcher};

@@ -12,6 +12,7 @@ pub mod analysis;
 mod export;
 mod facets;
 mod memory;
+mod overview;
 pub mod query;
 pub mod schema;
 mod search;
@@ -24,11 +25,12 @@ use tantivy::{Index, IndexReader, ReloadPolicy};
 pub use export::{ExportFormat, export};
 pub use facets::{Count, EntityCount, Facets};
 pub use memory::MemoryIndex;
+pub use overview::{PlaceCount, TIMELINE_SERIES, Timeline, TimelineDay, is_actor};
 pub use query::{EntityLookup, QueryError};
 pub use schema::Fields;
 pub use search::{
-    DocumentView, Highlighter, Hit, MAX_LIMIT, Search, SearchRequest, SearchResults, Snippet,
-    SortOrder,
+    DocumentView, Highlighter, Hit, MAX_LIMIT, MAX_OFFSET, Search, SearchRequest, SearchResults,
+    Snippet, SortOrder,
 };
 pub use writer::ArchiveWriter;
 

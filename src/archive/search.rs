@@ -13,6 +13,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Order, Score, SegmentOrdinal, SegmentReader};
 
 use super::facets::{self, EntityCount, FACET_SIZE, FacetCollector, Facets, RawCounts};
+use super::overview::{self, PlaceCount};
 use super::query::{self, EntityLookup, Expr, Lowering, QueryContext};
 use super::{Archive, Result, analysis};
 use crate::enrich::Tagger;
@@ -71,6 +72,9 @@ pub struct SearchResults {
     pub sort: SortOrder,
     pub hits: Vec<Hit>,
     pub facets: Facets,
+    /// Every place named in the result set that has coordinates, most
+    /// named first: what a map of the results shows.
+    pub places: Vec<PlaceCount>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -138,7 +142,7 @@ pub struct MentionAt {
 
 /// Searches an [`Archive`], reading hits' details from the record.
 pub struct Search {
-    archive: Arc<Archive>,
+    pub(super) archive: Arc<Archive>,
     tagger: Arc<Tagger>,
     lookup: EntityLookup,
 }
@@ -151,6 +155,11 @@ impl Search {
             tagger,
             lookup,
         }
+    }
+
+    /// The gazetteer that names entities in results.
+    pub fn gazetteer(&self) -> &crate::enrich::Gazetteer {
+        self.tagger.gazetteer()
     }
 
     /// Parses `query` against the gazetteer.
@@ -244,6 +253,7 @@ impl Search {
             limit,
             sort,
             hits,
+            places: overview::places(&raw.entities, self.tagger.gazetteer()),
             facets: self.facets(raw),
         })
     }

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, NaiveDate, Utc};
-use veille::alerts::{self, MATCH_BATCH, Matcher, Rule};
+use chrono::Utc;
+use veille::alerts::{self, Rule};
 use veille::config::Config;
 use veille::daemon::Pipeline;
 use veille::daemon::alerting::{Alerting, Delivery};
@@ -142,27 +142,16 @@ fn backtest(config_path: &Path, args: BacktestArgs) -> anyhow::Result<ExitCode> 
     let pipeline = super::open_pipeline(&config)?;
     let rules = compile_rules(&config, &pipeline)?;
     let rule = find_rule(&rules, &args.rule, &config)?;
-    let since = parse_since(&args.since, Utc::now())?;
-    let matcher = Matcher::new(std::slice::from_ref(rule), pipeline.tagger.gazetteer())?;
-    if matcher.is_empty() {
+    let since = alerts::parse_since(&args.since, Utc::now())
+        .map_err(|error| anyhow::anyhow!("--since {error}"))?;
+    let store = &pipeline.store;
+    let Some(found) = alerts::backtest(store, rule, pipeline.tagger.gazetteer(), since)? else {
         bail!(
             "rule {:?} watches sources, not documents; nothing to backtest",
             rule.id()
         );
-    }
-    let store = &pipeline.store;
-    let mut found = Vec::new();
-    let mut read = 0;
-    let mut after = 0;
-    loop {
-        let batch = store.documents_fetched_since(since, after, MATCH_BATCH)?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        read += batch.len();
-        found.extend(matcher.match_batch(&batch)?);
-    }
-    found.sort_by_key(|found| std::cmp::Reverse(found.document));
-    let shown: Vec<_> = found.iter().take(args.limit).collect();
+    };
+    let shown: Vec<_> = found.found.iter().take(args.limit).collect();
     let ids: Vec<i64> = shown.iter().map(|found| found.document).collect();
     let documents = store.documents_by_ids(&ids)?;
     for (found, document) in shown.iter().zip(&documents) {
@@ -192,30 +181,16 @@ fn backtest(config_path: &Path, args: BacktestArgs) -> anyhow::Result<ExitCode> 
     eprintln!(
         "rule {}: {} of {} documents fetched since {} match{}",
         rule.id(),
-        found.len(),
-        read,
+        found.found.len(),
+        found.read,
         timestamp(since),
-        if found.len() > shown.len() {
+        if found.found.len() > shown.len() {
             format!(" ({} shown; --limit for more)", shown.len())
         } else {
             String::new()
         }
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// `30d`, `12h`, `2w`, `90m` before `now`, or the start of a date.
-fn parse_since(text: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(date
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc());
-    }
-    let age = humantime::parse_duration(text).with_context(|| {
-        format!("--since {text:?}: write an age such as 30d, 12h, 2w, or a date such as 2026-10-01")
-    })?;
-    Ok(now - chrono::Duration::from_std(age).context("--since is too far back")?)
 }
 
 pub async fn digest(config_path: &Path, args: DigestArgs) -> anyhow::Result<ExitCode> {

@@ -24,9 +24,9 @@ const DEFAULT_ENTITY_LIMIT: usize = 50;
 
 /// An error answer: `{"error": "...", "column": n}`.
 pub struct ApiError {
-    status: StatusCode,
-    message: String,
-    column: Option<usize>,
+    pub status: StatusCode,
+    pub message: String,
+    pub column: Option<usize>,
 }
 
 impl ApiError {
@@ -241,46 +241,48 @@ impl Write for ChannelWriter {
 /// Every rule with its state: last run, next run, pending and delivered
 /// counts, the last delivery error.
 pub async fn alerts(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
-    let rules = blocking(move || {
-        let now = chrono::Utc::now();
-        state
-            .live()
-            .rules
-            .iter()
-            .map(|rule| {
-                let summary = state.store.rule_summary(rule.id()).map_err(internal)?;
-                // As the daemon counts it: from the last run, else from
-                // when the rule was added.
-                let next_run = rule.alert.schedule.as_ref().map(|schedule| {
-                    let last = summary
-                        .last_run
-                        .as_deref()
-                        .or(summary.added.as_deref())
-                        .and_then(|time| chrono::DateTime::parse_from_rfc3339(time).ok())
-                        .map_or(now, |time| time.with_timezone(&chrono::Utc));
-                    crate::store::timestamp(schedule.next_after(last).max(now))
-                });
-                let mut entry = serde_json::json!({
-                    "id": rule.id(),
-                    "name": rule.alert.name,
-                    "mode": rule.alert.mode,
-                    "schedule": rule.alert.schedule.as_ref().map(ToString::to_string),
-                    "next_run": next_run,
-                    "query": rule.describe(),
-                    "min_matches": rule.alert.min_matches,
-                    "targets": rule.alert.targets.names(),
-                });
-                if let (Some(object), Ok(serde_json::Value::Object(extra))) =
-                    (entry.as_object_mut(), serde_json::to_value(&summary))
-                {
-                    object.extend(extra);
-                }
-                Ok(entry)
-            })
-            .collect::<Result<Vec<_>, ApiError>>()
-    })
-    .await?;
+    let rules = blocking(move || rule_list(&state)).await?;
     Ok(Json(serde_json::json!({ "rules": rules })).into_response())
+}
+
+/// The rules as `/api/alerts` and the alerts page show them.
+pub fn rule_list(state: &AppState) -> Result<Vec<serde_json::Value>, ApiError> {
+    let now = chrono::Utc::now();
+    state
+        .live()
+        .rules
+        .iter()
+        .map(|rule| {
+            let summary = state.store.rule_summary(rule.id()).map_err(internal)?;
+            // As the daemon counts it: from the last run, else from when
+            // the rule was added.
+            let next_run = rule.alert.schedule.as_ref().map(|schedule| {
+                let last = summary
+                    .last_run
+                    .as_deref()
+                    .or(summary.added.as_deref())
+                    .and_then(|time| chrono::DateTime::parse_from_rfc3339(time).ok())
+                    .map_or(now, |time| time.with_timezone(&chrono::Utc));
+                crate::store::timestamp(schedule.next_after(last).max(now))
+            });
+            let mut entry = serde_json::json!({
+                "id": rule.id(),
+                "name": rule.alert.name,
+                "mode": rule.alert.mode,
+                "schedule": rule.alert.schedule.as_ref().map(ToString::to_string),
+                "next_run": next_run,
+                "query": rule.describe(),
+                "min_matches": rule.alert.min_matches,
+                "targets": rule.alert.targets.names(),
+            });
+            if let (Some(object), Ok(serde_json::Value::Object(extra))) =
+                (entry.as_object_mut(), serde_json::to_value(&summary))
+            {
+                object.extend(extra);
+            }
+            Ok(entry)
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -299,52 +301,58 @@ pub async fn alert_matches(
     params: Result<Query<MatchParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(params) = params?;
-    if !state.live().rules.iter().any(|rule| rule.id() == id) {
-        return Err(ApiError {
-            status: StatusCode::NOT_FOUND,
-            message: format!("no alert rule {id:?}"),
-            column: None,
-        });
-    }
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
-    let offset = params.offset;
-    let body = blocking(move || {
-        let (total, rows) = state
-            .store
-            .rule_matches(&id, limit, offset)
-            .map_err(internal)?;
-        let ids: Vec<i64> = rows.iter().map(|row| row.document_id).collect();
-        let documents: std::collections::HashMap<i64, crate::store::StoredDocument> = state
-            .store
-            .documents_by_ids(&ids)
-            .map_err(internal)?
-            .into_iter()
-            .map(|document| (document.id, document))
-            .collect();
-        let matches: Vec<serde_json::Value> = rows
-            .into_iter()
-            .map(|row| {
-                let document = documents.get(&row.document_id);
-                let mut entry = serde_json::to_value(&row).unwrap_or_default();
-                if let (Some(object), Some(document)) = (entry.as_object_mut(), document) {
-                    object.insert("title".into(), document.title.clone().into());
-                    object.insert("url".into(), document.url.clone().into());
-                    object.insert("sources".into(), document.sources.clone().into());
-                    object.insert("published".into(), document.published.clone().into());
-                }
-                entry
-            })
-            .collect();
-        Ok(serde_json::json!({
-            "rule": id,
-            "total": total,
-            "offset": offset,
-            "limit": limit,
-            "matches": matches,
-        }))
-    })
-    .await?;
+    let body = blocking(move || rule_matches(&state, &id, limit, params.offset)).await?;
     Ok(Json(body).into_response())
+}
+
+/// A page of a rule's matches, as `/api/alerts/{id}/matches` and the
+/// alerts page show them; 404 for a rule not configured.
+pub fn rule_matches(
+    state: &AppState,
+    id: &str,
+    limit: usize,
+    offset: usize,
+) -> Result<serde_json::Value, ApiError> {
+    if !state.live().rules.iter().any(|rule| rule.id() == id) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no alert rule {id:?}"),
+        ));
+    }
+    let (total, rows) = state
+        .store
+        .rule_matches(id, limit, offset)
+        .map_err(internal)?;
+    let ids: Vec<i64> = rows.iter().map(|row| row.document_id).collect();
+    let documents: std::collections::HashMap<i64, crate::store::StoredDocument> = state
+        .store
+        .documents_by_ids(&ids)
+        .map_err(internal)?
+        .into_iter()
+        .map(|document| (document.id, document))
+        .collect();
+    let matches: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|row| {
+            let document = documents.get(&row.document_id);
+            let mut entry = serde_json::to_value(&row).unwrap_or_default();
+            if let (Some(object), Some(document)) = (entry.as_object_mut(), document) {
+                object.insert("title".into(), document.title.clone().into());
+                object.insert("url".into(), document.url.clone().into());
+                object.insert("sources".into(), document.sources.clone().into());
+                object.insert("published".into(), document.published.clone().into());
+            }
+            entry
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "rule": id,
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+        "matches": matches,
+    }))
 }
 
 /// A failure of veille's own, not of the request. The details (which may

@@ -6,18 +6,19 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::AppState;
 use super::api::ApiError;
+use super::web;
 
 /// Longest request target (path and query) accepted.
 const MAX_TARGET_BYTES: usize = 8 * 1024;
 
-/// Largest request body accepted. No endpoint takes a body yet; the limit
-/// keeps a client from making the server read one.
+/// Largest request body accepted: the login form is the only body taken,
+/// and the limit keeps a client from making the server read a big one.
 const MAX_BODY_BYTES: u64 = 64 * 1024;
 
 /// An API token, kept as its digest: comparing digests in constant time
@@ -29,14 +30,34 @@ impl Token {
         Token(Sha256::digest(token.as_bytes()).into())
     }
 
-    fn admits(&self, presented: &str) -> bool {
+    pub(super) fn admits(&self, presented: &str) -> bool {
         let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         self.0.ct_eq(&presented).into()
     }
 }
 
+/// Answers that are data: never sniffed, framed, or allowed to load
+/// anything, so a feed's text can reach a browser only as data.
+const DATA_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
+
+/// The web page's own files and nothing else: no inline script or style
+/// (so markup smuggled into a page could not run or restyle it), no other
+/// origin, forms posting only here.
+const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
     let mut response = match check(&state, &request) {
+        Err(refusal) if refusal.status == StatusCode::UNAUTHORIZED && web::is_page(&path) => {
+            // A browser is sent to the form that sets the token's cookie,
+            // and brought back after.
+            let here = request
+                .uri()
+                .path_and_query()
+                .map_or("/", |target| target.as_str());
+            let back: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+            Redirect::to(&format!("/login?back={back}")).into_response()
+        }
         Err(refusal) => {
             let mut response = refusal.into_response();
             if response.status() == StatusCode::UNAUTHORIZED {
@@ -60,31 +81,43 @@ pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: N
         },
     };
     let headers = response.headers_mut();
-    // JSON and text must never be sniffed into HTML, framed, or allowed to
-    // load anything: a feed's text can reach a browser only as data.
+    let is_page = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox"),
+        HeaderValue::from_static(if is_page { PAGE_POLICY } else { DATA_POLICY }),
     );
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Pages and data change with every fetch; only the page's own files
+    // say otherwise.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 
 fn check(state: &AppState, request: &Request) -> Result<(), ApiError> {
-    if let Some(token) = &state.token {
-        let presented = request
+    let token = state
+        .token
+        .as_ref()
+        .filter(|_| !web::is_public(request.uri().path()));
+    if let Some(token) = token {
+        let bearer = request
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "));
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::to_owned);
+        // A browser carries it in the cookie the login form set.
+        let presented = bearer.or_else(|| web::cookie(request.headers(), web::TOKEN_COOKIE));
         if !presented.is_some_and(|presented| token.admits(presented.trim())) {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,

@@ -1,5 +1,5 @@
-//! The HTTP API served by `veille run`, and the service endpoints
-//! (`/healthz`, `/metrics`).
+//! The HTTP API served by `veille run`, the service endpoints (`/healthz`,
+//! `/metrics`), and the analyst's web page ([`web`]) at `/`.
 //!
 //! Every answer is JSON except exports and metrics. Parameters are checked
 //! strictly (an unknown one is an error, not silently ignored, so a typo
@@ -11,6 +11,7 @@
 mod api;
 mod guard;
 mod status;
+mod web;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -99,7 +100,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/feeds", get(status::feeds))
         .route("/healthz", get(status::healthz))
         .route("/metrics", get(status::metrics))
-        .fallback(api::not_found)
+        .merge(web::routes())
+        .fallback(web::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::guard,

@@ -61,28 +61,31 @@ fn state_of(feed: &Feed, status: Option<&FeedStatus>) -> &'static str {
 }
 
 pub async fn feeds(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
-    let body = blocking(move || {
-        let live = state.live();
-        let statuses = state.store.feed_statuses().map_err(internal)?;
-        let activity = state.store.feed_activity(Utc::now()).map_err(internal)?;
-        let feeds: Vec<FeedView> = live
-            .feeds
-            .iter()
-            .map(|feed| {
-                let status = statuses.get(&feed.id);
-                let counts = activity.get(&feed.id).copied().unwrap_or_default();
-                view(feed, status, counts)
-            })
-            .collect();
-        let failing = feeds.iter().filter(|feed| feed.state == "failing").count();
-        Ok(serde_json::json!({
-            "total": feeds.len(),
-            "failing": failing,
-            "feeds": feeds,
-        }))
-    })
-    .await?;
+    let body = blocking(move || feed_list(&state)).await?;
     Ok(Json(body).into_response())
+}
+
+/// Every source with its state, as `/api/feeds` and the feeds page show
+/// them.
+pub fn feed_list(state: &AppState) -> Result<serde_json::Value, ApiError> {
+    let live = state.live();
+    let statuses = state.store.feed_statuses().map_err(internal)?;
+    let activity = state.store.feed_activity(Utc::now()).map_err(internal)?;
+    let feeds: Vec<FeedView> = live
+        .feeds
+        .iter()
+        .map(|feed| {
+            let status = statuses.get(&feed.id);
+            let counts = activity.get(&feed.id).copied().unwrap_or_default();
+            view(feed, status, counts)
+        })
+        .collect();
+    let failing = feeds.iter().filter(|feed| feed.state == "failing").count();
+    Ok(serde_json::json!({
+        "total": feeds.len(),
+        "failing": failing,
+        "feeds": feeds,
+    }))
 }
 
 fn view<'a>(feed: &'a Feed, status: Option<&'a FeedStatus>, counts: FeedActivity) -> FeedView<'a> {
