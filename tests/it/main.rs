@@ -20,4 +20,5 @@ mod service;
 mod tagging;
 mod transcript_formats;
 mod transcripts;
+mod web;
 mod webvtt_conformance;

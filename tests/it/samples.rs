@@ -1,49 +1,9 @@
 //! The shipped `feeds.toml` ingests the bundled sample corpus, offline, and
 //! a second pass finds nothing new.
 
-use std::path::Path;
-
 use veille::store::Store;
 
-use crate::support::{Setup, project_root, text};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-/// The shipped config and samples, copied so the test's record is its own.
-fn shipped() -> Setup {
-    let root = project_root();
-    let setup = Setup::new(&std::fs::read_to_string(root.join("feeds.toml")).unwrap());
-    copy_dir(&root.join("samples"), &setup.dir.path().join("samples"));
-    std::fs::copy(
-        root.join("entities.toml"),
-        setup.dir.path().join("entities.toml"),
-    )
-    .unwrap();
-    copy_dir(&root.join("templates"), &setup.dir.path().join("templates"));
-    // The pipeline finished these files long ago; copies are new, and a
-    // drop folder waits for files to settle.
-    let drop = setup.dir.path().join("samples/radio/drop");
-    for entry in std::fs::read_dir(drop).unwrap() {
-        let file = std::fs::File::options()
-            .write(true)
-            .open(entry.unwrap().path())
-            .unwrap();
-        file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
-            .unwrap();
-    }
-    setup
-}
+use crate::support::{shipped, text};
 
 #[test]
 fn shipped_config_checks_and_ingests_the_sample_corpus() {

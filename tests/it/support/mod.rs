@@ -116,3 +116,48 @@ pub fn long_text(topic: &str) -> String {
     let sentence = format!("{topic}. ");
     sentence.repeat(600 / sentence.len() + 1)
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The shipped config and samples, copied so the test's record is its own,
+/// with `extra` appended to the config (more feeds).
+pub fn shipped_with(extra: &str) -> Setup {
+    let root = project_root();
+    let config = std::fs::read_to_string(root.join("feeds.toml")).unwrap();
+    let setup = Setup::new(&format!("{config}\n{extra}"));
+    copy_dir(&root.join("samples"), &setup.dir.path().join("samples"));
+    std::fs::copy(
+        root.join("entities.toml"),
+        setup.dir.path().join("entities.toml"),
+    )
+    .unwrap();
+    copy_dir(&root.join("templates"), &setup.dir.path().join("templates"));
+    // The pipeline finished these files long ago; copies are new, and a
+    // drop folder waits for files to settle.
+    let drop = setup.dir.path().join("samples/radio/drop");
+    for entry in std::fs::read_dir(drop).unwrap() {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(entry.unwrap().path())
+            .unwrap();
+        file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+            .unwrap();
+    }
+    setup
+}
+
+/// The shipped config and samples, as the README's run command uses them.
+pub fn shipped() -> Setup {
+    shipped_with("")
+}
