@@ -150,7 +150,8 @@ pub struct ServerConfig {
     pub bind: String,
     /// Environment variable holding the API token, e.g. `"VEILLE_API_TOKEN"`.
     /// When a token is set, every request must carry
-    /// `Authorization: Bearer <token>`. At least 16 characters.
+    /// `Authorization: Bearer <token>`, or, from a browser, the cookie the
+    /// web page's login form sets. At least 16 characters.
     pub token_env: Option<String>,
     /// File holding the API token (its first line), e.g. a systemd
     /// credential such as `"/run/credentials/veille.service/api-token"`.
