@@ -5,6 +5,7 @@ mod support;
 mod alerts;
 mod api;
 mod archive;
+mod browser;
 mod config_errors;
 mod crash;
 mod daemon;

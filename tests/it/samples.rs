@@ -100,6 +100,10 @@ fn shipped_config_checks_and_ingests_the_sample_corpus() {
         .timecode_at(blocus)
         .unwrap();
     assert_eq!(timecode.label, "00:05:02");
+    assert_eq!(
+        timecode.audio_link.as_deref(),
+        Some("https://radio-rurale-kayes.example/journal/2026-11-20-0730.mp3#t=302")
+    );
     // The site without a feed: six stories over two listing pages, text
     // from the article pages' div.article-corps.
     let site: Vec<_> = documents

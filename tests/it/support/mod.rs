@@ -1,6 +1,7 @@
 //! Shared test helpers: a loopback HTTP server, temporary setups, the
 //! compiled `veille` binary.
 
+pub mod browser;
 pub mod daemon;
 pub mod faults;
 pub mod server;
