@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::support::browser::Browser;
-use crate::web::{HOSTILE_TITLE, hostile_server, sample_daemon, sample_setup};
+use crate::web::{HOSTILE_TITLE, Sample};
 
 fn screenshots() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
@@ -26,9 +26,8 @@ fn total(browser: &Browser) -> u64 {
 
 #[test]
 fn a_reader_searches_narrows_reads_and_switches_language() {
-    let hostile = hostile_server();
-    let setup = sample_setup(&hostile, "");
-    let daemon = sample_daemon(&setup, &[], None);
+    let sample = Sample::start("", &[], None);
+    let daemon = &sample.daemon;
     let shots = screenshots();
     let browser = Browser::start("fr-FR,fr;q=0.9,en;q=0.5");
     let url = |path: &str| format!("{}{path}", daemon.api);
@@ -172,14 +171,13 @@ fn a_reader_searches_narrows_reads_and_switches_language() {
     assert!(browser.find(".backtest-result").text().contains("match"));
     browser.screenshot(shots.join("08-backtest.png"));
     drop(browser);
-    daemon.stop();
+    sample.daemon.stop();
 }
 
 #[test]
 fn a_script_in_a_feed_title_never_runs() {
-    let hostile = hostile_server();
-    let setup = sample_setup(&hostile, "");
-    let daemon = sample_daemon(&setup, &[], None);
+    let sample = Sample::start("", &[], None);
+    let daemon = &sample.daemon;
     let browser = Browser::start("fr");
     for path in ["/?source=hostile", "/?q=Diboli&sort=date", "/alerts"] {
         browser.goto(&format!("{}{path}", daemon.api));
@@ -216,5 +214,5 @@ fn a_script_in_a_feed_title_never_runs() {
     assert!(refused.is_empty(), "{refused:?}");
     browser.screenshot(screenshots().join("09-hostile-title.png"));
     drop(browser);
-    daemon.stop();
+    sample.daemon.stop();
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::support::daemon::{Daemon, wait_until};
+use crate::support::daemon::{self, Daemon, wait_until};
 use crate::support::{Reply, Setup, TestServer, rss, shipped_with};
 
 /// A feed item's title written to run script wherever it is not escaped.
@@ -15,7 +15,7 @@ pub const HOSTILE_TITLE: &str =
 
 /// The hostile feed: a title and a text that try to become markup. The
 /// XML escapes them once, so the parsed item holds the tags as text.
-pub fn hostile_server() -> TestServer {
+fn hostile_server() -> TestServer {
     let escape = |text: &str| {
         text.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -45,7 +45,7 @@ pub fn hostile_server() -> TestServer {
 /// The shipped samples plus the hostile feed, on a port of the system's
 /// choosing, fetched once so the daemon starts on a full record; `config`
 /// is appended (a `[server]` token setting, say).
-pub fn sample_setup(hostile: &TestServer, server: &str) -> Setup {
+fn sample_setup(hostile: &TestServer, server: &str) -> Setup {
     let setup = shipped_with(&format!(
         "[[feed]]\nid = \"hostile\"\nname = \"Hostile feed\"\nurl = \"{}\"\nlanguage = \"fr\"\n",
         hostile.url("/feed.xml")
@@ -68,7 +68,7 @@ pub fn sample_setup(hostile: &TestServer, server: &str) -> Setup {
 
 /// Starts the daemon on `setup` and waits until its index holds the
 /// record.
-pub fn sample_daemon(setup: &Setup, env: &[(&str, &str)], bearer: Option<&str>) -> Daemon {
+fn sample_daemon(setup: &Setup, env: &[(&str, &str)], bearer: Option<&str>) -> Daemon {
     let daemon = Daemon::start_with_env(setup, env);
     let auth = bearer.map(|token| format!("Bearer {token}"));
     let headers: Vec<(&str, &str)> = auth
@@ -87,59 +87,45 @@ pub fn sample_daemon(setup: &Setup, env: &[(&str, &str)], bearer: Option<&str>) 
     daemon
 }
 
-/// One request without following redirects: (status, headers with
-/// lower-case names, body). The templates escape `/` and `'` too; the body
-/// has those two turned back, so assertions read like the page (`<` and
-/// `"` stay escaped, so markup cannot appear by this).
+/// [`daemon::call`] with the body as a page reads: the templates escape
+/// `/` and `'` too, and those two are turned back so assertions read like
+/// the page (`<` and `"` stay escaped, so markup cannot appear by this).
 fn call(
     method: &str,
     url: &str,
     headers: &[(&str, &str)],
     form: Option<&[(&str, &str)]>,
 ) -> (u16, HashMap<String, String>, String) {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let client = reqwest::Client::builder()
-                .timeout(Duration::from_secs(20))
-                .redirect(reqwest::redirect::Policy::none())
-                .no_proxy()
-                .build()
-                .unwrap();
-            let mut request = client.request(method.parse().unwrap(), url);
-            for (name, value) in headers {
-                request = request.header(*name, *value);
-            }
-            if let Some(form) = form {
-                let body: String = form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(form)
-                    .finish();
-                request = request
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(body);
-            }
-            let response = request.send().await.unwrap();
-            let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .map(|(name, value)| {
-                    (
-                        name.as_str().to_owned(),
-                        value.to_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect();
-            let body = response
-                .text()
-                .await
-                .unwrap()
-                .replace("&#x2f;", "/")
-                .replace("&#x27;", "'");
-            (status, headers, body)
-        })
+    let (status, headers, body) = daemon::call(method, url, headers, form);
+    let body = body.replace("&#x2f;", "/").replace("&#x27;", "'");
+    (status, headers, body)
+}
+
+/// A daemon on the samples and the hostile feed, with what it runs on.
+pub struct Sample {
+    pub daemon: Daemon,
+    _setup: Setup,
+    _hostile: TestServer,
+}
+
+impl Sample {
+    /// `server` goes into `[server]`; `env` and `bearer` reach the daemon.
+    pub fn start(server: &str, env: &[(&str, &str)], bearer: Option<&str>) -> Sample {
+        let hostile = hostile_server();
+        let setup = sample_setup(&hostile, server);
+        let daemon = sample_daemon(&setup, env, bearer);
+        Sample {
+            daemon,
+            _setup: setup,
+            _hostile: hostile,
+        }
+    }
+
+    /// GETs a page as a browser asking for `language` would.
+    fn page(&self, path: &str, language: &str) -> (u16, HashMap<String, String>, String) {
+        let url = format!("{}{path}", self.daemon.api);
+        call("GET", &url, &[("Accept-Language", language)], None)
+    }
 }
 
 /// The page's policy: only its own script and style, nothing inline.
@@ -154,17 +140,8 @@ fn assert_page_policy(headers: &HashMap<String, String>) {
 
 #[test]
 fn pages_speak_french_first_and_narrow_searches_by_their_links() {
-    let hostile = hostile_server();
-    let setup = sample_setup(&hostile, "");
-    let daemon = sample_daemon(&setup, &[], None);
-    let page = |path: &str, language: &str| {
-        call(
-            "GET",
-            &format!("{}{path}", daemon.api),
-            &[("Accept-Language", language)],
-            None,
-        )
-    };
+    let sample = Sample::start("", &[], None);
+    let page = |path: &str, language: &str| sample.page(path, language);
 
     // No preference we speak: French.
     let (status, headers, french) = page("/", "de-DE,de;q=0.9");
@@ -254,22 +231,13 @@ fn pages_speak_french_first_and_narrow_searches_by_their_links() {
         assert!(headers["content-type"].starts_with(kind), "{path}");
         assert!(body.len() > 500, "{path}");
     }
-    daemon.stop();
+    sample.daemon.stop();
 }
 
 #[test]
 fn bad_requests_get_a_page_that_says_why() {
-    let hostile = hostile_server();
-    let setup = sample_setup(&hostile, "");
-    let daemon = sample_daemon(&setup, &[], None);
-    let page = |path: &str| {
-        call(
-            "GET",
-            &format!("{}{path}", daemon.api),
-            &[("Accept-Language", "fr")],
-            None,
-        )
-    };
+    let sample = Sample::start("", &[], None);
+    let page = |path: &str| sample.page(path, "fr");
     // A query that does not parse: 400, the reason, its column in the box.
     let (status, headers, body) = page("/?q=%22Kayes");
     assert_eq!(status, 400);
@@ -299,14 +267,13 @@ fn bad_requests_get_a_page_that_says_why() {
     let (status, headers, _) = page("/api/nowhere");
     assert_eq!(status, 404);
     assert!(headers["content-type"].starts_with("application/json"));
-    daemon.stop();
+    sample.daemon.stop();
 }
 
 #[test]
 fn the_language_switch_remembers_and_never_sends_a_reader_elsewhere() {
-    let hostile = hostile_server();
-    let setup = sample_setup(&hostile, "");
-    let daemon = sample_daemon(&setup, &[], None);
+    let sample = Sample::start("", &[], None);
+    let daemon = &sample.daemon;
     let (status, headers, _) = call(
         "GET",
         &format!("{}/lang/en?back=%2Ffeeds%3Fx%3D1", daemon.api),
@@ -338,14 +305,13 @@ fn the_language_switch_remembers_and_never_sends_a_reader_elsewhere() {
     }
     let (status, _, _) = call("GET", &format!("{}/lang/de", daemon.api), &[], None);
     assert_eq!(status, 404);
-    daemon.stop();
+    sample.daemon.stop();
 }
 
 #[test]
 fn hostile_feed_text_reaches_the_page_as_text() {
-    let hostile = hostile_server();
-    let setup = sample_setup(&hostile, "");
-    let daemon = sample_daemon(&setup, &[], None);
+    let sample = Sample::start("", &[], None);
+    let daemon = &sample.daemon;
     // The record keeps the title as the feed wrote it, tags and all.
     let found = daemon.json("/api/search?q=source:hostile", 200);
     assert_eq!(found["total"], 1, "{found}");
@@ -373,15 +339,18 @@ fn hostile_feed_text_reaches_the_page_as_text() {
         page.contains("&lt;script&gt;window.__pwned=1&lt;/script&gt;"),
         "{page}"
     );
-    daemon.stop();
+    sample.daemon.stop();
 }
 
 #[test]
 fn a_token_sends_browsers_to_a_login_form_that_sets_a_cookie() {
-    let hostile = hostile_server();
-    let setup = sample_setup(&hostile, "token_env = \"VEILLE_WEB_TOKEN\"");
     let token = "web-token-for-tests; with spaces 0123";
-    let daemon = sample_daemon(&setup, &[("VEILLE_WEB_TOKEN", token)], Some(token));
+    let sample = Sample::start(
+        "token_env = \"VEILLE_WEB_TOKEN\"",
+        &[("VEILLE_WEB_TOKEN", token)],
+        Some(token),
+    );
+    let daemon = &sample.daemon;
     let url = |path: &str| format!("{}{path}", daemon.api);
 
     // A page without the token: to the form, and back after.
@@ -434,5 +403,5 @@ fn a_token_sends_browsers_to_a_login_form_that_sets_a_cookie() {
         None,
     );
     assert_eq!(status, 303);
-    daemon.stop();
+    sample.daemon.stop();
 }

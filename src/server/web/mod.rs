@@ -439,6 +439,15 @@ impl SearchForm {
         form.href()
     }
 
+    /// This search narrowed to documents naming entity `id`.
+    fn with_entity(&self, id: &str) -> String {
+        self.with(|form| {
+            if !form.entities.iter().any(|chosen| chosen == id) {
+                form.entities.push(id.to_owned());
+            }
+        })
+    }
+
     fn values(&mut self, facet: &str) -> &mut Vec<String> {
         match facet {
             "entity" => &mut self.entities,
@@ -575,14 +584,11 @@ fn search_page(
             .bars
             .iter()
             .map(|bar| {
-                let mut value = serde_json::to_value(bar).unwrap_or_default();
-                value["href"] = form
-                    .with(|form| {
-                        form.from = bar.from.clone();
-                        form.to = bar.to.clone();
-                    })
-                    .into();
-                value
+                let href = form.with(|form| {
+                    form.from = bar.from.clone();
+                    form.to = bar.to.clone();
+                });
+                linked(bar, href)
             })
             .collect();
         json!({ "chart": chart, "bars": bars })
@@ -596,7 +602,7 @@ fn search_page(
                 "series": index,
                 "name": entity.name,
                 "kind": entity.kind,
-                "href": form.with(|form| form.entities.push(entity.id.clone())),
+                "href": form.with_entity(&entity.id),
             })
         })
         .collect();
@@ -604,17 +610,7 @@ fn search_page(
     let map_points: Vec<serde_json::Value> = map
         .points
         .iter()
-        .map(|point| {
-            let mut value = serde_json::to_value(point).unwrap_or_default();
-            value["href"] = form
-                .with(|form| {
-                    if !form.entities.contains(&point.id) {
-                        form.entities.push(point.id.clone());
-                    }
-                })
-                .into();
-            value
-        })
+        .map(|point| linked(point, form.with_entity(&point.id)))
         .collect();
 
     let entity_facet = |kind: &str| {
@@ -653,11 +649,7 @@ fn search_page(
                     json!({
                         "name": entity.name,
                         "kind": entity.kind.as_str(),
-                        "href": form.with(|form| {
-                            if !form.entities.contains(&entity.id) {
-                                form.entities.push(entity.id.clone());
-                            }
-                        }),
+                        "href": form.with_entity(&entity.id),
                     })
                 })
                 .collect();
@@ -725,6 +717,13 @@ fn search_page(
         page.extend(extra);
     }
     Ok((StatusCode::OK, page))
+}
+
+/// `value` with the link a click on it follows.
+fn linked(value: &impl Serialize, href: String) -> serde_json::Value {
+    let mut value = serde_json::to_value(value).unwrap_or_default();
+    value["href"] = href.into();
+    value
 }
 
 /// The filters in force, each with the link that removes it.

@@ -82,36 +82,7 @@ impl Daemon {
         path: &str,
         headers: &[(&str, &str)],
     ) -> (u16, std::collections::HashMap<String, String>, String) {
-        let url = format!("{}{path}", self.api);
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(async {
-                let client = reqwest::Client::builder()
-                    .timeout(Duration::from_secs(20))
-                    .no_proxy()
-                    .build()
-                    .unwrap();
-                let mut request = client.get(&url);
-                for (name, value) in headers {
-                    request = request.header(*name, *value);
-                }
-                let response = request
-                    .send()
-                    .await
-                    .unwrap_or_else(|error| panic!("GET {url}: {error}"));
-                let status = response.status().as_u16();
-                let headers = response
-                    .headers()
-                    .iter()
-                    .map(|(name, value)| {
-                        let value = value.to_str().unwrap_or_default().to_owned();
-                        (name.as_str().to_owned(), value)
-                    })
-                    .collect();
-                (status, headers, response.text().await.unwrap())
-            })
+        call("GET", &format!("{}{path}", self.api), headers, None)
     }
 
     /// GETs `path` and parses the JSON answer, which must have `status`.
@@ -167,6 +138,55 @@ impl Daemon {
             self.log()
         );
     }
+}
+
+/// One HTTP request, redirects not followed (a test sees where it is
+/// sent), a form body when given: (status, headers with lower-case names,
+/// body).
+pub fn call(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    form: Option<&[(&str, &str)]>,
+) -> (u16, std::collections::HashMap<String, String>, String) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .build()
+                .unwrap();
+            let mut request = client.request(method.parse().unwrap(), url);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            if let Some(form) = form {
+                let body: String = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(form)
+                    .finish();
+                request = request
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body);
+            }
+            let response = request
+                .send()
+                .await
+                .unwrap_or_else(|error| panic!("{method} {url}: {error}"));
+            let status = response.status().as_u16();
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    let value = value.to_str().unwrap_or_default().to_owned();
+                    (name.as_str().to_owned(), value)
+                })
+                .collect();
+            (status, headers, response.text().await.unwrap())
+        })
 }
 
 /// `veille run` on `setup`, its stderr piped (read it, or it may fill).
