@@ -363,9 +363,10 @@ impl DigestMaker {
     }
 }
 
-/// A feed's link, if it is one a mail client may follow: `javascript:` or
-/// `data:` from a hostile feed would survive HTML escaping in an `href`.
-fn link(url: &str) -> String {
+/// A feed's link, if it is one a mail client or browser may follow:
+/// `javascript:` or `data:` from a hostile feed would survive HTML escaping
+/// in an `href`. Empty otherwise.
+pub(crate) fn link(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https" | "file") => url.to_owned(),
         _ => String::new(),

@@ -19,7 +19,7 @@ const MAX_TARGET_BYTES: usize = 8 * 1024;
 
 /// Largest request body accepted: the login form is the only body taken,
 /// and the limit keeps a client from making the server read a big one.
-const MAX_BODY_BYTES: u64 = 64 * 1024;
+pub const MAX_BODY_BYTES: u64 = 64 * 1024;
 
 /// An API token, kept as its digest: comparing digests in constant time
 /// reveals neither the token's bytes nor its length through timing.

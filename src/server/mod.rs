@@ -102,6 +102,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(status::metrics))
         .merge(web::routes())
         .fallback(web::not_found)
+        // The guard reads Content-Length; this bounds a chunked body too.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            guard::MAX_BODY_BYTES as usize,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::guard,

@@ -252,6 +252,13 @@ fn bad_requests_get_a_page_that_says_why() {
         ("/documents/abc", "not a document number"),
         ("/alerts/backtest?rule=jnim-west&since=yesterday", "30d"),
         ("/alerts/backtest?rule=sources-dark", "nothing to backtest"),
+        (
+            "/alerts/backtest?rule=jnim-west&since=2000-01-01",
+            "366 days",
+        ),
+        ("/alerts/jnim-west?offset=18446744073709551615", "offset"),
+        // The typed query cannot swallow the filters beside it.
+        ("/?q=a)%20OR%20(b&entity=jnim", "Requête invalide"),
     ] {
         let (status, _, body) = page(path);
         assert_eq!(status, 400, "{path}: {body}");

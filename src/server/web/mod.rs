@@ -27,6 +27,7 @@ use serde_json::json;
 
 use super::AppState;
 use super::api::{ApiError, blocking, internal, rule_list, rule_matches};
+use crate::alerts::digest::link;
 use crate::archive::{
     ArchiveError, EntityCount, MAX_LIMIT, SearchRequest, SortOrder, TIMELINE_SERIES, is_actor,
 };
@@ -43,6 +44,12 @@ const RECENT_MATCHES: usize = 5;
 
 /// Matches shown by a backtest and on a rule's page.
 const LONG_LIST: usize = 50;
+
+/// How far back the page's backtest reads; the CLI's has no bound.
+const BACKTEST_MAX_DAYS: i64 = 366;
+
+/// Held while a backtest runs.
+static BACKTEST: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The cookie that carries the API token for a browser, which cannot send
 /// an `Authorization` header when following a link.
@@ -353,8 +360,6 @@ impl SearchForm {
     }
 
     /// The typed query with the filters, as the archive's query language.
-    /// The typed part comes first in parentheses, so an error's column in
-    /// it is one more than in the box.
     fn query(&self) -> String {
         let mut parts = Vec::new();
         if !self.q.is_empty() {
@@ -543,6 +548,16 @@ fn search_page(
         "chips": chips,
         "error": null,
     });
+    // The typed query must stand on its own, or its parentheses could
+    // swallow the filters (`a) OR (b` beside `entity:jnim`).
+    if let Err(error) = live.search.parse(&form.q, chrono::Utc::now()) {
+        let (message, column) = match error {
+            ArchiveError::Query(error) => (error.message, Some(error.column)),
+            other => return Err(internal(other)),
+        };
+        page["error"] = json!({ "message": message, "column": column });
+        return Ok((StatusCode::BAD_REQUEST, page));
+    }
     let request = SearchRequest {
         query: form.query(),
         limit: PAGE_SIZE,
@@ -552,12 +567,9 @@ fn search_page(
     let results = match live.search.search(&state.store, &request) {
         Ok(results) => results,
         Err(ArchiveError::Query(error)) => {
-            // Columns past the typed query point into the filters, which
-            // the reader did not type.
-            let typed = form.q.chars().count();
-            let column = (!form.q.is_empty() && error.column >= 2 && error.column <= typed + 1)
-                .then(|| error.column - 1);
-            page["error"] = json!({ "message": error.message, "column": column });
+            // The typed query parsed alone, so this is in the filters,
+            // which the reader did not type: no column.
+            page["error"] = json!({ "message": error.message, "column": null });
             return Ok((StatusCode::BAD_REQUEST, page));
         }
         Err(other) => return Err(internal(other)),
@@ -662,7 +674,11 @@ fn search_page(
                 "published": hit.published,
                 "kind": hit.kind,
                 "snippet": reading::snippet(&hit.snippet),
-                "timecode": hit.timecode,
+                "timecode": hit.timecode.as_ref().map(|timecode| json!({
+                    "label": timecode.label,
+                    "speaker": timecode.speaker,
+                    "audio_link": timecode.audio_link.as_deref().map(link),
+                })),
                 "entities": chips,
             })
         })
@@ -798,7 +814,7 @@ async fn document(
             .map(|source| {
                 json!({
                     "name": feed_names.get(source.feed_id.as_str()).copied().unwrap_or(&source.feed_id),
-                    "url": source.url,
+                    "url": link(&source.url),
                     "first_seen": source.first_seen,
                     "href": SearchForm { sources: vec![source.feed_id.clone()], page: 1, ..SearchForm::default() }.href(),
                 })
@@ -821,7 +837,7 @@ async fn document(
         Ok(json!({
             "document": {
                 "id": document.id,
-                "url": document.url,
+                "url": link(&document.url),
                 "published": document.published,
                 "fetched": document.fetched,
                 "author": document.author,
@@ -834,7 +850,7 @@ async fn document(
             "transcript": document.transcript.as_ref().map(|transcript| json!({
                 "station": transcript.station,
                 "programme": transcript.programme,
-                "audio": transcript.audio_url,
+                "audio": transcript.audio_url.as_deref().map(link),
                 "format": transcript.format,
             })),
             "sources": sources,
@@ -910,11 +926,14 @@ async fn rule(
     let mut offset = 0;
     for (key, value) in form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
         match (&*key, value.parse::<usize>()) {
-            ("offset", Ok(value)) => offset = value,
+            ("offset", Ok(value)) if value <= crate::archive::MAX_OFFSET => offset = value,
             _ => {
                 return frame.error(ApiError::new(
                     StatusCode::BAD_REQUEST,
-                    format!("unknown or invalid parameter {key:?}; this page takes offset"),
+                    format!(
+                        "unknown or invalid parameter {key:?}; this page takes offset, up to {}",
+                        crate::archive::MAX_OFFSET
+                    ),
                 ));
             }
         }
@@ -992,8 +1011,25 @@ async fn backtest(
                     format!("no alert rule {:?}", params.rule),
                 )
             })?;
-        let since = crate::alerts::parse_since(&params.since, chrono::Utc::now())
+        let now = chrono::Utc::now();
+        let since = crate::alerts::parse_since(&params.since, now)
             .map_err(|message| ApiError::new(StatusCode::BAD_REQUEST, message))?;
+        if now - since > chrono::Duration::days(BACKTEST_MAX_DAYS) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "a backtest here goes back {BACKTEST_MAX_DAYS} days at most; `veille alerts backtest` goes further"
+                ),
+            ));
+        }
+        // One at a time: each reads the whole period, and a page that
+        // timed out does not stop its scan.
+        let _running = BACKTEST.try_lock().map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "another backtest is running; try again in a moment",
+            )
+        })?;
         let outcome = crate::alerts::backtest(&state.store, rule, live.search.gazetteer(), since)
             .map_err(internal)?
             .ok_or_else(|| {
@@ -1007,10 +1043,16 @@ async fn backtest(
             })?;
         let shown: Vec<&crate::alerts::Found> = outcome.found.iter().take(LONG_LIST).collect();
         let ids: Vec<i64> = shown.iter().map(|found| found.document).collect();
-        let documents = state.store.documents_by_ids(&ids).map_err(internal)?;
+        let documents: HashMap<i64, crate::store::StoredDocument> = state
+            .store
+            .documents_by_ids(&ids)
+            .map_err(internal)?
+            .into_iter()
+            .map(|document| (document.id, document))
+            .collect();
         let matches: Vec<serde_json::Value> = shown
             .iter()
-            .zip(&documents)
+            .filter_map(|found| Some((found, documents.get(&found.document)?)))
             .map(|(found, document)| {
                 json!({
                     "document_id": document.id,
@@ -1061,8 +1103,16 @@ struct BackParams {
 /// Only a path on this server: an address from elsewhere (`//evil`,
 /// `https://…`) would make the switch an open redirect.
 fn local_path(back: Option<String>) -> String {
-    back.filter(|back| back.starts_with('/') && !back.starts_with("//") && !back.contains('\\'))
-        .unwrap_or_else(|| "/".to_owned())
+    back.filter(|back| {
+        // Browsers drop tabs and newlines from a URL, so `/\t/evil` would
+        // become `//evil`; and a backslash counts as a slash.
+        back.starts_with('/')
+            && !back.starts_with("//")
+            && !back
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    })
+    .unwrap_or_else(|| "/".to_owned())
 }
 
 async fn switch_language(Path(code): Path<String>, RawQuery(raw): RawQuery) -> Response {
@@ -1226,6 +1276,9 @@ mod tests {
             "https://evil.example/",
             "/\\evil",
             "feeds",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil",
         ] {
             assert_eq!(local_path(Some(outside.into())), "/", "{outside}");
         }

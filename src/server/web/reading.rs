@@ -177,6 +177,11 @@ pub fn body(view: &DocumentView) -> Vec<Block> {
     {
         return segments(transcript, text.len())
             .into_iter()
+            // A record from another version could hold an offset inside a
+            // character; such a segment is left out, not a panic.
+            .filter(|(range, _, _)| {
+                text.is_char_boundary(range.start) && text.is_char_boundary(range.end)
+            })
             .filter_map(|(range, time, speaker)| {
                 Some(Block {
                     pieces: block(range)?,
@@ -216,7 +221,12 @@ fn segments(transcript: &DocumentTranscript, text_len: usize) -> Vec<Segment> {
                 .clamp(segment.offset.min(text_len), text_len);
             let time = transcript.timecode_at(segment.offset).map(|code| TimeRef {
                 label: code.label,
-                audio: code.audio_link,
+                // Only a link a browser may follow (never `javascript:`).
+                audio: code
+                    .audio_link
+                    .as_deref()
+                    .map(crate::alerts::digest::link)
+                    .filter(|link| !link.is_empty()),
             });
             (
                 segment.offset.min(text_len)..end,
