@@ -6,6 +6,7 @@ mod alerts;
 mod api;
 mod archive;
 mod config_errors;
+mod corpus;
 mod crash;
 mod daemon;
 mod dedup;
