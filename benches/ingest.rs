@@ -55,7 +55,14 @@ fn main() {
             command
                 .args(["--seed", &SEED.to_string(), "--gazetteer"])
                 .arg(&gazetteer_path)
-                .args(["write", "--format", format, "-n", &count.to_string(), "--out"])
+                .args([
+                    "write",
+                    "--format",
+                    format,
+                    "-n",
+                    &count.to_string(),
+                    "--out",
+                ])
                 .arg(&out);
             command
         });

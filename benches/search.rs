@@ -24,8 +24,11 @@ use veille::archive::{Archive, Search, SearchRequest};
 use veille::enrich::{Gazetteer, Tagger};
 use veille::store::Store;
 
-/// Each query runs this many times after one warm-up run.
-const RUNS: usize = 30;
+/// Each query runs this many times after one warm-up run
+/// (`VEILLE_BENCH_RUNS`, default 30; with 30, p99 is the slowest run).
+fn runs() -> usize {
+    support::env_number("VEILLE_BENCH_RUNS", 30) as usize
+}
 
 /// (label, veille query, FTS5 MATCH expression, extra SQL condition)
 const QUERIES: &[(&str, &str, &str, &str)] = &[
@@ -90,8 +93,9 @@ fn main() {
     let gazetteer = Gazetteer::load(&[support::root().join("entities.toml")]).expect("gazetteer");
     let tagger = Arc::new(Tagger::new(gazetteer).expect("tagger"));
     let mut report = format!(
-        "Measured {}; {RUNS} runs of each query after a warm-up; p50 / p99.\n",
-        support::machine(load)
+        "Measured {}; {} runs of each query after a warm-up; p50 / p99.\n",
+        support::machine(load),
+        runs()
     );
     for size in sizes {
         report.push_str(&bench(size, tagger.clone()));
@@ -135,7 +139,10 @@ fn fts5(archive: &Path) -> Connection {
     )
     .expect("fill fts");
     std::fs::write(&done, "").expect("marker");
-    println!("FTS5 index built in {:.0}s", started.elapsed().as_secs_f64());
+    println!(
+        "FTS5 index built in {:.0}s",
+        started.elapsed().as_secs_f64()
+    );
     fts
 }
 
@@ -265,7 +272,7 @@ fn veille_bench_core(search: &Search) -> impl Fn(&str) + '_ {
 
 fn time(mut run: impl FnMut()) -> Vec<Duration> {
     run();
-    (0..RUNS)
+    (0..runs())
         .map(|_| {
             let started = Instant::now();
             run();

@@ -251,7 +251,11 @@ pub fn proc_status(pid: u32, field: &str) -> u64 {
         .lines()
         .find_map(|line| {
             let rest = line.strip_prefix(field)?.strip_prefix(':')?;
-            rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok()
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
         })
         .map_or(0, |kb| kb * 1024)
 }
@@ -311,7 +315,14 @@ pub fn archive(size: u64) -> PathBuf {
     write
         .args(["--seed", "1", "--gazetteer"])
         .arg(&gazetteer)
-        .args(["write", "--format", "record", "-n", &size.to_string(), "--out"])
+        .args([
+            "write",
+            "--format",
+            "record",
+            "-n",
+            &size.to_string(),
+            "--out",
+        ])
         .arg(dir.join("store"));
     let written = measure(write);
     assert!(written.success, "generating the archive failed");
