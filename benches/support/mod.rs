@@ -114,6 +114,8 @@ pub struct Run {
 }
 
 /// Runs `command` to the end, measuring it with wait4.
+// The child is reaped by wait4, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 pub fn measure(mut command: Command) -> Run {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
