@@ -3,12 +3,14 @@
 //! The modules follow the data's path: [`config`] says what to watch,
 //! [`fetch`] gets it politely, [`sources`] parses it into entries,
 //! [`enrich`] decides what is new, [`store`] keeps the durable record, and
-//! [`daemon`] runs it all on schedule. The `veille` binary's `cli` sits on
+//! [`daemon`] runs it all on schedule. [`corpus`] makes synthetic news for
+//! the benchmarks. The `veille` binary's `cli` sits on
 //! top.
 
 pub mod alerts;
 pub mod archive;
 pub mod config;
+pub mod corpus;
 pub mod daemon;
 pub mod enrich;
 pub mod fetch;

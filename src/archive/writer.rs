@@ -12,9 +12,18 @@ use super::{ARCHIVE_DIR, Archive, ArchiveError, Payload, Result, schema};
 use crate::enrich::Gazetteer;
 use crate::store::{Store, StoredDocument};
 
-/// Memory for the writer's in-flight segment; commits come often, so a
-/// modest budget is plenty.
-const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+/// Memory for each indexing thread's in-flight segment; commits come
+/// often, so a modest budget is plenty.
+const HEAP_BYTES_PER_THREAD: usize = 48 * 1024 * 1024;
+
+/// Indexing threads: analysis (folding, stemming in three languages) is
+/// most of the cost of adding a document, and with one thread a bulk
+/// catch-up (`veille fetch` of a large backlog, `reindex`) left every other
+/// core idle. Tantivy hands documents to whichever thread is free; a small
+/// commit simply makes one segment per busy thread, which merging folds.
+fn indexing_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
+}
 
 /// Documents read from the record at a time.
 const READ_BATCH: usize = 500;
@@ -161,7 +170,10 @@ impl ArchiveWriter {
 
 fn lock(index: &Index, path: &Path) -> Result<IndexWriter> {
     index
-        .writer_with_num_threads(1, WRITER_HEAP_BYTES)
+        .writer_with_num_threads(
+            indexing_threads(),
+            HEAP_BYTES_PER_THREAD * indexing_threads(),
+        )
         .map_err(|error| match error {
             TantivyError::LockFailure(LockError::LockBusy, _) => ArchiveError::Locked {
                 path: path.to_owned(),

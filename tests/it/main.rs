@@ -7,6 +7,7 @@ mod api;
 mod archive;
 mod browser;
 mod config_errors;
+mod corpus;
 mod crash;
 mod daemon;
 mod dedup;

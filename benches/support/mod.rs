@@ -1,0 +1,357 @@
+//! What the benchmarks share: child processes measured through the kernel
+//! (wall time, CPU time, peak memory), the machine's state, scratch
+//! folders, and the tables they write into BENCHMARKS.md.
+
+#![allow(dead_code)] // each bench uses part of it
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+/// The `veille` and `veille-corpus` binaries cargo built for this bench.
+pub const VEILLE: &str = env!("CARGO_BIN_EXE_veille");
+pub const CORPUS: &str = env!("CARGO_BIN_EXE_veille-corpus");
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A number from the environment, else `default`.
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .map(|value| {
+            value
+                .replace(['_', ','], "")
+                .parse()
+                .unwrap_or_else(|_| panic!("{name}: not a number"))
+        })
+        .unwrap_or(default)
+}
+
+/// `/tmp/veille-bench-NAME` (under `VEILLE_BENCH_DIR` if set), emptied.
+pub fn scratch(name: &str) -> PathBuf {
+    let path = scratch_path(name);
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::create_dir_all(&path).expect("scratch folder");
+    path
+}
+
+/// `/tmp/veille-bench-NAME`, as it is.
+pub fn scratch_path(name: &str) -> PathBuf {
+    let base = std::env::var("VEILLE_BENCH_DIR").unwrap_or_else(|_| "/tmp".into());
+    Path::new(&base).join(format!("veille-bench-{name}"))
+}
+
+/// The 1-minute load average.
+pub fn load() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// With `VEILLE_BENCH_WAIT_QUIET=1`, waits (up to 10 minutes) for the
+/// 1-minute load to drop below 0.7, since another build on a 2-core
+/// machine halves what a benchmark sees. Returns the load it starts at.
+pub fn wait_quiet() -> f64 {
+    if std::env::var_os("VEILLE_BENCH_WAIT_QUIET").is_some() {
+        let started = Instant::now();
+        while load() >= 0.7 && started.elapsed() < Duration::from_secs(600) {
+            std::thread::sleep(Duration::from_secs(10));
+        }
+    }
+    load()
+}
+
+/// Cores, date and load, for the heading of a table.
+pub fn machine(load_at_start: f64) -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!(
+        "{} cores, {}, 1-minute load {:.2} at start ({})",
+        cores,
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        load_at_start,
+        if load_at_start < 0.7 {
+            "quiet"
+        } else {
+            "busy: other work was running"
+        }
+    )
+}
+
+/// CPU time (user + system) of this process.
+pub fn own_cpu() -> Duration {
+    rusage(libc::RUSAGE_SELF).0
+}
+
+/// (CPU time, peak RSS in bytes) from getrusage.
+fn rusage(who: libc::c_int) -> (Duration, u64) {
+    // SAFETY: getrusage writes the struct it is given and nothing else.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(who, &mut usage);
+        usage
+    };
+    (cpu_of(&usage), usage.ru_maxrss as u64 * 1024)
+}
+
+fn cpu_of(usage: &libc::rusage) -> Duration {
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// How a child process ran.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub wall: Duration,
+    pub cpu: Duration,
+    pub peak_rss: u64,
+    pub stdout: String,
+    pub success: bool,
+}
+
+/// Runs `command` to the end, measuring it with wait4.
+// The child is reaped by wait4, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+pub fn measure(mut command: Command) -> Run {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let started = Instant::now();
+    let mut child = command.spawn().expect("spawn");
+    let stdout = drain(child.stdout.take().expect("stdout"));
+    let stderr = drain(child.stderr.take().expect("stderr"));
+    let (status, usage) = wait4(&child);
+    let wall = started.elapsed();
+    let stdout = stdout.join().expect("stdout reader");
+    let stderr = stderr.join().expect("stderr reader");
+    let success = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    if !success {
+        eprintln!("{command:?} failed ({status}):\n{stdout}\n{stderr}");
+    }
+    Run {
+        wall,
+        cpu: cpu_of(&usage),
+        peak_rss: usage.ru_maxrss as u64 * 1024,
+        stdout,
+        success,
+    }
+}
+
+fn drain(mut from: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = from.read_to_string(&mut text);
+        text
+    })
+}
+
+/// Waits for `child` and returns its status and resource usage; `child`
+/// must not be waited for again.
+fn wait4(child: &Child) -> (libc::c_int, libc::rusage) {
+    // SAFETY: wait4 on our own child's pid, writing into locals.
+    unsafe {
+        let mut status = 0;
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let pid = child.id() as libc::pid_t;
+        while libc::wait4(pid, &mut status, 0, &mut usage) < 0 {
+            if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+                panic!("wait4: {}", std::io::Error::last_os_error());
+            }
+        }
+        (status, usage)
+    }
+}
+
+/// A `veille run` daemon, its log drained on a thread.
+pub struct Daemon {
+    pub child: Child,
+    pub started: Instant,
+    /// How long it took to listen (its `api=` log line).
+    pub ready_after: Duration,
+    pub api: String,
+    pub log: Arc<Mutex<String>>,
+}
+
+impl Daemon {
+    pub fn start(config: &Path) -> Daemon {
+        let started = Instant::now();
+        let mut child = Command::new(VEILLE)
+            .args(["run", "--config"])
+            .arg(config)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn veille run");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(Mutex::new(String::new()));
+        let kept = log.clone();
+        let (sender, address) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(at) = line.find("api=") {
+                    let address: String = line[at + 4..]
+                        .chars()
+                        .take_while(|c| !c.is_whitespace())
+                        .collect();
+                    let _ = sender.send((address, Instant::now()));
+                }
+                let mut log = kept.lock().unwrap();
+                // The tail is enough to explain a failure.
+                if log.len() > 1 << 20 {
+                    log.clear();
+                }
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let (api, at) = address
+            .recv_timeout(Duration::from_secs(120))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!("the daemon did not listen:\n{}", log.lock().unwrap());
+            });
+        Daemon {
+            child,
+            started,
+            ready_after: at - started,
+            api: format!("http://{api}"),
+            log,
+        }
+    }
+
+    /// A field of /proc/PID/status, in bytes (`VmRSS`, `VmHWM`).
+    pub fn memory(&self, field: &str) -> u64 {
+        proc_status(self.child.id(), field)
+    }
+
+    /// Stops it with SIGTERM and waits.
+    pub fn stop(mut self) {
+        // SAFETY: signalling our own child.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `kB` field of /proc/PID/status, in bytes.
+pub fn proc_status(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| {
+            let rest = line.strip_prefix(field)?.strip_prefix(':')?;
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The revision the index under `storage` has committed, 0 if none yet.
+pub fn indexed_revision(storage: &Path) -> i64 {
+    veille::archive::Archive::open(storage)
+        .ok()
+        .and_then(|archive| archive.indexed_revision().ok())
+        .unwrap_or(0)
+}
+
+pub fn mb(bytes: u64) -> String {
+    format!("{:.0} MB", bytes as f64 / 1e6)
+}
+
+pub fn secs(duration: Duration) -> String {
+    format!("{:.2} s", duration.as_secs_f64())
+}
+
+/// Replaces the section `name` of BENCHMARKS.md (between its markers) with
+/// `body`, adding the section at the end the first time. Set
+/// `VEILLE_BENCH_NO_RECORD=1` to leave the file alone.
+pub fn record(name: &str, body: &str) {
+    if std::env::var_os("VEILLE_BENCH_NO_RECORD").is_some() {
+        return;
+    }
+    let path = root().join("BENCHMARKS.md");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".into());
+    let start = format!("<!-- bench:{name} -->");
+    let end = format!("<!-- /bench:{name} -->");
+    let block = format!("{start}\n{}\n{end}", body.trim_end());
+    let updated = match (text.find(&start), text.find(&end)) {
+        (Some(from), Some(to)) if from < to => {
+            format!("{}{block}{}", &text[..from], &text[to + end.len()..])
+        }
+        _ => format!("{}\n{block}\n", text.trim_end()),
+    };
+    std::fs::write(&path, updated).expect("write BENCHMARKS.md");
+    println!("(recorded in BENCHMARKS.md, section {name})");
+}
+
+/// The archive of `size` generated documents (record and index) under
+/// `/tmp/veille-bench-archive-SIZE/`, built the first time and reused after,
+/// since a million documents take most of an hour to generate, tag and
+/// index. Its `feeds.toml` has one empty feed, for starting a daemon on it.
+pub fn archive(size: u64) -> PathBuf {
+    let dir = scratch_path(&format!("archive-{size}"));
+    if dir.join("complete").exists() {
+        return dir;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("archive folder");
+    let gazetteer = root().join("entities.toml");
+    let started = Instant::now();
+    let mut write = Command::new(CORPUS);
+    write
+        .args(["--seed", "1", "--gazetteer"])
+        .arg(&gazetteer)
+        .args([
+            "write",
+            "--format",
+            "record",
+            "-n",
+            &size.to_string(),
+            "--out",
+        ])
+        .arg(dir.join("store"));
+    let written = measure(write);
+    assert!(written.success, "generating the archive failed");
+    println!(
+        "archive of {size}: generated, tagged and stored in {}",
+        secs(written.wall)
+    );
+    std::fs::write(
+        dir.join("empty.xml"),
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>empty</title></channel></rss>",
+    )
+    .expect("empty feed");
+    let config = veille::corpus::write::config_header(Some(&gazetteer))
+        + "\n[[feed]]\nid = \"empty\"\nurl = \"file:empty.xml\"\n";
+    std::fs::write(dir.join("feeds.toml"), config).expect("archive config");
+    let started_index = Instant::now();
+    let mut reindex = Command::new(VEILLE);
+    reindex
+        .args(["reindex", "--config"])
+        .arg(dir.join("feeds.toml"));
+    let indexed = measure(reindex);
+    assert!(indexed.success, "indexing the archive failed");
+    println!(
+        "archive of {size}: indexed in {} (built in {} in all)",
+        secs(started_index.elapsed()),
+        secs(started.elapsed())
+    );
+    std::fs::write(dir.join("complete"), "").expect("marker");
+    dir
+}
