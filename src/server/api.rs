@@ -325,13 +325,7 @@ pub fn rule_matches(
         .rule_matches(id, limit, offset)
         .map_err(internal)?;
     let ids: Vec<i64> = rows.iter().map(|row| row.document_id).collect();
-    let documents: std::collections::HashMap<i64, crate::store::StoredDocument> = state
-        .store
-        .documents_by_ids(&ids)
-        .map_err(internal)?
-        .into_iter()
-        .map(|document| (document.id, document))
-        .collect();
+    let documents = documents_by_id(state, &ids)?;
     let matches: Vec<serde_json::Value> = rows
         .into_iter()
         .map(|row| {
@@ -353,6 +347,21 @@ pub fn rule_matches(
         "limit": limit,
         "matches": matches,
     }))
+}
+
+/// The stored documents with these ids, by id: a document deleted since
+/// its id was read is simply absent.
+pub fn documents_by_id(
+    state: &AppState,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, crate::store::StoredDocument>, ApiError> {
+    Ok(state
+        .store
+        .documents_by_ids(ids)
+        .map_err(internal)?
+        .into_iter()
+        .map(|document| (document.id, document))
+        .collect())
 }
 
 /// A failure of veille's own, not of the request. The details (which may

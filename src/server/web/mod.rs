@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::AppState;
-use super::api::{ApiError, blocking, internal, rule_list, rule_matches};
+use super::api::{ApiError, blocking, documents_by_id, internal, rule_list, rule_matches};
 use crate::alerts::digest::link;
 use crate::archive::{
     ArchiveError, EntityCount, MAX_LIMIT, SearchRequest, SortOrder, TIMELINE_SERIES, is_actor,
@@ -1043,13 +1043,7 @@ async fn backtest(
             })?;
         let shown: Vec<&crate::alerts::Found> = outcome.found.iter().take(LONG_LIST).collect();
         let ids: Vec<i64> = shown.iter().map(|found| found.document).collect();
-        let documents: HashMap<i64, crate::store::StoredDocument> = state
-            .store
-            .documents_by_ids(&ids)
-            .map_err(internal)?
-            .into_iter()
-            .map(|document| (document.id, document))
-            .collect();
+        let documents = documents_by_id(&state, &ids)?;
         let matches: Vec<serde_json::Value> = shown
             .iter()
             .filter_map(|found| Some((found, documents.get(&found.document)?)))
