@@ -19,7 +19,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{CORPUS, Daemon, env_number, machine, mb, measure, record, scratch, secs};
+use support::{
+    CORPUS, Daemon, env_number, folder_bytes, machine, mb, measure, record, scratch, secs,
+};
 
 /// How long an idle daemon settles before its RSS is read.
 const SETTLE: Duration = Duration::from_secs(10);
@@ -122,17 +124,4 @@ fn idle(config: &Path) -> (Duration, u64) {
     let ready = daemon.ready_after;
     daemon.stop();
     (ready, rss)
-}
-
-fn folder_bytes(path: &Path) -> u64 {
-    let mut total = 0;
-    for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
-        let meta = entry.metadata().expect("metadata");
-        total += if meta.is_dir() {
-            folder_bytes(&entry.path())
-        } else {
-            meta.len()
-        };
-    }
-    total
 }

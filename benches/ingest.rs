@@ -17,7 +17,7 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{CORPUS, VEILLE, env_number, machine, measure, record, scratch, secs};
+use support::{CORPUS, VEILLE, env_number, folder_bytes, machine, measure, record, scratch, secs};
 use tantivy::schema::{STORED, Schema, TEXT};
 use tantivy::{Index, TantivyDocument, doc};
 use veille::corpus::Generator;
@@ -192,17 +192,4 @@ fn text_bytes(generator: &Generator, count: u64) -> u64 {
             (document.title.len() + document.text().len()) as u64
         })
         .sum()
-}
-
-fn folder_bytes(path: &std::path::Path) -> u64 {
-    let mut total = 0;
-    for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
-        let meta = entry.metadata().expect("metadata");
-        total += if meta.is_dir() {
-            folder_bytes(&entry.path())
-        } else {
-            meta.len()
-        };
-    }
-    total
 }

@@ -203,25 +203,16 @@ fn bench(size: u64, tagger: Arc<Tagger>) -> String {
                 .query_row([matching], |row| row.get(0))
                 .expect("fts count");
         });
+        let cells = latency_cells(&veille, &core, &sqlite);
         let _ = writeln!(
             table,
-            "| {label} | {} | {} | {} | {} | {} | {} | {:.2} | {total} / {fts_total} |",
-            ms(percentile(&veille, 50)),
-            ms(percentile(&veille, 99)),
-            ms(percentile(&core, 50)),
-            ms(percentile(&core, 99)),
-            ms(percentile(&sqlite, 50)),
-            ms(percentile(&sqlite, 99)),
+            "| {label} | {} | {:.2} | {total} / {fts_total} |",
+            cells.join(" | "),
             ratio(&veille, &sqlite, 99),
         );
         println!(
-            "{label:<16} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>9}",
-            ms(percentile(&veille, 50)),
-            ms(percentile(&veille, 99)),
-            ms(percentile(&core, 50)),
-            ms(percentile(&core, 99)),
-            ms(percentile(&sqlite, 50)),
-            ms(percentile(&sqlite, 99)),
+            "{label:<16}{}{:>10}",
+            cells.map(|cell| format!(" {cell:>10}")).concat(),
             format!("{total}/{fts_total}"),
         );
         all[0].extend(veille);
@@ -229,15 +220,11 @@ fn bench(size: u64, tagger: Arc<Tagger>) -> String {
         all[2].extend(sqlite);
     }
     let [veille, core, sqlite] = all;
+    let cells = latency_cells(&veille, &core, &sqlite);
     println!(
-        "{:<16} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "{:<16}{}",
         "all queries",
-        ms(percentile(&veille, 50)),
-        ms(percentile(&veille, 99)),
-        ms(percentile(&core, 50)),
-        ms(percentile(&core, 99)),
-        ms(percentile(&sqlite, 50)),
-        ms(percentile(&sqlite, 99)),
+        cells.clone().map(|cell| format!(" {cell:>10}")).concat()
     );
     println!(
         "ratios to FTS5 (lower is faster): veille p50 {:.2}, p99 {:.2}; tantivy alone p50 {:.2}, p99 {:.2}",
@@ -248,13 +235,8 @@ fn bench(size: u64, tagger: Arc<Tagger>) -> String {
     );
     let _ = writeln!(
         table,
-        "| **all queries** | {} | {} | {} | {} | {} | {} | {:.2} | |",
-        ms(percentile(&veille, 50)),
-        ms(percentile(&veille, 99)),
-        ms(percentile(&core, 50)),
-        ms(percentile(&core, 99)),
-        ms(percentile(&sqlite, 50)),
-        ms(percentile(&sqlite, 99)),
+        "| **all queries** | {} | {:.2} | |",
+        cells.join(" | "),
         ratio(&veille, &sqlite, 99),
     );
     println!(
@@ -285,6 +267,16 @@ fn percentile(samples: &[Duration], p: usize) -> Duration {
     let mut sorted = samples.to_vec();
     sorted.sort();
     sorted[((sorted.len() - 1) * p).div_ceil(100)]
+}
+
+/// p50 and p99 of veille, Tantivy alone and FTS5, formatted: a table row's
+/// six latency cells.
+fn latency_cells(veille: &[Duration], core: &[Duration], sqlite: &[Duration]) -> [String; 6] {
+    [veille, core, sqlite]
+        .map(|samples| [50, 99].map(|p| ms(percentile(samples, p))))
+        .concat()
+        .try_into()
+        .expect("six cells")
 }
 
 fn ratio(a: &[Duration], b: &[Duration], p: usize) -> f64 {

@@ -270,6 +270,20 @@ pub fn indexed_revision(storage: &Path) -> i64 {
         .unwrap_or(0)
 }
 
+/// Bytes in every file under `path`, folders included.
+pub fn folder_bytes(path: &Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+        let meta = entry.metadata().expect("metadata");
+        total += if meta.is_dir() {
+            folder_bytes(&entry.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
+}
+
 pub fn mb(bytes: u64) -> String {
     format!("{:.0} MB", bytes as f64 / 1e6)
 }
