@@ -25,7 +25,7 @@ pub const STEMMED: &[(&str, &str, &str)] = &[
 ];
 
 /// Tokens longer than this (base64 blobs, run-together URLs) are dropped.
-const LONGEST_TOKEN_BYTES: usize = 60;
+pub const LONGEST_TOKEN_BYTES: usize = 60;
 
 /// Registers every analyser on `index`; to be called on each opened index,
 /// since Tantivy does not persist custom analysers.

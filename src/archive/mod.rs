@@ -19,6 +19,7 @@ mod search;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
 
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
@@ -56,6 +57,11 @@ pub enum ArchiveError {
         path.display()
     )]
     Locked { path: PathBuf },
+    #[error(
+        "the index {} could not be written and is being reopened",
+        path.display()
+    )]
+    Broken { path: PathBuf },
     #[error("there is no index under {} yet; start the daemon or run `veille reindex`", path.display())]
     Missing { path: PathBuf },
     #[error(
@@ -93,10 +99,16 @@ struct Payload {
 
 /// An opened index, for searching.
 pub struct Archive {
-    index: Index,
-    reader: IndexReader,
+    /// Swapped by the writer when it reopens the index after an error, so
+    /// searches that hold this `Archive` follow.
+    opened: RwLock<Opened>,
     fields: Fields,
     path: PathBuf,
+}
+
+struct Opened {
+    index: Index,
+    reader: IndexReader,
 }
 
 impl Archive {
@@ -134,27 +146,32 @@ impl Archive {
     }
 
     fn from_index(index: Index, path: PathBuf) -> Result<Archive> {
-        analysis::register(&index);
-        let fields = schema::resolve(&index.schema())
-            .map_err(|_| ArchiveError::Outdated { path: path.clone() })?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(|error| ArchiveError::Index {
-                path: path.clone(),
-                error,
-            })?;
+        let (opened, fields) = Opened::new(index, &path)?;
         Ok(Archive {
-            index,
-            reader,
+            opened: RwLock::new(opened),
             fields,
             path,
         })
     }
 
+    /// Searches from now on read `index` (the same folder, reopened).
+    fn replace(&self, index: Index) -> Result<()> {
+        let (opened, fields) = Opened::new(index, &self.path)?;
+        if fields.id != self.fields.id || fields.published != self.fields.published {
+            return Err(ArchiveError::Outdated {
+                path: self.path.clone(),
+            });
+        }
+        *self.opened.write().expect("not poisoned") = opened;
+        Ok(())
+    }
+
+    pub(crate) fn index(&self) -> Index {
+        self.opened.read().expect("not poisoned").index.clone()
+    }
+
     fn payload(&self) -> Result<Option<Payload>> {
-        let metas = self.index.load_metas()?;
+        let metas = self.index().load_metas()?;
         Ok(metas
             .payload
             .as_deref()
@@ -168,7 +185,7 @@ impl Archive {
 
     /// Number of documents searchable now.
     pub fn document_count(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.searcher().num_docs()
     }
 
     pub fn fields(&self) -> &Fields {
@@ -177,10 +194,28 @@ impl Archive {
 
     /// Makes the latest commit visible to searches.
     pub fn reload(&self) -> Result<()> {
-        Ok(self.reader.reload()?)
+        Ok(self.opened.read().expect("not poisoned").reader.reload()?)
     }
 
     pub(crate) fn searcher(&self) -> tantivy::Searcher {
-        self.reader.searcher()
+        self.opened.read().expect("not poisoned").reader.searcher()
+    }
+}
+
+impl Opened {
+    fn new(index: Index, path: &Path) -> Result<(Opened, Fields)> {
+        analysis::register(&index);
+        let fields = schema::resolve(&index.schema()).map_err(|_| ArchiveError::Outdated {
+            path: path.to_owned(),
+        })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|error| ArchiveError::Index {
+                path: path.to_owned(),
+                error,
+            })?;
+        Ok((Opened { index, reader }, fields))
     }
 }

@@ -44,6 +44,11 @@ pub const FIELDS: &[&str] = &[
     "entity", "place", "type", "source", "lang", "kind", "title", "since", "until",
 ];
 
+/// How many parentheses and `NOT`s may enclose a term. Parsing, lowering
+/// and matching recurse once per level, so an unbounded depth is a stack
+/// overflow one request away; no analyst's query comes near this.
+pub const MAX_NESTING: usize = 32;
+
 /// Entity types accepted by `type:`.
 const ENTITY_TYPES: &[&str] = &[
     "armed_group",
@@ -185,6 +190,7 @@ pub fn parse(input: &str, context: &QueryContext<'_>) -> Result<Expr, QueryError
         next: 0,
         context,
         end_column: input.chars().count() + 1,
+        depth: 0,
     };
     let expr = parser.or_expr()?;
     if let Some(token) = parser.peek() {
@@ -314,11 +320,27 @@ struct Parser<'a> {
     next: usize,
     context: &'a QueryContext<'a>,
     end_column: usize,
+    /// How many `(` and `NOT` enclose the token being parsed.
+    depth: usize,
 }
 
 impl Parser<'_> {
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.next)
+    }
+
+    /// Enters one level of nesting at `column`, refusing past [`MAX_NESTING`].
+    fn descend(&mut self, column: usize) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(error(
+                column,
+                format!(
+                    "the query is nested too deeply (more than {MAX_NESTING} levels of parentheses and NOT)"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn or_expr(&mut self) -> Result<Expr, QueryError> {
@@ -391,7 +413,10 @@ impl Parser<'_> {
                 if self.at_operand_end() {
                     return Err(error(token.column, "NOT needs a term after it"));
                 }
-                Ok(Expr::Not(Box::new(self.unary()?)))
+                self.descend(token.column)?;
+                let inner = self.unary()?;
+                self.depth -= 1;
+                Ok(Expr::Not(Box::new(inner)))
             }
             _ => self.primary(),
         }
@@ -405,7 +430,9 @@ impl Parser<'_> {
                 if matches!(self.peek().map(|t| &t.kind), Some(Kind::Close)) {
                     return Err(error(token.column, "empty parentheses"));
                 }
+                self.descend(token.column)?;
                 let inner = self.or_expr()?;
+                self.depth -= 1;
                 match self.peek() {
                     Some(Token {
                         kind: Kind::Close, ..
@@ -458,10 +485,7 @@ impl Parser<'_> {
         let filter = match name {
             "title" => {
                 if analysis::terms(&mut analysis::folded(), value).is_empty() {
-                    return Err(error(
-                        value_column,
-                        format!("'{value}' has no letters or digits to search for"),
-                    ));
+                    return Err(unsearchable(value, value_column));
                 }
                 Filter::Title(value.to_owned())
             }
@@ -544,7 +568,11 @@ impl Parser<'_> {
     /// `24h`, `2w`. `until:` a day includes that whole day.
     fn date(&self, value: &str, until: bool, column: usize) -> Result<DateTime<Utc>, QueryError> {
         if let Some(age) = parse_age(value) {
-            return Ok(self.context.now - age);
+            return self
+                .context
+                .now
+                .checked_sub_signed(age)
+                .ok_or_else(|| error(column, format!("'{value}' is too long ago to be a date")));
         }
         if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
             let day = if until {
@@ -569,6 +597,9 @@ impl Parser<'_> {
 fn parse_age(value: &str) -> Option<TimeDelta> {
     let unit = value.chars().last()?;
     let amount: i64 = value[..value.len() - unit.len_utf8()].parse().ok()?;
+    if amount < 0 {
+        return None;
+    }
     match unit {
         'h' => TimeDelta::try_hours(amount),
         'd' => TimeDelta::try_days(amount),
@@ -620,20 +651,13 @@ impl<'a> Lowering<'a> {
                     }
                 }
                 if clauses.is_empty() {
-                    return Err(error(
-                        *column,
-                        format!("'{text}' has no letters or digits to search for"),
-                    ));
+                    return Err(unsearchable(text, *column));
                 }
                 Box::new(BooleanQuery::new(clauses))
             }
             Expr::Filter(Filter::Title(text)) => {
-                terms_query(self.fields.title, &mut self.title, text).ok_or_else(|| {
-                    error(
-                        1,
-                        format!("title:'{text}' has no letters or digits to search for"),
-                    )
-                })?
+                terms_query(self.fields.title, &mut self.title, text)
+                    .ok_or_else(|| unsearchable(text, 1))?
             }
             Expr::Filter(filter) => Box::new(ConstScoreQuery::new(self.filter(filter), 0.0)),
             Expr::And(children) => {
@@ -672,7 +696,7 @@ impl<'a> Lowering<'a> {
         let date = |time: &DateTime<Utc>| {
             Term::from_field_date_for_search(
                 self.fields.published,
-                tantivy::DateTime::from_timestamp_secs(time.timestamp()),
+                super::schema::index_date(time.timestamp()),
             )
         };
         match filter {
@@ -695,6 +719,25 @@ impl<'a> Lowering<'a> {
             )),
             Filter::Title(_) => unreachable!("titles are text, lowered above"),
         }
+    }
+}
+
+/// Why `text` gives no term: nothing to search for, or only words longer
+/// than the index keeps.
+fn unsearchable(text: &str, column: usize) -> QueryError {
+    if text.chars().any(char::is_alphanumeric) {
+        error(
+            column,
+            format!(
+                "'{text}' has no word of at most {} bytes: longer words (base64, run-together addresses) are not indexed, so they cannot be searched",
+                analysis::LONGEST_TOKEN_BYTES
+            ),
+        )
+    } else {
+        error(
+            column,
+            format!("'{text}' has no letters or digits to search for"),
+        )
     }
 }
 

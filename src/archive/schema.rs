@@ -165,9 +165,19 @@ pub fn document(
     doc.add_text(fields.kind, &document.kind);
     let published = chrono::DateTime::parse_from_rfc3339(&document.published)
         .map_or(0, |time| time.timestamp());
-    doc.add_date(
-        fields.published,
-        tantivy::DateTime::from_timestamp_secs(published),
-    );
+    doc.add_date(fields.published, index_date(published));
     doc
+}
+
+/// The range of dates the index holds, in Unix seconds. Tantivy keeps a
+/// date as nanoseconds in an `i64`, which wraps before 1678 and after 2262;
+/// a date outside is pulled to the nearer end (1700-01-01, 2250-01-01), so it
+/// still sorts and filters in the right order.
+pub const INDEX_DATES: std::ops::RangeInclusive<i64> = -8_520_336_000..=8_835_955_200;
+
+/// A date as the index keeps it, pulled into [`INDEX_DATES`].
+pub fn index_date(unix_seconds: i64) -> tantivy::DateTime {
+    tantivy::DateTime::from_timestamp_secs(
+        unix_seconds.clamp(*INDEX_DATES.start(), *INDEX_DATES.end()),
+    )
 }

@@ -86,6 +86,9 @@ pub struct Hit {
     pub sources: Vec<String>,
     pub language: Option<String>,
     pub published: String,
+    /// The source gave no plausible date (none, one in the future, one
+    /// before 1900): `published` is when veille first saw the document.
+    pub published_is_fetch_time: bool,
     pub kind: String,
     pub entities: Vec<String>,
     /// Relevance score, when sorted by relevance.
@@ -242,6 +245,7 @@ impl Search {
                     sources: document.sources,
                     language: document.language,
                     published: document.published,
+                    published_is_fetch_time: document.published_is_fetch_time,
                     kind: document.kind,
                 }
             })

@@ -39,6 +39,12 @@ pub fn open_writer(
 /// Brings the index up to the record after a command that changed it,
 /// unless a running daemon owns the index (it does the same on its own).
 pub fn update_archive(config: &Config, store: &Store, tagger: &Tagger) -> anyhow::Result<()> {
+    // Asked first: the index's own lock goes with its folder, and a daemon
+    // rebuilding a deleted index must not meet a second writer there.
+    if veille::daemon::storage_lock::held_by_daemon(&config.storage_dir()) {
+        tracing::debug!("a running daemon owns the index; it will catch up");
+        return Ok(());
+    }
     match open_writer(config, store, tagger) {
         Ok(mut writer) => {
             let bar = progress_bar(store.count_changed_after(writer.revision())? as u64);

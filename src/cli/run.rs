@@ -8,6 +8,7 @@ use veille::archive::ArchiveError;
 use veille::config::Config;
 use veille::daemon::service::{self, Generation, Loader, Service};
 use veille::daemon::signals::Signals;
+use veille::daemon::storage_lock::StorageLock;
 
 /// Shortest API token accepted: anything shorter is guessable.
 const MIN_TOKEN_LENGTH: usize = 16;
@@ -15,8 +16,12 @@ const MIN_TOKEN_LENGTH: usize = 16;
 pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
     // First, so that a SIGTERM or SIGHUP during start-up is handled, not
     // fatal.
-    let signals = Signals::install().context("cannot handle signals")?;
-    let first = load_generation(path)?;
+    let mut signals = Signals::install().context("cannot handle signals")?;
+    let config = super::load_config(path)?;
+    // Before anything is opened: a second daemon on the same storage would
+    // only wait for the first one's index and never serve.
+    let _held = StorageLock::take(&config.storage_dir())?;
+    let first = build_generation(config)?;
     // Rules are recorded before the first poll, so new rules see every
     // document stored from now on.
     first
@@ -24,7 +29,9 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
         .register()
         .context("cannot record the alert rules")?;
     let config = &first.config;
-    let writer = open_writer(config, &first.pipeline).await?;
+    let Some(writer) = open_writer(config, &first.pipeline, &mut signals).await? else {
+        return Ok(ExitCode::SUCCESS);
+    };
     let api_token = read_token(config)?;
     let server_store = super::archive::open_store(config)?;
     let health_store = super::archive::open_store(config)?;
@@ -57,10 +64,6 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
 
 /// Everything built from the configuration file: what start-up runs, and
 /// what a reload (SIGHUP) builds before switching to it.
-fn load_generation(path: &Path) -> anyhow::Result<Generation> {
-    build_generation(super::load_config(path)?)
-}
-
 fn build_generation(config: Config) -> anyhow::Result<Generation> {
     let pipeline = super::open_pipeline(&config)?;
     let alerting = super::alerts::build_alerting(&config, pipeline.clone())?;
@@ -71,7 +74,7 @@ fn build_generation(config: Config) -> anyhow::Result<Generation> {
     })
 }
 
-/// [`load_generation`] for a reload: the data directory is checked before
+/// [`build_generation`] for a reload: the data directory is checked before
 /// anything is opened, so a rejected file leaves no trace on disk.
 fn reload_generation(path: &Path, storage_dir: &Path) -> anyhow::Result<Generation> {
     let config = super::load_config(path)?;
@@ -105,17 +108,27 @@ fn read_token(config: &Config) -> anyhow::Result<Option<String>> {
 /// the index up) to release the index writer.
 const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// `None` when a signal asked to stop while waiting.
 async fn open_writer(
     config: &Config,
     pipeline: &veille::daemon::Pipeline,
-) -> anyhow::Result<veille::archive::ArchiveWriter> {
+    signals: &mut Signals,
+) -> anyhow::Result<Option<veille::archive::ArchiveWriter>> {
     let started = std::time::Instant::now();
     loop {
         match super::archive::open_writer(config, &pipeline.store, &pipeline.tagger) {
-            Ok(writer) => return Ok(writer),
+            Ok(writer) => return Ok(Some(writer)),
             Err(ArchiveError::Locked { .. }) if started.elapsed() < WRITER_WAIT => {
                 tracing::info!("the index is being written by another veille process; waiting");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    signal = signals.next() => {
+                        if let veille::daemon::signals::Signal::Stop(name) = signal {
+                            tracing::info!(signal = name, "stopping before start-up ended");
+                            return Ok(None);
+                        }
+                    }
+                }
             }
             Err(error @ ArchiveError::Locked { .. }) => {
                 anyhow::bail!(

@@ -267,6 +267,16 @@ pub struct FetchConfig {
     /// Default: 500.
     #[serde(default = "FetchConfig::default_max_items")]
     pub max_items: usize,
+    /// Internal address ranges that URLs veille finds in sources (item
+    /// links, listing pages' links, redirects, transcript offers) may reach,
+    /// e.g. `["10.1.0.0/16", "fd12:3456::/48"]`, for an intranet you watch.
+    /// Without them, such a URL is refused when it names or resolves to a
+    /// loopback, private (RFC 1918, RFC 4193), link-local, carrier-grade NAT,
+    /// multicast, unspecified or reserved address, or the cloud metadata
+    /// service. The servers of the URLs written in this file are always
+    /// reached. Default: none.
+    #[serde(default)]
+    pub allow_private: Vec<ipnet::IpNet>,
 }
 
 impl FetchConfig {
@@ -327,6 +337,7 @@ impl Default for FetchConfig {
             max_retry_after: Self::default_max_retry_after(),
             max_redirects: Self::default_max_redirects(),
             max_items: Self::default_max_items(),
+            allow_private: Vec::new(),
         }
     }
 }

@@ -67,6 +67,16 @@ pub fn failures(telemetry: &Telemetry, store: &Store, commit_interval: Duration)
             ));
         }
     }
+    // A loop that turns but fails every time is not alive either: after
+    // the same grace, the watchdog lets systemd restart veille.
+    if let Some((failing_for, error)) = telemetry.index_failure()
+        && failing_for > limit
+    {
+        reasons.push(format!(
+            "the search index has failed to update for {}: {error}",
+            humantime::format_duration(Duration::from_secs(failing_for.as_secs()))
+        ));
+    }
     reasons
 }
 
@@ -104,6 +114,12 @@ fn degradations(
     commit_interval: Duration,
 ) -> Vec<String> {
     let mut reasons = Vec::new();
+    if let Some((failing_for, error)) = telemetry.index_failure() {
+        reasons.push(format!(
+            "the search index cannot be updated (for {}): {error}; new documents are kept in the record and indexed once it can",
+            humantime::format_duration(Duration::from_secs(failing_for.as_secs()))
+        ));
+    }
     match store.feed_statuses() {
         Ok(statuses) => {
             let failing: Vec<String> = feeds

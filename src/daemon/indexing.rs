@@ -49,16 +49,23 @@ pub async fn follow_record(
         match turn {
             Ok((current, outcome, elapsed)) => {
                 match outcome {
-                    Ok(0) => telemetry.index_beat(),
+                    Ok(0) => {
+                        telemetry.index_succeeded();
+                        telemetry.index_beat();
+                    }
                     Ok(added) => {
                         telemetry.index_committed(added, current.revision(), elapsed);
+                        telemetry.index_succeeded();
                         telemetry.index_beat();
                         tracing::debug!(added, revision = current.revision(), "index updated")
                     }
-                    // No heartbeat: an index that keeps failing shows as a
-                    // stalled loop in /healthz, and stops the watchdog.
+                    // No heartbeat, and a failure /healthz reports at once
+                    // (degraded) and, when it lasts, as failing, which stops
+                    // the watchdog.
                     Err(error) => {
-                        tracing::error!(%error, "cannot update the search index; retrying")
+                        tracing::error!(%error, "cannot update the search index; retrying");
+                        telemetry.index_failed(error.to_string());
+                        telemetry.set_indexed_revision(current.revision());
                     }
                 }
                 writer = Some(current);
@@ -83,7 +90,7 @@ fn catch_up(
     pipeline: &Pipeline,
     telemetry: &Telemetry,
 ) -> crate::archive::Result<usize> {
-    if pipeline.store.latest_revision()? <= writer.revision() {
+    if pipeline.store.latest_revision()? <= writer.revision() && !writer.needs_repair() {
         return Ok(0);
     }
     // A long catch-up (after a restore, or a large retag) is progress, not

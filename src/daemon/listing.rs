@@ -70,7 +70,7 @@ impl Pipeline {
             if fresh == 0 || report.pages >= listing.max_pages as usize {
                 return Ok(());
             }
-            match self.fetch_text(&next, ACCEPT_PAGE).await {
+            match self.fetch_text(&next, feed, ACCEPT_PAGE).await {
                 Ok((next_text, fetched)) => {
                     text = next_text;
                     visited.insert(next);

@@ -12,6 +12,7 @@ mod listing;
 pub mod poll;
 pub mod service;
 pub mod signals;
+pub mod storage_lock;
 pub mod systemd;
 pub mod telemetry;
 mod transcripts;

@@ -21,6 +21,7 @@ use crate::fetch::{
 };
 use crate::sources::Entry;
 use crate::sources::article::{Article, extract_article};
+use crate::sources::dates::plausible_published;
 use crate::sources::feed::parse_feed;
 use crate::store::{
     FeedAttempt, NewDocument, Recorded, SourceRef, Store, StoreError, StoredValidators,
@@ -360,14 +361,15 @@ impl Pipeline {
         Ok(fresh)
     }
 
-    /// Fetches `url` (a listing's next page, a transcript file) without
-    /// validators, and decodes it.
+    /// Fetches `url` (a listing's next page, a transcript file), found in
+    /// what the operator's `feed` served, without validators, and decodes it.
     pub(super) async fn fetch_text(
         &self,
         url: &Url,
+        feed: &Feed,
         accept: &str,
     ) -> Result<(String, Fetched), String> {
-        match self.fetcher.fetch(url, None, accept).await {
+        match self.fetcher.fetch_found(url, &feed.url, accept).await {
             Ok(FetchOutcome::Fetched(fetched)) => {
                 let text = charset::decode(&fetched.body, fetched.content_type.as_deref()).text;
                 Ok((text, fetched))
@@ -488,7 +490,7 @@ impl Pipeline {
         link: &Url,
         warnings: &mut Vec<String>,
     ) -> Option<(Article, Url)> {
-        let result = match self.fetcher.fetch(link, None, ACCEPT_PAGE).await {
+        let result = match self.fetcher.fetch_found(link, &feed.url, ACCEPT_PAGE).await {
             Ok(FetchOutcome::Fetched(page)) => {
                 let selector = feed.content_selector.clone();
                 off_the_runtime("article extractor", move || {
@@ -602,6 +604,7 @@ fn build_document(
     let canonical_url = canonical.unwrap_or_else(|| format!("veille:{}/{}", feed.id, entry.key));
     aliases.retain(|alias| *alias != canonical_url);
     aliases.dedup();
+    let published = plausible_published(published, fetched_at);
     NewDocument {
         url,
         content_hash: content_hash(&title, &text),
@@ -610,6 +613,8 @@ fn build_document(
         title,
         text,
         author,
+        // Implausible dates are dropped here, so every reader of the
+        // record (index, timeline, digests) sees the same bounded date.
         published_is_fetch_time: published.is_none(),
         published: published.unwrap_or(fetched_at),
         fetched: fetched_at,

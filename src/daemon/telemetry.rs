@@ -77,6 +77,9 @@ pub struct Telemetry {
     alerting_heartbeat: AtomicU64,
     /// The record revision the index has committed.
     indexed_revision: AtomicI64,
+    /// The index's turns have failed since this moment, with the last error;
+    /// `None` while the last turn succeeded.
+    index_failure: std::sync::Mutex<Option<(Instant, String)>>,
 }
 
 impl Default for Telemetry {
@@ -110,6 +113,7 @@ impl Telemetry {
             index_heartbeat: AtomicU64::new(0),
             alerting_heartbeat: AtomicU64::new(0),
             indexed_revision: AtomicI64::new(0),
+            index_failure: std::sync::Mutex::new(None),
             registry: Registry::default(),
         };
         registry.register(
@@ -257,6 +261,30 @@ impl Telemetry {
     pub fn reload(&self, applied: bool) {
         let outcome = if applied { "applied" } else { "rejected" };
         self.reloads.get_or_create(&OutcomeLabel { outcome }).inc();
+    }
+
+    /// An indexing turn failed with `error`. Heartbeats may go on (a turn
+    /// makes progress before its commit fails), so health looks here too.
+    pub fn index_failed(&self, error: String) {
+        let mut failure = self.index_failure.lock().expect("not poisoned");
+        let since = failure
+            .as_ref()
+            .map_or_else(Instant::now, |(since, _)| *since);
+        *failure = Some((since, error));
+    }
+
+    /// An indexing turn succeeded: the index holds what the record held.
+    pub fn index_succeeded(&self) {
+        *self.index_failure.lock().expect("not poisoned") = None;
+    }
+
+    /// How long the index's turns have been failing, and the last error.
+    pub fn index_failure(&self) -> Option<(Duration, String)> {
+        self.index_failure
+            .lock()
+            .expect("not poisoned")
+            .as_ref()
+            .map(|(since, error)| (since.elapsed(), error.clone()))
     }
 
     /// The indexing loop is alive (a turn ended, or a long one progressed).

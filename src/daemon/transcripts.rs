@@ -13,6 +13,7 @@ use crate::config::{DropFolder, Feed};
 use crate::enrich::dedup::{body_hash, content_hash};
 use crate::fetch::{ACCEPT_TRANSCRIPT, Fetched, charset, folder};
 use crate::sources::broadcast::{Broadcast, Sidecar};
+use crate::sources::dates::plausible_published;
 use crate::sources::feed::parse_feed;
 use crate::sources::transcript::{self, Segment, TranscriptFormat, layout, transcript_links};
 use crate::sources::{Entry, TranscriptLink, TranscriptSource, extension};
@@ -295,7 +296,7 @@ impl Pipeline {
         names: &HashSet<&str>,
         from_name: Broadcast,
     ) -> Result<Entry, String> {
-        let (text, _) = self.fetch_text(url, ACCEPT_TRANSCRIPT).await?;
+        let (text, _) = self.fetch_text(url, feed, ACCEPT_TRANSCRIPT).await?;
         let (format, segments) = off_the_runtime("transcript parser", move || {
             read_transcript(&text, Some(format))
         })
@@ -304,7 +305,7 @@ impl Pipeline {
         let mut broadcast = from_name;
         if names.contains(sidecar_name.as_str()) {
             let sidecar_url = url.join(&sidecar_name).map_err(|error| error.to_string())?;
-            let (text, _) = self.fetch_text(&sidecar_url, "*/*").await?;
+            let (text, _) = self.fetch_text(&sidecar_url, feed, "*/*").await?;
             broadcast = Sidecar::read(&text, feed.timezone)
                 .map_err(|error| format!("{sidecar_name}: {error}"))?
                 .or(broadcast);
@@ -313,7 +314,7 @@ impl Pipeline {
             .audio
             .as_deref()
             .and_then(|audio| url.join(audio).ok())
-            .filter(|audio| crate::sources::followable(audio, url))
+            .filter(|audio| crate::sources::beside(audio, url))
             .or_else(|| {
                 let name = AUDIO_EXTENSIONS
                     .iter()
@@ -333,11 +334,12 @@ impl Pipeline {
     /// Fetches the first of the offered transcripts that can be read.
     async fn fetch_transcript(
         &self,
+        feed: &Feed,
         links: &[TranscriptLink],
     ) -> Result<(TranscriptFormat, Vec<Segment>, Option<String>), String> {
         let mut errors = Vec::new();
         for link in links {
-            let fetched = self.fetch_text(&link.url, ACCEPT_TRANSCRIPT).await;
+            let fetched = self.fetch_text(&link.url, feed, ACCEPT_TRANSCRIPT).await;
             let parsed = match fetched {
                 Ok((text, _)) => {
                     let format = link.format;
@@ -364,7 +366,7 @@ impl Pipeline {
     ) -> Result<NewDocument, String> {
         let (format, segments, offered_language) = match &entry.transcript {
             Some(TranscriptSource::Read { format, segments }) => (*format, segments.clone(), None),
-            Some(TranscriptSource::Links(links)) => self.fetch_transcript(links).await?,
+            Some(TranscriptSource::Links(links)) => self.fetch_transcript(feed, links).await?,
             None => return Err("no transcript".to_owned()),
         };
         Ok(transcript_document(
@@ -404,7 +406,7 @@ fn transcript_document(
             Some(programme) => format!("{station}, {programme}"),
             None => station.clone(),
         });
-    let published = broadcast.air_time.or(entry.published);
+    let published = plausible_published(broadcast.air_time.or(entry.published), fetched_at);
     // The offer's own language is the most specific statement there is;
     // then the broadcast's, the operator's, and the channel's.
     let language = offered_language
@@ -420,6 +422,8 @@ fn transcript_document(
         title,
         text,
         author: None,
+        // Implausible dates are dropped here, so every reader of the
+        // record (index, timeline, digests) sees the same bounded date.
         published_is_fetch_time: published.is_none(),
         published: published.unwrap_or(fetched_at),
         fetched: fetched_at,

@@ -6,6 +6,7 @@
 //! article page) goes through the same politeness. It returns raw bytes:
 //! decoding them is [`charset`]'s job, parsing them the sources'.
 
+pub mod address;
 pub mod charset;
 pub mod folder;
 mod politeness;
@@ -23,6 +24,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::config::FetchConfig;
+use address::{AddressPolicy, AddressRefused, GuardedResolver};
 use politeness::Politeness;
 use robots::{RobotsCache, Rules};
 
@@ -81,6 +83,10 @@ pub enum FetchError {
     Connect(String),
     #[error("network error: {0}")]
     Network(String),
+    #[error("refused: {0}")]
+    Refused(AddressRefused),
+    #[error("not fetched: veille follows http and https links only, not {0}:")]
+    BadScheme(String),
     #[error("cannot read {path}: {reason}")]
     File { path: String, reason: String },
 }
@@ -123,6 +129,10 @@ struct Request<'a> {
     limit: u64,
     overflow: Overflow,
     check_robots: bool,
+    /// The server the operator named (scheme, host and port), whose
+    /// addresses are not checked; every other server a hop reaches must be
+    /// public or allowed.
+    trusted: Option<url::Origin>,
 }
 
 /// What to do with a body larger than the limit.
@@ -140,7 +150,11 @@ enum Hop {
 
 /// The shared HTTP client with its politeness state.
 pub struct Fetcher {
+    /// For the servers the operator named.
     client: reqwest::Client,
+    /// For every other server: connects to allowed addresses only.
+    guarded: reqwest::Client,
+    policy: Arc<AddressPolicy>,
     config: FetchConfig,
     agent: String,
     in_flight: Arc<Semaphore>,
@@ -157,20 +171,32 @@ pub const ACCEPT_PAGE: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5
 
 impl Fetcher {
     pub fn new(config: &FetchConfig) -> Result<Fetcher, FetchError> {
-        let client = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            // Redirects are followed by hand, so that every hop is checked
-            // against its host's robots.txt and spacing.
-            .redirect(reqwest::redirect::Policy::none())
-            .gzip(true)
-            .brotli(true)
-            .deflate(true)
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(config.user_agent.clone())
+                .timeout(config.timeout)
+                .connect_timeout(config.connect_timeout)
+                // Redirects are followed by hand, so that every hop is checked
+                // against its host's robots.txt, spacing and address policy.
+                .redirect(reqwest::redirect::Policy::none())
+                .gzip(true)
+                .brotli(true)
+                .deflate(true)
+        };
+        let policy = Arc::new(AddressPolicy::new(&config.allow_private));
+        let client = builder()
+            .build()
+            .map_err(|err| FetchError::Network(err.to_string()))?;
+        let guarded = builder()
+            .dns_resolver(Arc::new(GuardedResolver {
+                policy: policy.clone(),
+            }))
             .build()
             .map_err(|err| FetchError::Network(err.to_string()))?;
         Ok(Fetcher {
             client,
+            guarded,
+            policy,
             agent: robots::agent_token(&config.user_agent).to_owned(),
             in_flight: Arc::new(Semaphore::new(config.concurrency.max(1))),
             politeness: Politeness::new(config.per_host_delay, config.per_host_concurrency),
@@ -184,8 +210,10 @@ impl Fetcher {
         &self.config
     }
 
-    /// Fetches `url`, sending `validators` for a conditional GET, retrying
-    /// transient failures with backoff and honouring robots.txt.
+    /// Fetches `url`, a URL the operator gave, sending `validators` for a
+    /// conditional GET, retrying transient failures with backoff and
+    /// honouring robots.txt. Its server is reached wherever it is; a
+    /// redirect to another server must lead to a public address.
     pub async fn fetch(
         &self,
         url: &Url,
@@ -195,12 +223,43 @@ impl Fetcher {
         if url.scheme() == "file" {
             return self.read_file(url).await.map(FetchOutcome::Fetched);
         }
+        self.fetch_trusting(url, validators, accept, Some(url.origin()))
+            .await
+    }
+
+    /// Fetches `url`, found in what `operator_url` served (an item's link, a
+    /// listing's next page, a transcript offer): it may reach the operator's
+    /// server, and otherwise public addresses only (see [`address`]).
+    pub async fn fetch_found(
+        &self,
+        url: &Url,
+        operator_url: &Url,
+        accept: &str,
+    ) -> Result<FetchOutcome, FetchError> {
+        if url.scheme() == "file" && operator_url.scheme() == "file" {
+            return self.read_file(url).await.map(FetchOutcome::Fetched);
+        }
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError::BadScheme(url.scheme().to_owned()));
+        }
+        self.fetch_trusting(url, None, accept, Some(operator_url.origin()))
+            .await
+    }
+
+    async fn fetch_trusting(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        accept: &str,
+        trusted: Option<url::Origin>,
+    ) -> Result<FetchOutcome, FetchError> {
         let request = Request {
             validators,
             accept,
             limit: self.config.max_body_bytes,
             overflow: Overflow::Fail,
             check_robots: self.config.respect_robots,
+            trusted,
         };
         let mut attempt = 0;
         loop {
@@ -229,10 +288,16 @@ impl Fetcher {
     async fn follow(&self, url: &Url, request: &Request<'_>) -> Result<FetchOutcome, FetchError> {
         let mut current = url.clone();
         for _ in 0..=self.config.max_redirects {
-            if request.check_robots {
-                self.check_robots(&current).await?;
+            let trusted = request.trusted.as_ref() == Some(&current.origin());
+            if !trusted {
+                self.policy
+                    .check_url(&current)
+                    .map_err(FetchError::Refused)?;
             }
-            match self.send(&current, request).await? {
+            if request.check_robots {
+                self.check_robots(&current, trusted).await?;
+            }
+            match self.send(&current, request, trusted).await? {
                 Hop::Done(outcome) => return Ok(outcome),
                 Hop::Redirect(next) => current = next,
             }
@@ -251,7 +316,7 @@ impl Fetcher {
         Duration::from_secs_f64(jittered)
     }
 
-    async fn check_robots(&self, url: &Url) -> Result<(), FetchError> {
+    async fn check_robots(&self, url: &Url, trusted: bool) -> Result<(), FetchError> {
         let rules = self
             .robots
             .rules(url, |robots_url| async move {
@@ -263,6 +328,7 @@ impl Fetcher {
                     limit: robots::MAX_ROBOTS_BYTES,
                     overflow: Overflow::Truncate,
                     check_robots: false,
+                    trusted: trusted.then(|| robots_url.origin()),
                 };
                 // Boxed: `follow` calls back into this check for other URLs.
                 match Box::pin(self.follow(&robots_url, &request)).await {
@@ -284,7 +350,12 @@ impl Fetcher {
     }
 
     /// One request, no retry, no redirect.
-    async fn send(&self, url: &Url, request: &Request<'_>) -> Result<Hop, FetchError> {
+    async fn send(
+        &self,
+        url: &Url,
+        request: &Request<'_>,
+        trusted: bool,
+    ) -> Result<Hop, FetchError> {
         let host = server_key(url);
         // The host's turn first, then a global slot: a request waiting for
         // a slow host must not hold a slot other hosts could use.
@@ -295,8 +366,8 @@ impl Fetcher {
             .map_err(|until| FetchError::HostDeferred { until })?;
         let _slot = self.in_flight.acquire().await.expect("never closed");
 
-        let mut builder = self
-            .client
+        let client = if trusted { &self.client } else { &self.guarded };
+        let mut builder = client
             .get(url.clone())
             .header(header::ACCEPT, request.accept);
         if let Some(validators) = request.validators {
@@ -392,7 +463,9 @@ impl Fetcher {
     }
 
     fn classify(&self, error: reqwest::Error) -> FetchError {
-        if error.is_timeout() {
+        if let Some(refused) = refusal_in(&error) {
+            FetchError::Refused(refused)
+        } else if error.is_timeout() {
             FetchError::Timeout(self.config.timeout)
         } else if error.is_redirect() {
             FetchError::TooManyRedirects(self.config.max_redirects)
@@ -455,6 +528,18 @@ fn server_key(url: &Url) -> String {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
     }
+}
+
+/// The address refusal behind a failed connection, if that was the cause.
+fn refusal_in(error: &reqwest::Error) -> Option<AddressRefused> {
+    let mut cause: Option<&dyn std::error::Error> = Some(error);
+    while let Some(current) = cause {
+        if let Some(refused) = current.downcast_ref::<AddressRefused>() {
+            return Some(refused.clone());
+        }
+        cause = current.source();
+    }
+    None
 }
 
 /// reqwest's top-level messages ("error sending request") hide the reason;

@@ -113,13 +113,72 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Serves the API on `listener` until `shutdown` completes.
+/// A client gets at most this long (or the request timeout, if shorter)
+/// to send its request line and headers; one that trickles them in, or
+/// opens a connection and says nothing, is disconnected, so idle sockets
+/// cannot pile up until the daemon runs out of file descriptors.
+const MAX_HEADER_WAIT: Duration = Duration::from_secs(10);
+
+/// Serves the API on `listener` until `shutdown` completes, then lets the
+/// requests under way finish.
+///
+/// Connections are served by hyper directly rather than `axum::serve`,
+/// which sets no timer and so never times out a request head.
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let header_wait = state.request_timeout.min(MAX_HEADER_WAIT);
+    let app = router(state);
+    // Connections watch `stopping`; each holds a `done` receiver, and the
+    // sender's `closed()` tells when the last one has ended.
+    let (stopping, _) = tokio::sync::watch::channel(false);
+    let (done, done_receiver) = tokio::sync::watch::channel(());
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, a connection reset before
+                    // accept: wait a little rather than spin.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let mut stop = stopping.subscribe();
+        let held = done_receiver.clone();
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_wait)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            loop {
+                tokio::select! {
+                    result = connection.as_mut() => {
+                        if let Err(error) = result {
+                            tracing::debug!(%error, "connection ended");
+                        }
+                        break;
+                    }
+                    _ = stop.wait_for(|stop| *stop) => connection.as_mut().graceful_shutdown(),
+                }
+            }
+            drop(held);
+        });
+    }
+    drop(listener);
+    let _ = stopping.send(true);
+    drop(done_receiver);
+    done.closed().await;
+    Ok(())
 }

@@ -18,6 +18,37 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+/// How far past its fetch a date may be and still be believed: a source that
+/// writes local time as UTC is a few hours ahead, never days.
+pub const FUTURE_SLACK: TimeDelta = TimeDelta::days(1);
+
+/// The earliest date a document is believed to carry. News watched as it is
+/// published is not older; a date before this is a CMS's placeholder or a
+/// typo, and the index could not even sort a date before 1678.
+pub fn earliest_published() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(1900, 1, 1)
+        .expect("a valid day")
+        .and_time(NaiveTime::MIN)
+        .and_utc()
+}
+
+/// The date a document is shown at: `published` if it is plausible for a
+/// document fetched at `fetched`, else `None` (the caller then shows the
+/// time it was first seen, flagged as such). A date in the future or before
+/// [`earliest_published`] would sort first in "newest first", match every
+/// `since:` and stretch the timeline.
+pub fn plausible_published(
+    published: Option<DateTime<Utc>>,
+    fetched: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    published.filter(|date| {
+        *date >= earliest_published()
+            && fetched
+                .checked_add_signed(FUTURE_SLACK)
+                .is_none_or(|latest| *date <= latest)
+    })
+}
+
 /// Parses a feed or page date, or `None` if it cannot be read with confidence.
 ///
 /// A date that does not state its offset is taken as UTC: feeds are written

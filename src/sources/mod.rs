@@ -91,6 +91,26 @@ pub fn followable(url: &Url, base: &Url) -> bool {
     }
 }
 
+/// Whether `url`, named by the local file `file` (a drop folder's sidecar
+/// naming its recording), may be linked to: a web address, or a file in
+/// `file`'s own folder or below, never `../../etc/passwd`.
+pub fn beside(url: &Url, file: &Url) -> bool {
+    match url.scheme() {
+        "http" | "https" => url.host().is_some(),
+        "file" => {
+            let (Ok(path), Ok(file)) = (url.to_file_path(), file.to_file_path()) else {
+                return false;
+            };
+            // The URL parser resolves `..`; a `%2F` decoded into a segment
+            // could bring one back.
+            path.components()
+                .all(|part| !matches!(part, std::path::Component::ParentDir))
+                && file.parent().is_some_and(|folder| path.starts_with(folder))
+        }
+        _ => false,
+    }
+}
+
 /// The extension of the last segment of a URL path or file name:
 /// `vtt` for `/radio/rrk_0730.vtt`.
 pub fn extension(path: &str) -> Option<&str> {

@@ -49,6 +49,11 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    #[error(
+        "record {} is empty (0 bytes), but {} beside it comes from an earlier record: the record was truncated or lost. Restore it from a backup; to start over on purpose, move the whole storage folder aside",
+        path.display(), evidence.display()
+    )]
+    Emptied { path: PathBuf, evidence: PathBuf },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -298,6 +303,7 @@ impl Store {
             error,
         })?;
         let path = dir.join(DATABASE_FILE);
+        refuse_emptied(dir, &path)?;
         let open_error = |error| StoreError::Open {
             path: path.clone(),
             error,
@@ -324,7 +330,32 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
 
+/// SQLite takes a 0-byte file for a new database. Beside an index or an
+/// outbox that is a record lost (a disk that filled, a bad copy), and
+/// starting over would wipe the index and send every alert again.
+fn refuse_emptied(dir: &Path, path: &Path) -> Result<()> {
+    if !std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() == 0) {
+        return Ok(());
+    }
+    let index = dir.join(crate::archive::ARCHIVE_DIR).join("meta.json");
+    let outbox = dir.join(crate::alerts::deliver::OUTBOX_DIR);
+    let outbox_used = std::fs::read_dir(&outbox).is_ok_and(|mut entries| entries.next().is_some());
+    let evidence = if index.exists() {
+        index
+    } else if outbox_used {
+        outbox
+    } else {
+        return Ok(());
+    };
+    Err(StoreError::Emptied {
+        path: path.to_owned(),
+        evidence,
+    })
+}
+
+impl Store {
     fn connection(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent
         // (its own transactions guarantee that), so a poisoned lock is usable.
@@ -594,6 +625,18 @@ impl Store {
             [],
             |row| row.get(0),
         )?)
+    }
+
+    /// The ids of the documents whose revision is `revision` or below: what
+    /// an index that holds up to `revision` must hold.
+    pub fn document_ids_up_to(&self, revision: i64) -> Result<Vec<i64>> {
+        let connection = self.connection();
+        let mut statement =
+            connection.prepare_cached("SELECT id FROM documents WHERE revision <= ?1")?;
+        let ids = statement
+            .query_map([revision], |row| row.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(ids)
     }
 
     /// How many documents have a revision above `revision`.

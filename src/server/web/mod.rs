@@ -672,6 +672,7 @@ fn search_page(
                 "sources": hit.sources.iter().map(|id| source_name(id)).collect::<Vec<_>>(),
                 "language": hit.language,
                 "published": hit.published,
+                "published_is_fetch_time": hit.published_is_fetch_time,
                 "kind": hit.kind,
                 "snippet": reading::snippet(&hit.snippet),
                 "timecode": hit.timecode.as_ref().map(|timecode| json!({
