@@ -948,6 +948,51 @@ mod tests {
     }
 
     #[test]
+    fn nesting_is_bounded_and_says_so() {
+        let deep = |depth: usize| format!("{}x{}", "(".repeat(depth), ")".repeat(depth));
+        assert!(parse_with(&deep(MAX_NESTING)).is_ok());
+        let error = parse_with(&deep(MAX_NESTING + 1)).unwrap_err();
+        assert!(error.message.contains("nested too deeply"), "{error}");
+        assert_eq!(error.column, MAX_NESTING + 1);
+        let nots = format!("{}x", "NOT ".repeat(MAX_NESTING + 1));
+        assert!(
+            parse_with(&nots)
+                .unwrap_err()
+                .message
+                .contains("nested too deeply")
+        );
+        // Siblings are not nesting.
+        assert!(parse_with(&"(a) ".repeat(500)).is_ok());
+    }
+
+    #[test]
+    fn dates_out_of_range_are_errors_and_far_ones_are_kept() {
+        for query in ["since:9999999999d", "until:9999999999w", "since:-5d"] {
+            assert!(parse_with(query).is_err(), "{query}");
+        }
+        assert_eq!(
+            parse_with("until:2300-01-01").unwrap(),
+            Expr::Filter(Filter::Until("2300-01-02T00:00:00Z".parse().unwrap()))
+        );
+    }
+
+    #[test]
+    fn a_long_word_is_named_as_too_long_not_as_empty() {
+        let fields = super::super::schema::build().1;
+        let word = "é".repeat(40);
+        let error = Lowering::new(&fields)
+            .lower(&parse_with(&word).unwrap())
+            .err()
+            .unwrap();
+        assert!(error.message.contains("longer words"), "{error}");
+        let error = Lowering::new(&fields)
+            .lower(&parse_with("--- ...").unwrap())
+            .err()
+            .unwrap();
+        assert!(error.message.contains("no letters or digits"), "{error}");
+    }
+
+    #[test]
     fn times_and_urls_are_words_not_fields() {
         assert_eq!(shape("10:30"), "10:30");
         assert_eq!(shape("https://example.org/a"), "https://example.org/a");

@@ -129,10 +129,9 @@ struct Request<'a> {
     limit: u64,
     overflow: Overflow,
     check_robots: bool,
-    /// The server the operator named (scheme, host and port), whose
-    /// addresses are not checked; every other server a hop reaches must be
-    /// public or allowed.
-    trusted: Option<url::Origin>,
+    /// A URL the operator named: its server's addresses are not checked;
+    /// every other server a hop reaches must be public or allowed.
+    trusted: Option<Url>,
 }
 
 /// What to do with a body larger than the limit.
@@ -223,7 +222,7 @@ impl Fetcher {
         if url.scheme() == "file" {
             return self.read_file(url).await.map(FetchOutcome::Fetched);
         }
-        self.fetch_trusting(url, validators, accept, Some(url.origin()))
+        self.fetch_trusting(url, validators, accept, Some(url.clone()))
             .await
     }
 
@@ -242,7 +241,7 @@ impl Fetcher {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::BadScheme(url.scheme().to_owned()));
         }
-        self.fetch_trusting(url, None, accept, Some(operator_url.origin()))
+        self.fetch_trusting(url, None, accept, Some(operator_url.clone()))
             .await
     }
 
@@ -251,7 +250,7 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
         accept: &str,
-        trusted: Option<url::Origin>,
+        trusted: Option<Url>,
     ) -> Result<FetchOutcome, FetchError> {
         let request = Request {
             validators,
@@ -288,7 +287,10 @@ impl Fetcher {
     async fn follow(&self, url: &Url, request: &Request<'_>) -> Result<FetchOutcome, FetchError> {
         let mut current = url.clone();
         for _ in 0..=self.config.max_redirects {
-            let trusted = request.trusted.as_ref() == Some(&current.origin());
+            let trusted = request
+                .trusted
+                .as_ref()
+                .is_some_and(|trusted| same_server(trusted, &current));
             if !trusted {
                 self.policy
                     .check_url(&current)
@@ -328,7 +330,7 @@ impl Fetcher {
                     limit: robots::MAX_ROBOTS_BYTES,
                     overflow: Overflow::Truncate,
                     check_robots: false,
-                    trusted: trusted.then(|| robots_url.origin()),
+                    trusted: trusted.then(|| robots_url.clone()),
                 };
                 // Boxed: `follow` calls back into this check for other URLs.
                 match Box::pin(self.follow(&robots_url, &request)).await {
@@ -530,6 +532,17 @@ fn server_key(url: &Url) -> String {
     }
 }
 
+/// Whether `a` and `b` reach the same server: the same host, on the same
+/// port, or each on its scheme's default port (a site moving from http to
+/// https). Another port of a trusted host is another service, and not
+/// trusted: the daemon's own API may be one.
+fn same_server(a: &Url, b: &Url) -> bool {
+    let on_default_port = |url: &Url| url.port().is_none();
+    a.host() == b.host()
+        && (a.port_or_known_default() == b.port_or_known_default()
+            || (on_default_port(a) && on_default_port(b)))
+}
+
 /// The address refusal behind a failed connection, if that was the cause.
 fn refusal_in(error: &reqwest::Error) -> Option<AddressRefused> {
     let mut cause: Option<&dyn std::error::Error> = Some(error);
@@ -575,5 +588,18 @@ mod tests {
         assert_eq!(key("https://example.ml:443/a"), key("http://example.ml/b"));
         assert_eq!(key("http://127.0.0.1:8000/"), "127.0.0.1:8000");
         assert_ne!(key("http://127.0.0.1:8000/"), key("http://127.0.0.1:8001/"));
+    }
+
+    #[test]
+    fn a_server_is_its_host_and_port() {
+        let same = |a: &str, b: &str| same_server(&Url::parse(a).unwrap(), &Url::parse(b).unwrap());
+        assert!(same("http://10.1.0.5/feed", "https://10.1.0.5/article"));
+        assert!(same("http://127.0.0.1:8000/a", "http://127.0.0.1:8000/b"));
+        assert!(!same(
+            "http://127.0.0.1:8000/a",
+            "http://127.0.0.1:8080/api/feeds"
+        ));
+        assert!(!same("http://127.0.0.1/a", "http://127.0.0.1:8080/"));
+        assert!(!same("https://news.example/a", "https://other.example/a"));
     }
 }
