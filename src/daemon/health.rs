@@ -205,6 +205,33 @@ mod tests {
     }
 
     #[test]
+    fn a_failing_index_degrades_at_once_even_while_the_loop_beats() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let telemetry = Telemetry::new();
+        telemetry.alerting_beat();
+        telemetry.index_beat();
+        telemetry.index_failed("No space left on device".into());
+        telemetry.index_beat();
+        let interval = Duration::from_secs(1);
+        let report = assess(&telemetry, &store, &[], interval);
+        assert_eq!(report.status, HealthStatus::Degraded);
+        assert!(
+            report.reasons[0].contains("search index cannot be updated")
+                && report.reasons[0].contains("No space left"),
+            "{:?}",
+            report.reasons
+        );
+        // Not yet failing: the watchdog still pings for a while.
+        assert!(failures(&telemetry, &store, interval).is_empty());
+        telemetry.index_succeeded();
+        assert_eq!(
+            assess(&telemetry, &store, &[], interval).status,
+            HealthStatus::Ok
+        );
+    }
+
+    #[test]
     fn the_stall_limit_grows_with_the_commit_interval() {
         assert_eq!(stall_limit(Duration::from_secs(1)), MIN_STALL);
         assert_eq!(

@@ -77,10 +77,9 @@ impl From<QueryRejection> for ApiError {
 }
 
 /// Searches and pages run at once, at most. Each holds a searcher, its
-/// collectors and the record rows it reads; without a bound, a burst of
-/// heavy queries made the daemon's memory grow with the number of clients
-/// (about 740 MB for a few hundred). The rest wait their turn, within the
-/// request timeout.
+/// collectors and the record rows it reads; without a bound, memory grew
+/// with the number of clients (issue 25 saw about 740 MB under a burst of
+/// heavy queries). The rest wait their turn, within the request timeout.
 const CONCURRENT_SEARCHES: usize = 4;
 
 static SEARCHES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_SEARCHES);

@@ -40,6 +40,19 @@ fn feed_entry(id: &str, url: &str) -> String {
     format!("\n[[feed]]\nid = \"{id}\"\nurl = \"{url}\"\nschedule = \"every 1h\"\n")
 }
 
+/// Quick settings and one feed, `id`, on `server`'s `/feed.xml`.
+fn watching(server: &TestServer, id: &str) -> Setup {
+    Setup::new(&format!(
+        "{FAST_FETCH}{STORAGE}{}",
+        feed_entry(id, &server.url("/feed.xml"))
+    ))
+}
+
+/// A feed with no items.
+fn empty_feed() -> TestServer {
+    TestServer::start(|_| Reply::ok("application/rss+xml", channel("")))
+}
+
 /// An RSS item, dated.
 fn item(guid: &str, title: &str, link: &str, date: &str, description: &str) -> String {
     format!(
@@ -77,6 +90,19 @@ fn indexed_ids(daemon: &Daemon) -> BTreeSet<i64> {
         .iter()
         .map(|hit| hit["id"].as_i64().unwrap())
         .collect()
+}
+
+/// Waits (30 s at most) until the index holds exactly the record's
+/// documents.
+fn assert_index_agrees(daemon: &Daemon, setup: &Setup) {
+    assert!(
+        wait_until(Duration::from_secs(30), || indexed_ids(daemon)
+            == record_ids(setup)),
+        "index {:?} != record {:?}\n{}",
+        indexed_ids(daemon),
+        record_ids(setup),
+        daemon.log()
+    );
 }
 
 fn health(daemon: &Daemon) -> Value {
@@ -147,11 +173,8 @@ fn nested(depth: usize) -> String {
 
 #[test]
 fn a_deeply_nested_query_is_refused_and_the_daemon_keeps_serving() {
-    let server = TestServer::start(|_| Reply::ok("application/rss+xml", channel("")));
-    let setup = Setup::new(&format!(
-        "{FAST_FETCH}{STORAGE}{}",
-        feed_entry("vide", &server.url("/feed.xml"))
-    ));
+    let server = empty_feed();
+    let setup = watching(&server, "vide");
     let daemon = Daemon::start(&setup);
     let hostile = [
         nested(1900),
@@ -353,14 +376,19 @@ fn canary() -> TestServer {
     })
 }
 
+/// The feed `distant` on `feed`, no retries, `fetch` keys added.
+fn distant(feed: &TestServer, fetch: &str) -> Setup {
+    Setup::new(&format!(
+        "{FAST_FETCH}retries = 0\n{fetch}{}",
+        feed_entry("distant", &feed.url("/feed.xml"))
+    ))
+}
+
 #[test]
 fn links_to_internal_addresses_are_refused_at_every_hop() {
     let canary = canary();
     let (feed, links) = ssrf_server(&canary);
-    let setup = Setup::new(&format!(
-        "{FAST_FETCH}retries = 0\n{}",
-        feed_entry("distant", &feed.url("/feed.xml"))
-    ));
+    let setup = distant(&feed, "");
     let (ok, stdout, stderr) = fetch_feed(&setup, "distant");
     assert!(ok, "{stdout}{stderr}");
     assert!(
@@ -397,10 +425,10 @@ fn links_to_internal_addresses_are_refused_at_every_hop() {
     // refusals above are the policy's, not an unreachable address.
     let canary = self::canary();
     let (feed, _) = ssrf_server(&canary);
-    let allowing = Setup::new(&format!(
-        "{FAST_FETCH}retries = 0\nallow_private = [\"127.0.0.0/8\", \"::ffff:127.0.0.0/104\"]\n{}",
-        feed_entry("distant", &feed.url("/feed.xml"))
-    ));
+    let allowing = distant(
+        &feed,
+        "allow_private = [\"127.0.0.0/8\", \"::ffff:127.0.0.0/104\"]\n",
+    );
     let (ok, stdout, stderr) = fetch_feed(&allowing, "distant");
     assert!(ok, "{stdout}{stderr}");
     assert!(canary.requests_for("/secret").len() >= 3, "{stdout}");
@@ -512,10 +540,7 @@ enum Fault {
 /// no reindex, and health must have said the index was in trouble.
 fn index_survives(fault: Fault) {
     let (server, batches) = growing_feed();
-    let setup = Setup::new(&format!(
-        "{FAST_FETCH}{STORAGE}{}",
-        feed_entry("convois", &server.url("/feed.xml"))
-    ));
+    let setup = watching(&server, "convois");
     let archive = setup.dir.path().join("index/archive");
     let Some(tmpfs) = Tmpfs::mount(&archive, "2m") else {
         return;
@@ -553,14 +578,7 @@ fn index_survives(fault: Fault) {
         Some(filler) => std::fs::remove_file(filler).unwrap(),
         None => tmpfs.writable(),
     }
-    assert!(
-        wait_until(Duration::from_secs(30), || indexed_ids(&daemon)
-            == record_ids(&setup)),
-        "index {:?} != record {:?}\n{}",
-        indexed_ids(&daemon),
-        record_ids(&setup),
-        daemon.log()
-    );
+    assert_index_agrees(&daemon, &setup);
     assert!(
         wait_until(Duration::from_secs(20), || !index_trouble(&health(&daemon))),
         "{}",
@@ -587,10 +605,7 @@ fn the_index_catches_up_after_a_read_only_moment() {
 #[test]
 fn a_deleted_index_folder_is_rebuilt_while_running() {
     let (server, batches) = growing_feed();
-    let setup = Setup::new(&format!(
-        "{FAST_FETCH}{STORAGE}{}",
-        feed_entry("convois", &server.url("/feed.xml"))
-    ));
+    let setup = watching(&server, "convois");
     let daemon = Daemon::start(&setup);
     assert!(wait_until(Duration::from_secs(30), || indexed_ids(&daemon)
         .len()
@@ -599,14 +614,7 @@ fn a_deleted_index_folder_is_rebuilt_while_running() {
     batches.store(2, Ordering::SeqCst);
     let (ok, stdout, stderr) = fetch_feed(&setup, "convois");
     assert!(ok, "{stdout}{stderr}");
-    assert!(
-        wait_until(Duration::from_secs(30), || indexed_ids(&daemon)
-            == record_ids(&setup)),
-        "index {:?} != record {:?}\n{}",
-        indexed_ids(&daemon),
-        record_ids(&setup),
-        daemon.log()
-    );
+    assert_index_agrees(&daemon, &setup);
     assert!(setup.dir.path().join("index/archive/meta.json").exists());
 }
 
@@ -634,10 +642,7 @@ fn implausible_dates_are_shown_at_first_sight_and_flagged() {
         .collect();
     let body = channel(&items);
     let server = TestServer::start(move |_| Reply::ok("application/rss+xml", body.clone()));
-    let setup = Setup::new(&format!(
-        "{FAST_FETCH}{STORAGE}{}",
-        feed_entry("dates", &server.url("/feed.xml"))
-    ));
+    let setup = watching(&server, "dates");
     let started = chrono::Utc::now();
     let daemon = Daemon::start(&setup);
     assert!(wait_until(Duration::from_secs(30), || indexed_ids(&daemon)
@@ -689,11 +694,8 @@ fn implausible_dates_are_shown_at_first_sight_and_flagged() {
 
 #[test]
 fn a_second_daemon_on_the_same_storage_says_so_and_exits() {
-    let server = TestServer::start(|_| Reply::ok("application/rss+xml", channel("")));
-    let setup = Setup::new(&format!(
-        "{FAST_FETCH}{STORAGE}{}",
-        feed_entry("vide", &server.url("/feed.xml"))
-    ));
+    let server = empty_feed();
+    let setup = watching(&server, "vide");
     let first = Daemon::start(&setup);
     let mut second = spawn_run(&setup);
     let status = exit_within(&mut second, Duration::from_secs(10));
@@ -712,10 +714,7 @@ fn a_second_daemon_on_the_same_storage_says_so_and_exits() {
 #[test]
 fn an_emptied_record_beside_an_index_is_refused() {
     let (server, _) = growing_feed();
-    let setup = Setup::new(&format!(
-        "{FAST_FETCH}{STORAGE}{}",
-        feed_entry("convois", &server.url("/feed.xml"))
-    ));
+    let setup = watching(&server, "convois");
     let (ok, stdout, stderr) = fetch_feed(&setup, "convois");
     assert!(ok, "{stdout}{stderr}");
     let storage = setup.dir.path().join("index");
@@ -754,7 +753,7 @@ fn an_emptied_record_beside_an_index_is_refused() {
 
 #[test]
 fn clients_that_never_finish_their_headers_are_disconnected() {
-    let server = TestServer::start(|_| Reply::ok("application/rss+xml", channel("")));
+    let server = empty_feed();
     let setup = Setup::new(&format!(
         "[server]\nbind = \"127.0.0.1:0\"\nrequest_timeout = \"2s\"\n[fetch]\nper_host_delay = \"0s\"\n{STORAGE}{}",
         feed_entry("vide", &server.url("/feed.xml"))
