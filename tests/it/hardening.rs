@@ -688,6 +688,11 @@ fn implausible_dates_are_shown_at_first_sight_and_flagged() {
     let timeline = daemon.get("/?q=");
     assert_eq!(timeline.0, 200);
     assert!(!timeline.2.contains("1816") && !timeline.2.contains("2184"));
+    // The web page marks the dates that are first-seen times.
+    assert!(
+        timeline.2.contains("first seen then") || timeline.2.contains("vu pour la première fois"),
+        "no first-seen mark on the page"
+    );
 }
 
 // 6. One daemon per storage folder.
