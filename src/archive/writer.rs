@@ -99,19 +99,27 @@ impl ArchiveWriter {
     /// back any document of the record the index lacks, and goes on from
     /// there, so nothing is skipped for good.
     pub fn catch_up(&mut self, store: &Store, progress: &mut dyn FnMut(usize)) -> Result<usize> {
+        let outcome = self.checked_catch_up(store, progress);
+        if outcome.is_err() {
+            self.writer = None;
+        }
+        outcome
+    }
+
+    fn checked_catch_up(
+        &mut self,
+        store: &Store,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<usize> {
         if self.writer.is_none() || !self.archive.path().join("meta.json").exists() {
             self.repair(store)?;
         } else if !self.checked {
             self.add_missing(store)?;
         }
         self.checked = true;
-        let outcome = self
-            .add_changes(store, progress)
-            .and_then(|added| self.check_complete(store).map(|()| added));
-        if outcome.is_err() {
-            self.writer = None;
-        }
-        outcome
+        let added = self.add_changes(store, progress)?;
+        self.check_complete(store)?;
+        Ok(added)
     }
 
     fn add_changes(&mut self, store: &Store, progress: &mut dyn FnMut(usize)) -> Result<usize> {
