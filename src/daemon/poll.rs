@@ -193,6 +193,7 @@ impl Pipeline {
             new_documents: report.new,
             duplicates: report.duplicate,
             retry_not_before: report.retry_not_before,
+            warnings: report.warnings.clone(),
         };
         if let Err(error) = self.store.record_attempt(&feed.id, &attempt) {
             tracing::error!(feed_id = %feed.id, %error, "cannot record feed status");

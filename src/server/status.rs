@@ -39,6 +39,10 @@ struct FeedView<'a> {
     retry_not_before: Option<&'a str>,
     /// New documents from the last successful poll.
     last_new: i64,
+    /// What the last poll that read the source went on without (refused
+    /// links, article pages that failed): the count, and the first few.
+    warning_count: i64,
+    warnings: &'a [String],
     documents_24h: i64,
     documents_7d: i64,
 }
@@ -108,6 +112,8 @@ fn view<'a>(feed: &'a Feed, status: Option<&'a FeedStatus>, counts: FeedActivity
         next_run: status.and_then(|status| status.next_run.as_deref()),
         retry_not_before: status.and_then(|status| status.retry_not_before.as_deref()),
         last_new: status.map_or(0, |status| status.last_new),
+        warning_count: status.map_or(0, |status| status.warning_count),
+        warnings: status.map_or(&[], |status| status.warnings.as_slice()),
         documents_24h: counts.documents_24h,
         documents_7d: counts.documents_7d,
     }

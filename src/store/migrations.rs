@@ -158,6 +158,10 @@ const MIGRATIONS: &[&str] = &[
     // 6: documents per source over the last day or week, for the feeds
     // listing, without scanning every source row.
     "CREATE INDEX document_sources_first_seen ON document_sources (first_seen, feed_id);",
+    // 7: what the last poll went on without (refused links, failed article
+    // pages), so the feeds page shows it and not only the log.
+    "ALTER TABLE feed_status ADD COLUMN warning_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE feed_status ADD COLUMN warnings TEXT;",
 ];
 
 /// Brings the record to the latest schema, one transaction per step.

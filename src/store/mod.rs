@@ -230,6 +230,10 @@ pub struct FeedAttempt {
     pub duplicates: usize,
     /// The server asked not to be polled again before this time.
     pub retry_not_before: Option<DateTime<Utc>>,
+    /// What the poll could not do but went on without (a refused link, an
+    /// article page that failed, an unreadable transcript); kept on the
+    /// feed until the next poll that reads the source again.
+    pub warnings: Vec<String>,
 }
 
 /// A feed's status, as recorded.
@@ -246,7 +250,18 @@ pub struct FeedStatus {
     pub needed_repair: bool,
     pub last_new: i64,
     pub last_duplicates: i64,
+    /// How many warnings the last poll that read the source had.
+    pub warning_count: i64,
+    /// The first [`KEPT_WARNINGS`] of them.
+    pub warnings: Vec<String>,
 }
+
+/// Warnings kept per feed: enough to see what went wrong without letting a
+/// hostile feed of 100,000 bad links grow the record.
+pub const KEPT_WARNINGS: usize = 10;
+
+/// A kept warning's length at most, in characters.
+const WARNING_CHARS: usize = 400;
 
 /// What the scheduler needs to know of a feed after a restart.
 #[derive(Debug, Clone, Copy, Default)]
@@ -266,7 +281,8 @@ pub struct Store {
 
 /// The `feed_status` columns that [`feed_status_row`] reads, in its order.
 const FEED_STATUS_COLUMNS: &str = "feed_id, last_attempt, last_success, http_status, error, \
-     consecutive_failures, next_run, retry_not_before, needed_repair, last_new, last_duplicates";
+     consecutive_failures, next_run, retry_not_before, needed_repair, last_new, last_duplicates, \
+     warning_count, warnings";
 
 fn feed_status_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FeedStatus> {
     Ok(FeedStatus {
@@ -281,7 +297,29 @@ fn feed_status_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FeedStatus> {
         needed_repair: row.get(8)?,
         last_new: row.get(9)?,
         last_duplicates: row.get(10)?,
+        warning_count: row.get(11)?,
+        warnings: row
+            .get::<_, Option<String>>(12)?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default(),
     })
+}
+
+/// The warnings a feed keeps, as the JSON array the record stores; `None`
+/// when there are none.
+fn kept_warnings(warnings: &[String]) -> Option<String> {
+    if warnings.is_empty() {
+        return None;
+    }
+    let kept: Vec<String> = warnings
+        .iter()
+        .take(KEPT_WARNINGS)
+        .map(|warning| match warning.char_indices().nth(WARNING_CHARS) {
+            Some((cut, _)) => format!("{}…", &warning[..cut]),
+            None => warning.clone(),
+        })
+        .collect();
+    serde_json::to_string(&kept).ok()
 }
 
 pub fn timestamp(time: DateTime<Utc>) -> String {
@@ -531,9 +569,9 @@ impl Store {
         let mut statement = connection.prepare_cached(
             "INSERT INTO feed_status (feed_id, last_attempt, last_success, http_status, error,
                  consecutive_failures, retry_not_before, needed_repair, last_new, last_duplicates,
-                 failing_since, last_new_at, tracked_since)
+                 failing_since, last_new_at, tracked_since, warning_count, warnings)
              VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4, ?5, CASE WHEN ?3 THEN 0 ELSE 1 END, ?6, ?7, ?8, ?9,
-                 CASE WHEN ?3 THEN NULL ELSE ?2 END, CASE WHEN ?8 > 0 THEN ?2 END, ?2)
+                 CASE WHEN ?3 THEN NULL ELSE ?2 END, CASE WHEN ?8 > 0 THEN ?2 END, ?2, ?11, ?12)
              ON CONFLICT (feed_id) DO UPDATE SET
                  failing_since = CASE WHEN ?3 THEN NULL ELSE coalesce(failing_since, ?2) END,
                  last_new_at = CASE WHEN ?8 > 0 THEN ?2 ELSE last_new_at END,
@@ -546,7 +584,9 @@ impl Store {
                  retry_not_before = ?6,
                  needed_repair = CASE WHEN ?10 THEN needed_repair ELSE ?7 END,
                  last_new = CASE WHEN ?3 THEN ?8 ELSE last_new END,
-                 last_duplicates = CASE WHEN ?3 THEN ?9 ELSE last_duplicates END",
+                 last_duplicates = CASE WHEN ?3 THEN ?9 ELSE last_duplicates END,
+                 warning_count = CASE WHEN ?10 THEN warning_count ELSE ?11 END,
+                 warnings = CASE WHEN ?10 THEN warnings ELSE ?12 END",
         )?;
         statement.execute(params![
             feed_id,
@@ -558,8 +598,11 @@ impl Store {
             attempt.needed_repair,
             attempt.new_documents as i64,
             attempt.duplicates as i64,
-            // A 304 parsed nothing, so it says nothing about repair.
+            // A 304 parsed nothing, so it says nothing about repair or
+            // warnings.
             attempt.not_modified,
+            attempt.warnings.len() as i64,
+            kept_warnings(&attempt.warnings),
         ])?;
         Ok(())
     }

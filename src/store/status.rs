@@ -124,4 +124,46 @@ mod tests {
         assert!(store.feed_activity(Utc::now()).unwrap().is_empty());
         assert!(store.failing_deliveries().unwrap().is_empty());
     }
+
+    #[test]
+    fn warnings_are_kept_bounded_and_survive_a_304() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let long = "x".repeat(5_000);
+        let mut warnings: Vec<String> = (0..25).map(|n| format!("link {n} refused")).collect();
+        warnings.insert(0, long);
+        let attempt = FeedAttempt {
+            at: Utc::now(),
+            warnings,
+            ..FeedAttempt::default()
+        };
+        store.record_attempt("noisy", &attempt).unwrap();
+        let status = store.feed_status("noisy").unwrap().unwrap();
+        assert_eq!(status.warning_count, 26);
+        assert_eq!(status.warnings.len(), crate::store::KEPT_WARNINGS);
+        assert!(status.warnings[0].chars().count() <= 401);
+        assert_eq!(status.warnings[1], "link 0 refused");
+
+        // A 304 read nothing, so the last poll's warnings stand.
+        let not_modified = FeedAttempt {
+            at: Utc::now(),
+            not_modified: true,
+            ..FeedAttempt::default()
+        };
+        store.record_attempt("noisy", &not_modified).unwrap();
+        assert_eq!(
+            store.feed_status("noisy").unwrap().unwrap().warning_count,
+            26
+        );
+
+        // A clean poll clears them.
+        let clean = FeedAttempt {
+            at: Utc::now(),
+            ..FeedAttempt::default()
+        };
+        store.record_attempt("noisy", &clean).unwrap();
+        let status = store.feed_status("noisy").unwrap().unwrap();
+        assert_eq!(status.warning_count, 0);
+        assert!(status.warnings.is_empty());
+    }
 }

@@ -420,6 +420,17 @@ fn links_to_internal_addresses_are_refused_at_every_hop() {
     let documents = record(&setup).documents_after(0, 100).unwrap();
     assert_eq!(documents.len(), links.len() + 1);
     assert!(documents.iter().all(|d| !d.text.contains("SECRET-CANARY")));
+    // The refusals are kept on the feed's status, for the feeds page and
+    // `/api/feeds`, not only in the log.
+    let status = record(&setup).feed_status("distant").unwrap().unwrap();
+    assert!(status.warning_count >= links.len() as i64, "{status:?}");
+    assert!(
+        status
+            .warnings
+            .iter()
+            .any(|warning| warning.contains("refused")),
+        "{status:?}"
+    );
 
     // The same feed with loopback allowed does reach the canary: the
     // refusals above are the policy's, not an unreachable address.
