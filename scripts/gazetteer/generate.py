@@ -390,7 +390,7 @@ def main() -> int:
             twin = next(
                 (
                     other
-                    for form in forms
+                    for form in sorted(forms)
                     for other in ocha_by_name.get(form, [])
                     if km((place.lat, place.lon), (other.lat, other.lon)) <= SAME_PLACE_KM / 2
                 ),
@@ -400,8 +400,12 @@ def main() -> int:
                 twin.aliases += [place.name, *place.aliases]
                 twin.population = max(twin.population, place.population)
                 stats["ML"]["geonames merged into settlements"] += 1
-            else:
-                kept.append(place)
+                continue
+            # Otherwise it lies in the commune of the nearest settlement.
+            nearest = min(ocha, key=lambda other: km((place.lat, place.lon), (other.lat, other.lon)))
+            if km((place.lat, place.lon), (nearest.lat, nearest.lon)) <= SAME_PLACE_KM:
+                place.admin1, place.admin2, place.admin3 = nearest.admin1, nearest.admin2, nearest.admin3
+            kept.append(place)
         candidates = kept + ocha
 
     # Seats and positions of units.
@@ -509,7 +513,15 @@ def main() -> int:
         stats[country]["places"] += len(mine)
         stats[country]["places with an Arabic name"] += sum(any(ARABIC.search(a) for a in p.aliases) for p in mine)
         write(out / f"{country.lower()}-admin.toml", country_name, "administrative units", mine_units)
-        write(out / f"{country.lower()}-places.toml", country_name, "populated places", mine)
+        # Mali's thousands of villages go one file per region, so that no
+        # single file's parse holds them all in memory at once.
+        by_region: dict[str, list[Place]] = defaultdict(list)
+        for place in mine:
+            by_region[place.admin1 if len(mine) > 2000 and place.admin1 else ""].append(place)
+        for region, group in sorted(by_region.items()):
+            suffix = f"-{region.removesuffix('-region')}" if region else ""
+            what = f"populated places{' of ' + region if region else ''}"
+            write(out / f"{country.lower()}-places{suffix}.toml", country_name, what, group)
     print(json.dumps({c: dict(v) for c, v in stats.items()}, ensure_ascii=False, indent=1))
     return 0
 

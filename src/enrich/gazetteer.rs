@@ -523,6 +523,16 @@ fn read_entity(
     entities.push((entity, origin));
 }
 
+/// The error for an id already defined, if it was.
+fn duplicate(first_by_id: &HashMap<String, (PathBuf, usize)>, id: &str) -> Option<String> {
+    first_by_id.get(id).map(|(file, line)| {
+        format!(
+            "duplicate id {id:?}: already defined at {}:{line}",
+            file.display()
+        )
+    })
+}
+
 /// Checks that need every file (unique ids, known parents, aliases not
 /// claimed twice within a type), and the merge of the generated layer into
 /// the hand-curated files.
@@ -551,12 +561,7 @@ fn merge(
     let mut claimed: HashMap<(EntityType, String), String> = HashMap::new();
     let mut kept: Vec<(Entity, Origin)> = Vec::new();
     for (entity, origin) in curated {
-        if let Some((file, line)) = first_by_id.get(&entity.id) {
-            let message = format!(
-                "duplicate id {:?}: already defined at {}:{line}",
-                entity.id,
-                file.display(),
-            );
+        if let Some(message) = duplicate(&first_by_id, &entity.id) {
             error(&origin, &entity.id, "id", message);
             continue;
         }
@@ -585,12 +590,7 @@ fn merge(
             layer.overridden += 1;
             continue;
         }
-        if let Some((file, line)) = first_by_id.get(&entity.id) {
-            let message = format!(
-                "duplicate id {:?}: already defined at {}:{line}",
-                entity.id,
-                file.display(),
-            );
+        if let Some(message) = duplicate(&first_by_id, &entity.id) {
             error(&origin, &entity.id, "id", message);
             continue;
         }
