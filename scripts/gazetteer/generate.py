@@ -103,6 +103,10 @@ def slug(name: str) -> str:
 
 
 def is_common_word(spelling: str) -> bool:
+    """A one-word spelling that is an everyday word (several words together,
+    "Centre-Est Region", are a name even when each word is common)."""
+    if " " in normalise(spelling):
+        return False
     languages = ["ar"] if ARABIC.search(spelling) else ["fr", "en"]
     return any(zipf_frequency(spelling, lang) >= COMMON_WORD_ZIPF for lang in languages)
 
