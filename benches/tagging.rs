@@ -2,11 +2,17 @@
 //!
 //! Measures `Tagger::tag` (normalisation, the automaton, boundary checks,
 //! offsets back to the original) in MB/s on one core, over the text of the
-//! sample corpus repeated to a few megabytes, with the shipped gazetteer and
-//! with a synthetic 50,000-alias one. The baseline is a bare Aho-Corasick
+//! sample corpus repeated to a few megabytes, with the shipped gazetteer,
+//! the shipped gazetteer with its generated village layer (`gazetteer/`),
+//! and a synthetic 50,000-alias one. The baseline is a bare Aho-Corasick
 //! scan of the same text with the same patterns: what tagging would cost if
-//! it did nothing but find strings.
+//! it did nothing but find strings. Also times loading each gazetteer and
+//! compiling its tagger. Writes its table to BENCHMARKS.md.
 
+#[path = "support/mod.rs"]
+mod support;
+
+use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -20,21 +26,39 @@ const TARGET_BYTES: usize = 8 * 1024 * 1024;
 /// Each measurement repeats until it has run this long.
 const MIN_TIME: Duration = Duration::from_secs(2);
 
+/// Tagging must keep at least this share of a bare scan's speed.
+const LEAST_SHARE_OF_SCAN: f64 = 0.30;
+
 fn main() {
+    let load = support::wait_quiet();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let corpus = corpus(&root.join("samples"));
-    let shipped = Gazetteer::load(&[root.join("entities.toml")]).expect("shipped gazetteer");
-    let synthetic = synthetic_gazetteer(50_000);
+    let shipped_paths = [root.join("entities.toml")];
+    let layered_paths = [root.join("entities.toml"), root.join("gazetteer")];
+    let (shipped, shipped_load) = timed(|| Gazetteer::load(&shipped_paths).expect("shipped"));
+    let (layered, layered_load) =
+        timed(|| Gazetteer::load(&layered_paths).expect("shipped with its layer"));
+    let (synthetic, synthetic_load) = timed(|| synthetic_gazetteer(50_000));
 
     println!(
         "tagging benchmark: {:.1} MB of sample text, one core",
         corpus.len() as f64 / 1e6
     );
-    println!(
-        "{:<28} {:>8} {:>14} {:>14} {:>8}",
-        "gazetteer", "aliases", "tagger MB/s", "raw AC MB/s", "ratio"
+    let mut table = String::from(
+        "| gazetteer | entities | aliases | load | tagger build | tagger MB/s | raw Aho-Corasick MB/s | tagger ÷ raw |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
-    for (name, gazetteer) in [("shipped entities.toml", shipped), ("synthetic", synthetic)] {
+    let mut shares = Vec::new();
+    for (name, gazetteer, load_time) in [
+        ("shipped `entities.toml`", shipped, shipped_load),
+        (
+            "`entities.toml` + `gazetteer/` layer",
+            layered,
+            layered_load,
+        ),
+        ("synthetic", synthetic, synthetic_load),
+    ] {
+        let entities = gazetteer.len();
         let aliases: Vec<String> = gazetteer
             .entities()
             .iter()
@@ -45,15 +69,60 @@ fn main() {
             .build(&aliases)
             .expect("automaton");
         let alias_count = aliases.len();
-        let tagger = Tagger::new(gazetteer).expect("tagger");
+        let (tagger, build_time) = timed(|| Tagger::new(gazetteer).expect("tagger"));
 
         let raw_rate = throughput(&corpus, |text| raw.find_iter(text).count());
         let tag_rate = throughput(&corpus, |text| tagger.tag(text).len());
+        let share = tag_rate / raw_rate;
+        shares.push((name, share));
         println!(
-            "{name:<28} {alias_count:>8} {tag_rate:>14.1} {raw_rate:>14.1} {:>7.2}x",
-            raw_rate / tag_rate
+            "{name:<40} {entities:>7} {alias_count:>8} load {:>6.0} ms build {:>6.0} ms {tag_rate:>8.1} {raw_rate:>8.1} MB/s {:>5.0}%",
+            millis(load_time),
+            millis(build_time),
+            share * 100.0
         );
+        writeln!(
+            table,
+            "| {name} | {entities} | {alias_count} | {:.0} ms | {:.0} ms | {tag_rate:.1} | {raw_rate:.1} | {:.0}% |",
+            millis(load_time),
+            millis(build_time),
+            share * 100.0
+        )
+        .unwrap();
     }
+    let verdict: Vec<String> = shares
+        .iter()
+        .map(|(name, share)| {
+            let met = if *share >= LEAST_SHARE_OF_SCAN {
+                "met"
+            } else {
+                "NOT met"
+            };
+            format!("{name}: {:.0}% ({met})", share * 100.0)
+        })
+        .collect();
+    support::record(
+        "tagging",
+        &format!(
+            "Measured {}. One core, {:.1} MB of the sample corpus's text, repeated for at least \
+             2 s; load is `Gazetteer::load` (read, parse, validate, merge), build is \
+             `Tagger::new`.\n\n{table}\nTarget: tagging at least {:.0}% of the bare scan's speed. {}.",
+            support::machine(load),
+            corpus.len() as f64 / 1e6,
+            LEAST_SHARE_OF_SCAN * 100.0,
+            verdict.join("; ")
+        ),
+    );
+}
+
+fn timed<T>(work: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let value = work();
+    (value, started.elapsed())
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
 }
 
 /// MB/s of `work` over `text`, repeated for at least [`MIN_TIME`].

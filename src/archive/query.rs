@@ -156,12 +156,14 @@ impl EntityLookup {
 
     /// `id` and every place inside it, at any depth.
     fn with_descendants(&self, id: &str) -> Vec<String> {
+        // A country holds thousands of villages: a set keeps this linear.
         let mut all = vec![id.to_owned()];
+        let mut seen: HashSet<&str> = HashSet::from([id]);
         let mut next = 0;
         while next < all.len() {
             if let Some(children) = self.children.get(&all[next]) {
                 for child in children {
-                    if !all.contains(child) {
+                    if seen.insert(child) {
                         all.push(child.clone());
                     }
                 }
@@ -518,9 +520,10 @@ impl Parser<'_> {
                     ));
                 }
                 let mut ids = Vec::new();
+                let mut seen = HashSet::new();
                 for place in places {
                     for id in self.context.lookup.with_descendants(place) {
-                        if !ids.contains(&id) {
+                        if seen.insert(id.clone()) {
                             ids.push(id);
                         }
                     }

@@ -34,6 +34,16 @@ pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
         gazetteer.len(),
         shown.join(", ")
     );
+    let layer = gazetteer.layer();
+    if layer.read > 0 {
+        println!(
+            "  generated layer: {} kept; left out: {} with a hand-curated id, {} homonyms; {} aliases dropped",
+            layer.kept(),
+            layer.overridden,
+            layer.homonyms,
+            layer.aliases_dropped
+        );
+    }
     // The record, when there is one, says when each feed last ran; check
     // never creates it.
     let store = if storage.join(DATABASE_FILE).exists() {

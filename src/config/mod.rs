@@ -64,9 +64,10 @@ impl Config {
         self.base_dir().join(&self.storage.dir)
     }
 
-    /// The gazetteer files to load, resolved against the config folder, and
-    /// whether the operator named them (a named file must exist; the default
-    /// `entities.toml` may be absent, leaving tagging off).
+    /// The gazetteer files and folders to load, resolved against the config
+    /// folder, and whether the operator named them (a named path must exist;
+    /// the default `entities.toml` and `gazetteer/` may be absent, and with
+    /// neither, tagging is off).
     pub fn gazetteer_paths(&self) -> (Vec<PathBuf>, bool) {
         match &self.enrich.gazetteer {
             Some(paths) => (
@@ -77,7 +78,10 @@ impl Config {
                 true,
             ),
             None => (
-                vec![self.base_dir().join(EnrichConfig::DEFAULT_GAZETTEER)],
+                EnrichConfig::DEFAULT_GAZETTEER
+                    .iter()
+                    .map(|path| self.base_dir().join(path))
+                    .collect(),
                 false,
             ),
         }
@@ -381,15 +385,21 @@ impl Default for FeedDefaults {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnrichConfig {
-    /// Gazetteer files (`[[entity]]` tables), read in order, relative to the
-    /// config file's folder: the shipped `entities.toml` and your own, e.g.
-    /// `["entities.toml", "local-entities.toml"]`. Default:
-    /// `["entities.toml"]`, and tagging is off if that file is absent.
+    /// Gazetteer files (`[[entity]]` tables) and folders, read in order,
+    /// relative to the config file's folder: the shipped `entities.toml`,
+    /// the shipped `gazetteer/` folder of generated communes and villages,
+    /// and your own, e.g. `["entities.toml", "gazetteer",
+    /// "local-entities.toml"]`. A folder's `*.toml` files are a generated
+    /// layer: where a file defines the same id, or an entity of the same type
+    /// has the same name, the file's entry wins and the generated one is left
+    /// out. Leave `gazetteer` out of the list to tag without villages.
+    /// Default: `["entities.toml", "gazetteer"]`, those of them that exist;
+    /// tagging is off if neither does.
     pub gazetteer: Option<Vec<PathBuf>>,
 }
 
 impl EnrichConfig {
-    pub const DEFAULT_GAZETTEER: &str = "entities.toml";
+    pub const DEFAULT_GAZETTEER: [&str; 2] = ["entities.toml", "gazetteer"];
 }
 
 /// What a source is, and so which parser reads it.

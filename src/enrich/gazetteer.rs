@@ -1,12 +1,19 @@
 //! The gazetteer: the actors and places veille recognises, in every spelling.
 //!
 //! Read from one or more TOML files of `[[entity]]` tables (the shipped
-//! `entities.toml`, then the operator's own). Mistakes are reported all at
-//! once with file, line and entity, like the config's; a gazetteer with any
+//! `entities.toml`, then the operator's own) and from folders of generated
+//! files (the shipped `gazetteer/` village layer). Mistakes are reported all
+//! at once with file, line and entity, like the config's; a gazetteer with any
 //! mistake is refused whole, because a half-loaded one would silently stop
 //! tagging what analysts rely on.
+//!
+//! A folder is a generated layer and yields to the files: a generated entity
+//! whose id a file already defines is left out (the hand-curated one wins),
+//! and so is one whose name another entity of its type already has (a
+//! homonym cannot be told apart in text); a generated alias that another
+//! entity claims, or that is too short to be a name, is dropped from it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -79,6 +86,20 @@ pub struct Entity {
     /// Latitude and longitude in decimal degrees; required for places.
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// Ids of the places a place lies in, where known: its first-level
+    /// region (`admin1`), its cercle, département or préfecture (`admin2`)
+    /// and its commune (`admin3`).
+    pub admin1: Option<String>,
+    pub admin2: Option<String>,
+    pub admin3: Option<String>,
+    /// The name is also an ordinary word or a common name elsewhere: a
+    /// mention counts only with evidence. Every generated place has it.
+    #[serde(default)]
+    pub ambiguous: bool,
+    /// Aliases (also listed in `aliases`) that need evidence, when the
+    /// entity as a whole does not.
+    #[serde(default)]
+    pub ambiguous_aliases: Vec<String>,
 }
 
 impl Entity {
@@ -95,6 +116,31 @@ impl Entity {
     pub fn is_case_sensitive(&self, alias: &str) -> bool {
         self.case_sensitive.iter().any(|listed| listed == alias)
     }
+
+    /// The ids of the region, cercle/département and commune it lies in,
+    /// widest first, those known.
+    pub fn admin_parents(&self) -> impl Iterator<Item = &str> {
+        [&self.admin1, &self.admin2, &self.admin3]
+            .into_iter()
+            .filter_map(|id| id.as_deref())
+    }
+
+    /// Latitude and longitude, when it has them.
+    pub fn position(&self) -> Option<(f64, f64)> {
+        Some((self.lat?, self.lon?))
+    }
+
+    /// Every id it refers to, with the key that names it.
+    fn references(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("parent", &self.parent),
+            ("admin1", &self.admin1),
+            ("admin2", &self.admin2),
+            ("admin3", &self.admin3),
+        ]
+        .into_iter()
+        .filter_map(|(key, id)| Some((key, id.as_deref()?)))
+    }
 }
 
 /// A loaded, validated gazetteer.
@@ -102,7 +148,34 @@ impl Entity {
 pub struct Gazetteer {
     entities: Vec<Entity>,
     by_id: HashMap<String, usize>,
+    layer: LayerSummary,
 }
+
+/// What became of the generated layer's entities when merged with the
+/// hand-curated files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LayerSummary {
+    /// Generated entities read from the folders.
+    pub read: usize,
+    /// Left out because a file defines the same id.
+    pub overridden: usize,
+    /// Left out because another entity of the type has the same name.
+    pub homonyms: usize,
+    /// Aliases dropped: claimed by another entity, or too short.
+    pub aliases_dropped: usize,
+}
+
+impl LayerSummary {
+    /// Generated entities kept.
+    pub fn kept(&self) -> usize {
+        self.read - self.overridden - self.homonyms
+    }
+}
+
+/// Spellings of generated entities shorter than this (in normalised
+/// characters) are dropped: two letters are an abbreviation or a word far
+/// more often than a village.
+const SHORTEST_GENERATED_SPELLING: usize = 3;
 
 /// Why a gazetteer could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -121,64 +194,135 @@ struct Origin {
     file: PathBuf,
     line: usize,
     column: usize,
+    /// Read from a folder (the generated layer) rather than a named file.
+    generated: bool,
+}
+
+/// One gazetteer text to validate.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The file it came from, for errors.
+    pub file: &'a Path,
+    pub text: &'a str,
+    /// Part of the generated layer: yields to the hand-curated files.
+    pub generated: bool,
 }
 
 impl Gazetteer {
-    /// Loads and validates gazetteer files, in order.
+    /// Loads and validates gazetteer files and folders, in order. A folder
+    /// contributes its `*.toml` files, in name order, as the generated layer.
     pub fn load(paths: &[PathBuf]) -> Result<Gazetteer, GazetteerError> {
-        let mut sources = Vec::new();
-        for path in paths {
-            let text = std::fs::read_to_string(path).map_err(|error| GazetteerError::Read {
-                path: path.clone(),
+        let read = |path: &Path| {
+            std::fs::read_to_string(path).map_err(|error| GazetteerError::Read {
+                path: path.to_owned(),
                 error,
-            })?;
-            sources.push((path.clone(), text));
+            })
+        };
+        let mut texts = Vec::new();
+        for path in paths {
+            if path.is_dir() {
+                for file in layer_files(path)? {
+                    let text = read(&file)?;
+                    texts.push((file, text, true));
+                }
+            } else {
+                texts.push((path.clone(), read(path)?, false));
+            }
         }
-        let sources: Vec<(&Path, &str)> = sources
+        let sources: Vec<Source<'_>> = texts
             .iter()
-            .map(|(p, t)| (p.as_path(), t.as_str()))
+            .map(|(file, text, generated)| Source {
+                file,
+                text,
+                generated: *generated,
+            })
             .collect();
-        Gazetteer::from_sources(&sources)
+        Gazetteer::from_layers(&sources)
     }
 
-    /// The gazetteer `config` names. Empty, with a warning, when it names
-    /// none and the default `entities.toml` is absent.
+    /// The gazetteer `config` names. When it names none, the default
+    /// `entities.toml` and `gazetteer/` folder that exist; empty, with a
+    /// warning, when neither does.
     pub fn for_config(config: &crate::config::Config) -> Result<Gazetteer, GazetteerError> {
-        let (paths, named) = config.gazetteer_paths();
-        if !named && paths.iter().all(|path| !path.exists()) {
+        let (mut paths, named) = config.gazetteer_paths();
+        if !named {
+            paths.retain(|path| path.exists());
+        }
+        if paths.is_empty() {
             tracing::warn!(
-                path = %paths[0].display(),
+                path = %config.gazetteer_paths().0[0].display(),
                 "no gazetteer: documents will not be tagged with entities"
             );
             return Ok(Gazetteer::default());
         }
-        Gazetteer::load(&paths)
+        let gazetteer = Gazetteer::load(&paths)?;
+        let layer = gazetteer.layer();
+        if layer.read > 0 {
+            tracing::info!(
+                entities = gazetteer.len(),
+                generated = layer.kept(),
+                overridden = layer.overridden,
+                homonyms = layer.homonyms,
+                aliases_dropped = layer.aliases_dropped,
+                "gazetteer loaded with its generated layer"
+            );
+        }
+        Ok(gazetteer)
     }
 
-    /// Validates gazetteer texts, each named by the file it came from.
+    /// Validates hand-curated gazetteer texts, each named by the file it
+    /// came from.
     pub fn from_sources(sources: &[(&Path, &str)]) -> Result<Gazetteer, GazetteerError> {
-        let mut diagnostics = Vec::new();
-        let mut entities: Vec<(Entity, Origin)> = Vec::new();
-        for (file, text) in sources {
-            let mut report = Report {
+        let sources: Vec<Source<'_>> = sources
+            .iter()
+            .map(|&(file, text)| Source {
                 file,
                 text,
+                generated: false,
+            })
+            .collect();
+        Gazetteer::from_layers(&sources)
+    }
+
+    /// Validates gazetteer texts, hand-curated and generated, and merges
+    /// them: the hand-curated ones win (see the module's doc).
+    pub fn from_layers(sources: &[Source<'_>]) -> Result<Gazetteer, GazetteerError> {
+        let mut diagnostics = Vec::new();
+        let mut entities: Vec<(Entity, Origin)> = Vec::new();
+        for source in sources {
+            let mut report = Report {
+                file: source.file,
+                text: source.text,
                 diagnostics: Vec::new(),
             };
-            read_file(&mut report, &mut entities);
+            read_file(&mut report, source.generated, &mut entities);
             diagnostics.extend(report.diagnostics);
         }
-        check_whole(&entities, &mut diagnostics);
+        let (entities, layer) = merge(entities, &mut diagnostics);
         if !diagnostics.is_empty() {
             return Err(GazetteerError::Invalid { diagnostics });
         }
-        let entities: Vec<Entity> = entities.into_iter().map(|(entity, _)| entity).collect();
         let by_id = entities
             .iter()
             .enumerate()
             .map(|(index, entity)| (entity.id.clone(), index))
             .collect();
-        Ok(Gazetteer { entities, by_id })
+        Ok(Gazetteer {
+            entities,
+            by_id,
+            layer,
+        })
+    }
+
+    /// What became of the generated layer.
+    pub fn layer(&self) -> LayerSummary {
+        self.layer
+    }
+
+    /// The region, cercle/département and commune `entity` lies in, widest
+    /// first, those the gazetteer knows.
+    pub fn admin_parents<'a>(&'a self, entity: &'a Entity) -> impl Iterator<Item = &'a Entity> {
+        entity.admin_parents().filter_map(|id| self.get(id))
     }
 
     pub fn entities(&self) -> &[Entity] {
@@ -198,7 +342,46 @@ impl Gazetteer {
     }
 }
 
-fn read_file(report: &mut Report<'_>, entities: &mut Vec<(Entity, Origin)>) {
+/// The `*.toml` files of a layer folder, in name order.
+fn layer_files(folder: &Path) -> Result<Vec<PathBuf>, GazetteerError> {
+    let error = |error| GazetteerError::Read {
+        path: folder.to_owned(),
+        error,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(folder).map_err(error)? {
+        let path = entry.map_err(error)?.path();
+        if path.is_file() && path.extension().is_some_and(|ext| ext == "toml") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Where each line of a text starts, so that every entity of a
+/// 14,000-entity file gets its line without rescanning the file.
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    fn new(text: &str) -> LineStarts {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+            .collect();
+        LineStarts(starts)
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.0.partition_point(|&start| start <= offset);
+        let start = self.0[line - 1];
+        (line, text[start..offset].chars().count() + 1)
+    }
+}
+
+fn read_file(report: &mut Report<'_>, generated: bool, entities: &mut Vec<(Entity, Origin)>) {
+    let lines = LineStarts::new(report.text);
     let (root, syntax_errors) = DeTable::parse_recoverable(report.text);
     if !syntax_errors.is_empty() {
         for error in syntax_errors {
@@ -212,7 +395,7 @@ fn read_file(report: &mut Report<'_>, entities: &mut Vec<(Entity, Origin)>) {
         match (name, value.get_ref()) {
             ("entity", DeValue::Array(tables)) => {
                 for (position, table) in tables.iter().enumerate() {
-                    read_entity(report, position, table, entities);
+                    read_entity(report, &lines, position, table, generated, entities);
                 }
             }
             ("entity", _) => report.push(
@@ -233,8 +416,10 @@ fn read_file(report: &mut Report<'_>, entities: &mut Vec<(Entity, Origin)>) {
 
 fn read_entity(
     report: &mut Report<'_>,
+    lines: &LineStarts,
     position: usize,
     table: &Spanned<DeValue<'_>>,
+    generated: bool,
     entities: &mut Vec<(Entity, Origin)>,
 ) {
     let label = match table
@@ -277,10 +462,15 @@ fn read_entity(
             );
         }
     }
-    for alias in &entity.case_sensitive {
-        if !entity.spellings().any(|spelling| spelling == alias) {
-            let message = format!("{alias:?} is not one of the entity's name or aliases");
-            report.push_at_key(&label, table, "case_sensitive", message);
+    for (key, listed) in [
+        ("case_sensitive", &entity.case_sensitive),
+        ("ambiguous_aliases", &entity.ambiguous_aliases),
+    ] {
+        for alias in listed {
+            if !entity.spellings().any(|spelling| spelling == alias) {
+                let message = format!("{alias:?} is not one of the entity's name or aliases");
+                report.push_at_key(&label, table, key, message);
+            }
         }
     }
     if let Some(country) = &entity.country
@@ -323,20 +513,33 @@ fn read_entity(
     let id_span = table
         .and_then(|table| table.get_ref().get("id"))
         .map_or(0..0, Spanned::span);
-    let (line, column) = report.line_col(id_span.start);
+    let (line, column) = lines.line_col(report.text, id_span.start);
     let origin = Origin {
         file: report.file.to_owned(),
         line,
         column,
+        generated,
     };
     entities.push((entity, origin));
 }
 
-/// Checks that need every file: unique ids, known parents, aliases not
-/// claimed twice within a type.
-fn check_whole(entities: &[(Entity, Origin)], diagnostics: &mut Vec<Diagnostic>) {
-    let mut first_by_id: HashMap<&str, &Origin> = HashMap::new();
-    let mut claimed: HashMap<(EntityType, String), &str> = HashMap::new();
+/// The error for an id already defined, if it was.
+fn duplicate(first_by_id: &HashMap<String, (PathBuf, usize)>, id: &str) -> Option<String> {
+    first_by_id.get(id).map(|(file, line)| {
+        format!(
+            "duplicate id {id:?}: already defined at {}:{line}",
+            file.display()
+        )
+    })
+}
+
+/// Checks that need every file (unique ids, known parents, aliases not
+/// claimed twice within a type), and the merge of the generated layer into
+/// the hand-curated files.
+fn merge(
+    entities: Vec<(Entity, Origin)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Vec<Entity>, LayerSummary) {
     let mut error = |origin: &Origin, id: &str, key: &str, message: String| {
         diagnostics.push(Diagnostic {
             file: origin.file.clone(),
@@ -347,18 +550,22 @@ fn check_whole(entities: &[(Entity, Origin)], diagnostics: &mut Vec<Diagnostic>)
             message,
         });
     };
-    for (entity, origin) in entities {
-        if let Some(first) = first_by_id.get(entity.id.as_str()) {
-            let message = format!(
-                "duplicate id {:?}: already defined at {}:{}",
-                entity.id,
-                first.file.display(),
-                first.line
-            );
-            error(origin, &entity.id, "id", message);
+    let (curated, generated): (Vec<_>, Vec<_>) = entities
+        .into_iter()
+        .partition(|(_, origin)| !origin.generated);
+    let mut layer = LayerSummary {
+        read: generated.len(),
+        ..LayerSummary::default()
+    };
+    let mut first_by_id: HashMap<String, (PathBuf, usize)> = HashMap::new();
+    let mut claimed: HashMap<(EntityType, String), String> = HashMap::new();
+    let mut kept: Vec<(Entity, Origin)> = Vec::new();
+    for (entity, origin) in curated {
+        if let Some(message) = duplicate(&first_by_id, &entity.id) {
+            error(&origin, &entity.id, "id", message);
             continue;
         }
-        first_by_id.insert(&entity.id, origin);
+        first_by_id.insert(entity.id.clone(), (origin.file.clone(), origin.line));
         for alias in entity.spellings() {
             let key = (entity.kind, normalise_alias(alias));
             match claimed.get(&key) {
@@ -367,26 +574,94 @@ fn check_whole(entities: &[(Entity, Origin)], diagnostics: &mut Vec<Diagnostic>)
                         "alias {alias:?} is already claimed by {other:?}, another {}",
                         entity.kind
                     );
-                    error(origin, &entity.id, "aliases", message);
+                    error(&origin, &entity.id, "aliases", message);
                 }
                 _ => {
-                    claimed.insert(key, &entity.id);
+                    claimed.insert(key, entity.id.clone());
                 }
             }
         }
+        kept.push((entity, origin));
     }
-    for (entity, origin) in entities {
-        if let Some(parent) = &entity.parent
-            && !first_by_id.contains_key(parent.as_str())
-        {
-            error(
-                origin,
-                &entity.id,
-                "parent",
-                format!("unknown parent {parent:?}"),
-            );
+    let curated_ids: HashSet<String> = first_by_id.keys().cloned().collect();
+    let mut left_out: HashSet<String> = HashSet::new();
+    for (mut entity, origin) in generated {
+        if curated_ids.contains(&entity.id) {
+            layer.overridden += 1;
+            continue;
+        }
+        if let Some(message) = duplicate(&first_by_id, &entity.id) {
+            error(&origin, &entity.id, "id", message);
+            continue;
+        }
+        let usable = |spelling: &str| {
+            let form = normalise_alias(spelling);
+            let free = claimed
+                .get(&(entity.kind, form.clone()))
+                .is_none_or(|other| *other == entity.id);
+            free && form.chars().count() >= SHORTEST_GENERATED_SPELLING
+        };
+        if !usable(&entity.name) {
+            layer.homonyms += 1;
+            left_out.insert(entity.id);
+            continue;
+        }
+        let before = entity.aliases.len();
+        let mut aliases = std::mem::take(&mut entity.aliases);
+        aliases.retain(|alias| usable(alias));
+        layer.aliases_dropped += before - aliases.len();
+        entity.aliases = aliases;
+        let spellings: HashSet<String> = entity.spellings().map(str::to_owned).collect();
+        entity
+            .case_sensitive
+            .retain(|alias| spellings.contains(alias));
+        entity
+            .ambiguous_aliases
+            .retain(|alias| spellings.contains(alias));
+        for spelling in &spellings {
+            claimed.insert((entity.kind, normalise_alias(spelling)), entity.id.clone());
+        }
+        first_by_id.insert(entity.id.clone(), (origin.file.clone(), origin.line));
+        kept.push((entity, origin));
+    }
+    let kinds: HashMap<&str, EntityType> = kept
+        .iter()
+        .map(|(entity, _)| (entity.id.as_str(), entity.kind))
+        .collect();
+    let mut cleared: Vec<(usize, &'static str)> = Vec::new();
+    for (index, (entity, origin)) in kept.iter().enumerate() {
+        for (key, id) in entity.references() {
+            match kinds.get(id) {
+                // A generated place keeps its place when the layer left its
+                // homonym parent out; it only loses the link.
+                None if origin.generated && left_out.contains(id) => cleared.push((index, key)),
+                None => error(origin, &entity.id, key, format!("unknown {key} {id:?}")),
+                Some(kind) if key != "parent" && *kind != EntityType::Place => {
+                    let message = format!("{key} {id:?} is a {kind}, not a place");
+                    error(origin, &entity.id, key, message);
+                }
+                Some(_) if id == entity.id => {
+                    error(
+                        origin,
+                        &entity.id,
+                        key,
+                        format!("{key} is the entity itself"),
+                    );
+                }
+                Some(_) => {}
+            }
         }
     }
+    for (index, key) in cleared {
+        let entity = &mut kept[index].0;
+        match key {
+            "parent" => entity.parent = None,
+            "admin1" => entity.admin1 = None,
+            "admin2" => entity.admin2 = None,
+            _ => entity.admin3 = None,
+        }
+    }
+    (kept.into_iter().map(|(entity, _)| entity).collect(), layer)
 }
 
 #[cfg(test)]
@@ -470,5 +745,240 @@ name = "Diboli"
             "{found:?}"
         );
         assert_eq!(found[0].line, 7);
+    }
+
+    fn layered(curated: &str, generated: &[&str]) -> Result<Gazetteer, Vec<Diagnostic>> {
+        let names: Vec<PathBuf> = (0..generated.len())
+            .map(|i| PathBuf::from(format!("gazetteer/{i}.toml")))
+            .collect();
+        let mut sources = vec![Source {
+            file: Path::new("entities.toml"),
+            text: curated,
+            generated: false,
+        }];
+        for (file, text) in names.iter().zip(generated) {
+            sources.push(Source {
+                file,
+                text,
+                generated: true,
+            });
+        }
+        Gazetteer::from_layers(&sources).map_err(|err| match err {
+            GazetteerError::Invalid { diagnostics } => diagnostics,
+            other => panic!("{other}"),
+        })
+    }
+
+    const CURATED: &str = r#"
+[[entity]]
+id = "mali"
+type = "country"
+name = "Mali"
+country = "ML"
+
+[[entity]]
+id = "mopti-region"
+type = "place"
+name = "Région de Mopti"
+country = "ML"
+lat = 14.49
+lon = -4.19
+parent = "mali"
+
+[[entity]]
+id = "douentza"
+type = "place"
+name = "Douentza"
+aliases = ["Duwenza"]
+country = "ML"
+lat = 15.0
+lon = -2.95
+parent = "mopti-region"
+"#;
+
+    #[test]
+    fn a_hand_curated_entry_wins_over_a_generated_one_with_its_id() {
+        let generated = r#"
+[[entity]]
+id = "douentza"
+type = "place"
+name = "Douentza (generated)"
+country = "ML"
+lat = 15.1
+lon = -2.9
+ambiguous = true
+
+[[entity]]
+id = "ml-boni"
+type = "place"
+name = "Boni"
+aliases = ["Bòni"]
+country = "ML"
+lat = 15.08
+lon = -1.93
+parent = "douentza"
+admin1 = "mopti-region"
+ambiguous = true
+"#;
+        let gazetteer = layered(CURATED, &[generated]).unwrap();
+        let douentza = gazetteer.get("douentza").unwrap();
+        assert_eq!(douentza.name, "Douentza");
+        assert!(!douentza.ambiguous);
+        let boni = gazetteer.get("ml-boni").unwrap();
+        assert!(boni.ambiguous);
+        assert_eq!(
+            gazetteer.layer(),
+            LayerSummary {
+                read: 2,
+                overridden: 1,
+                homonyms: 0,
+                aliases_dropped: 0
+            }
+        );
+        assert_eq!(gazetteer.len(), 4);
+        let regions: Vec<&str> = gazetteer
+            .admin_parents(boni)
+            .map(|entity| entity.id.as_str())
+            .collect();
+        assert_eq!(regions, ["mopti-region"]);
+        assert_eq!(boni.position(), Some((15.08, -1.93)));
+    }
+
+    #[test]
+    fn generated_homonyms_and_claimed_or_short_aliases_are_left_out() {
+        let first = r#"
+[[entity]]
+id = "ml-kona"
+type = "place"
+name = "Kona"
+aliases = ["Duwenza", "Ko", "Konna"]
+ambiguous_aliases = ["Konna"]
+country = "ML"
+lat = 14.94
+lon = -3.89
+ambiguous = true
+"#;
+        let second = r#"
+[[entity]]
+id = "ml-douentza-village"
+type = "place"
+name = "DOUENTZA"
+country = "ML"
+lat = 14.0
+lon = -4.0
+ambiguous = true
+
+[[entity]]
+id = "ml-kona-2"
+type = "place"
+name = "Kona"
+country = "ML"
+lat = 12.0
+lon = -6.0
+ambiguous = true
+
+[[entity]]
+id = "ml-kona-hamlet"
+type = "place"
+name = "Kona Hamlet"
+country = "ML"
+lat = 14.95
+lon = -3.9
+parent = "ml-kona-2"
+ambiguous = true
+"#;
+        let gazetteer = layered(CURATED, &[first, second]).unwrap();
+        let kona = gazetteer.get("ml-kona").unwrap();
+        assert_eq!(kona.aliases, ["Konna"], "claimed and short aliases dropped");
+        assert_eq!(kona.ambiguous_aliases, ["Konna"]);
+        assert!(gazetteer.get("ml-douentza-village").is_none());
+        assert!(gazetteer.get("ml-kona-2").is_none());
+        // Its homonym parent left out, the hamlet stays, unlinked.
+        assert_eq!(gazetteer.get("ml-kona-hamlet").unwrap().parent, None);
+        let layer = gazetteer.layer();
+        assert_eq!((layer.homonyms, layer.aliases_dropped), (2, 2));
+        assert_eq!(layer.kept(), 2);
+    }
+
+    #[test]
+    fn admin_parents_must_exist_and_be_places() {
+        let generated = r#"
+[[entity]]
+id = "ml-sari"
+type = "place"
+name = "Sari"
+country = "ML"
+lat = 14.1
+lon = -3.1
+parent = "ml-nowhere-commune"
+admin1 = "mali"
+admin2 = "ml-douentza-cercle"
+admin3 = "ml-sari"
+ambiguous = true
+"#;
+        let found = layered(CURATED, &[generated]).unwrap_err();
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "unknown parent \"ml-nowhere-commune\"",
+                "admin1 \"mali\" is a country, not a place",
+                "unknown admin2 \"ml-douentza-cercle\"",
+                "admin3 is the entity itself",
+            ]
+        );
+        assert!(
+            found
+                .iter()
+                .all(|d| d.file == Path::new("gazetteer/0.toml"))
+        );
+    }
+
+    #[test]
+    fn ambiguous_flags_are_read_and_checked() {
+        let gazetteer = load(
+            "[[entity]]\nid = \"wagner\"\ntype = \"force\"\nname = \"Groupe Wagner\"\naliases = [\"Wagner\"]\nambiguous_aliases = [\"Wagner\"]\n",
+        )
+        .unwrap();
+        let wagner = gazetteer.get("wagner").unwrap();
+        assert!(!wagner.ambiguous);
+        assert_eq!(wagner.ambiguous_aliases, ["Wagner"]);
+        let found = load(
+            "[[entity]]\nid = \"gao\"\ntype = \"place\"\nname = \"Gao\"\nlat = 16.3\nlon = -0.04\nambiguous = true\nambiguous_aliases = [\"Gaw\"]\n",
+        )
+        .unwrap_err();
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("\"Gaw\" is not one of"),
+            "{found:?}"
+        );
+        assert_eq!(found[0].key.as_deref(), Some("ambiguous_aliases"));
+    }
+
+    #[test]
+    fn a_folder_is_loaded_as_the_generated_layer_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let curated = dir.path().join("entities.toml");
+        std::fs::write(&curated, CURATED).unwrap();
+        let layer = dir.path().join("gazetteer");
+        std::fs::create_dir(&layer).unwrap();
+        let village = |id: &str, name: &str| {
+            format!(
+                "[[entity]]\nid = \"{id}\"\ntype = \"place\"\nname = \"{name}\"\ncountry = \"ML\"\nlat = 14.0\nlon = -4.0\nambiguous = true\n"
+            )
+        };
+        // b.toml is read after a.toml: its Sari is the homonym left out.
+        std::fs::write(layer.join("b.toml"), village("ml-sari-b", "Sari")).unwrap();
+        std::fs::write(layer.join("a.toml"), village("ml-sari-a", "Sari")).unwrap();
+        std::fs::write(layer.join("notes.txt"), "not a gazetteer").unwrap();
+        std::fs::write(layer.join("douentza.toml"), village("douentza", "Other")).unwrap();
+        let gazetteer = Gazetteer::load(&[layer.clone(), curated]).unwrap();
+        assert!(gazetteer.get("ml-sari-a").is_some());
+        assert!(gazetteer.get("ml-sari-b").is_none());
+        assert_eq!(gazetteer.get("douentza").unwrap().name, "Douentza");
+        assert_eq!(gazetteer.layer().read, 3);
+        assert_eq!(gazetteer.layer().kept(), 1);
+        let missing = Gazetteer::load(&[dir.path().join("nowhere")]).unwrap_err();
+        assert!(matches!(missing, GazetteerError::Read { .. }), "{missing}");
     }
 }

@@ -14,6 +14,7 @@ mod dedup;
 mod extraction;
 mod feedparser_corpus;
 mod fetching;
+mod gazetteer;
 mod hardening;
 mod hostile;
 mod html_sources;

@@ -176,8 +176,8 @@ fn retag_applies_a_gazetteer_change_to_the_whole_record() {
     let config = std::fs::read_to_string(&setup.config_path)
         .unwrap()
         .replace(
-            "gazetteer = [\"entities.toml\"]",
-            "gazetteer = [\"entities.toml\", \"local.toml\"]",
+            "gazetteer = [\"entities.toml\", \"gazetteer\"]",
+            "gazetteer = [\"entities.toml\", \"gazetteer\", \"local.toml\"]",
         );
     std::fs::write(&setup.config_path, config).unwrap();
 

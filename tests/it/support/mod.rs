@@ -143,6 +143,7 @@ pub fn shipped_with(extra: &str) -> Setup {
         setup.dir.path().join("entities.toml"),
     )
     .unwrap();
+    copy_dir(&root.join("gazetteer"), &setup.dir.path().join("gazetteer"));
     copy_dir(&root.join("templates"), &setup.dir.path().join("templates"));
     // The pipeline finished these files long ago; copies are new, and a
     // drop folder waits for files to settle.

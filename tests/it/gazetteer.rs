@@ -1,0 +1,164 @@
+//! The generated commune and village layer (`gazetteer/`) under the shipped
+//! `entities.toml`: it loads whole, a village mention in a place context is
+//! tagged, and `place:` finds it, from the village up to its region.
+
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
+
+use chrono::Utc;
+use veille::archive::{ArchiveWriter, Search, SearchRequest};
+use veille::enrich::{EntityType, Gazetteer, Tagger, enrich};
+use veille::store::{NewDocument, SourceRef, Store};
+
+use crate::support::project_root;
+
+/// The shipped gazetteer with its village layer, compiled once: the layer
+/// holds thousands of places.
+fn tagger() -> Arc<Tagger> {
+    static TAGGER: OnceLock<Arc<Tagger>> = OnceLock::new();
+    TAGGER
+        .get_or_init(|| {
+            let root = project_root();
+            let gazetteer = Gazetteer::load(&[root.join("entities.toml"), root.join("gazetteer")])
+                .expect("shipped gazetteer with its layer");
+            Arc::new(Tagger::new(gazetteer).expect("tagger"))
+        })
+        .clone()
+}
+
+#[test]
+fn the_layer_loads_under_the_hand_curated_file() {
+    let tagger = tagger();
+    let gazetteer = tagger.gazetteer();
+    let curated = Gazetteer::load(&[project_root().join("entities.toml")]).unwrap();
+    let layer = gazetteer.layer();
+    assert!(layer.kept() > 10_000, "{layer:?}");
+    assert_eq!(gazetteer.len(), curated.len() + layer.kept());
+    // Hand-curated entries are kept as written, none marked ambiguous by the layer.
+    for entity in curated.entities() {
+        let loaded = gazetteer.get(&entity.id).unwrap();
+        assert_eq!(loaded.name, entity.name, "{}", entity.id);
+        assert_eq!(loaded.aliases, entity.aliases, "{}", entity.id);
+    }
+    let curated_ids: HashSet<&str> = curated.entities().iter().map(|e| e.id.as_str()).collect();
+    let generated: Vec<_> = gazetteer
+        .entities()
+        .iter()
+        .filter(|entity| !curated_ids.contains(entity.id.as_str()))
+        .collect();
+    for entity in &generated {
+        assert!(entity.ambiguous, "{} is not ambiguous", entity.id);
+        assert_eq!(entity.kind, EntityType::Place, "{}", entity.id);
+        assert!(entity.position().is_some(), "{} has no position", entity.id);
+        for parent in gazetteer.admin_parents(entity) {
+            assert_eq!(parent.kind, EntityType::Place, "{}", entity.id);
+        }
+        assert_eq!(
+            gazetteer.admin_parents(entity).count(),
+            entity.admin_parents().count(),
+            "{}: an admin parent is missing",
+            entity.id
+        );
+    }
+    let communes = generated
+        .iter()
+        .filter(|entity| entity.country.as_deref() == Some("ML") && entity.id.ends_with("-commune"))
+        .count();
+    assert!(communes >= 650, "{communes} Malian communes");
+    for country in ["ML", "BF", "NE", "SN", "MR", "GN"] {
+        let places = generated
+            .iter()
+            .filter(|entity| entity.country.as_deref() == Some(country))
+            .count();
+        assert!(places >= 50, "{country}: {places} generated places");
+    }
+}
+
+#[test]
+fn a_village_in_a_place_context_is_tagged_with_its_cercle() {
+    let tagged = tagger().tag(
+        "Des hommes armés ont attaqué jeudi le village de Dioura, dans le cercle de Ténenkou, \
+         selon des sources locales.",
+    );
+    let ids: Vec<&str> = tagged.iter().map(|t| t.id.as_str()).collect();
+    assert!(ids.contains(&"ml-dioura"), "{ids:?}");
+    assert!(ids.contains(&"ml-tenenkou-cercle"), "{ids:?}");
+    let dioura = tagged.iter().find(|t| t.id == "ml-dioura").unwrap();
+    assert_eq!(dioura.mentions[0].text, "Dioura");
+    assert_eq!(dioura.mentions[0].start, 49);
+}
+
+#[test]
+fn place_search_finds_a_village_from_itself_its_cercle_and_its_region() {
+    let tagger = tagger();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let stories = [
+        (
+            "dioura",
+            "Attaque à Dioura",
+            "Des hommes armés ont attaqué le village de Dioura, dans le cercle de Ténenkou.",
+        ),
+        (
+            "bamako",
+            "Conseil des ministres",
+            "Le conseil des ministres s'est réuni mercredi à Bamako.",
+        ),
+    ];
+    let mut names = std::collections::HashMap::new();
+    for (name, title, text) in stories {
+        let url = format!("https://echos.example/{name}");
+        let now = Utc::now();
+        let document = NewDocument {
+            url: url.clone(),
+            canonical_url: url.clone(),
+            aliases: Vec::new(),
+            title: title.to_owned(),
+            text: text.to_owned(),
+            author: None,
+            published: now,
+            published_is_fetch_time: false,
+            fetched: now,
+            language_hint: Some("fr".to_owned()),
+            content_hash: name.to_owned(),
+            extraction: "feed".to_owned(),
+            enrichment: enrich(&tagger, title, text, Some("fr")),
+            transcript: None,
+        };
+        let source = SourceRef {
+            feed_id: "echos",
+            entry_key: name,
+            url: &url,
+            tags: &[],
+        };
+        let veille::store::Recorded::New(id) = store.record(&document, source).unwrap() else {
+            panic!("{name} not new");
+        };
+        names.insert(id, name);
+    }
+    let mut writer = ArchiveWriter::open(dir.path(), tagger.gazetteer()).unwrap();
+    writer.catch_up(&store, &mut |_| {}).unwrap();
+    let search = Search::new(writer.archive(), tagger.clone());
+    drop(writer);
+    let found = |query: &str| -> Vec<&str> {
+        let request = SearchRequest {
+            query: query.to_owned(),
+            limit: 10,
+            offset: 0,
+            sort: None,
+        };
+        let results = search
+            .search(&store, &request)
+            .unwrap_or_else(|error| panic!("{query}: {error}"));
+        results.hits.iter().map(|hit| names[&hit.id]).collect()
+    };
+    assert_eq!(found("place:ml-dioura"), ["dioura"]);
+    assert_eq!(found("place:\"Cercle de Ténenkou\""), ["dioura"]);
+    assert_eq!(found("place:mopti-region"), ["dioura"]);
+    let in_mali = found("place:mali");
+    assert!(
+        in_mali.contains(&"dioura") && in_mali.contains(&"bamako"),
+        "{in_mali:?}"
+    );
+    assert!(found("place:ml-dioura-diale").is_empty());
+}
