@@ -39,6 +39,10 @@ const WESTERN_MALI: [&str; 7] = [
 /// Countries whose entities are Sahel-specific.
 const SAHEL: [&str; 6] = ["ML", "NE", "BF", "MR", "SN", "GN"];
 
+/// One document a tag was given to: its id and its first mentions in
+/// context.
+type Tagging = (String, Vec<String>);
+
 #[derive(Deserialize)]
 struct Article {
     id: String,
@@ -87,7 +91,7 @@ fn main() {
             .map(|line| serde_json::from_str(line).expect("article"))
             .collect();
         let started = Instant::now();
-        let mut documents: BTreeMap<String, Vec<(String, Vec<String>)>> = BTreeMap::new();
+        let mut documents: BTreeMap<String, Vec<Tagging>> = BTreeMap::new();
         for article in &articles {
             for tagged in tagger.tag(&article.text) {
                 if !sahel_specific.contains(&tagged.id) {
@@ -117,7 +121,7 @@ fn main() {
             }
         }
         let elapsed = started.elapsed();
-        let mut ranked: Vec<(&String, &Vec<(String, Vec<String>)>)> = documents.iter().collect();
+        let mut ranked: Vec<(&String, &Vec<Tagging>)> = documents.iter().collect();
         ranked.sort_by_key(|(id, docs)| (std::cmp::Reverse(docs.len()), (*id).clone()));
         let total_tags: usize = documents.values().map(Vec::len).sum();
         report.push_str(&format!(

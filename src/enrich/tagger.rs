@@ -77,6 +77,10 @@ struct Pattern {
     hamza: bool,
 }
 
+/// The entities writing one normalised form (each with whether it needs
+/// evidence), and whether any writes it with a hamza inside a word.
+type FormUses = (Vec<(usize, bool)>, bool);
+
 /// What the evidence rules need to know about an entity.
 #[derive(Debug, Clone)]
 struct Facts {
@@ -145,8 +149,7 @@ impl Tagger {
     pub fn new(gazetteer: Gazetteer) -> Result<Tagger, TaggerError> {
         // One pattern per distinct normalised spelling (and per exact form
         // for case-sensitive ones), pointing at every entity that uses it.
-        let mut by_form: BTreeMap<(String, Option<String>), (Vec<(usize, bool)>, bool)> =
-            BTreeMap::new();
+        let mut by_form: BTreeMap<(String, Option<String>), FormUses> = BTreeMap::new();
         let mut admin = HashMap::new();
         for (index, entity) in gazetteer.entities().iter().enumerate() {
             for alias in entity.spellings() {
