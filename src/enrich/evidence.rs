@@ -443,6 +443,9 @@ static FOREIGN_AFTER: LazyLock<Vec<(String, &'static str)>> = LazyLock::new(|| {
         (normalise_alias("state"), "foreign-state"),
     ]
 });
+/// A gulf named after a country is water: "golfe de Guinée".
+static GULF_BEFORE: LazyLock<Vec<String>> =
+    LazyLock::new(|| list(&["golfe de", "golfe du", "gulf of", "gulf of the", "خليج"]));
 static DELTA_BEFORE: LazyLock<Vec<String>> =
     LazyLock::new(|| list(&["delta du", "delta of the", "دلتا"]));
 
@@ -629,6 +632,9 @@ pub fn counter_evidence(
         .is_some_and(|&(a, _)| haystack[site.end..a].chars().all(|c| c == ' '));
     if !target.is_river && phrase_before(site, &RIVER_WORDS).is_some() {
         return Some("river");
+    }
+    if phrase_before(site, &GULF_BEFORE).is_some() {
+        return Some("gulf");
     }
     if phrase_before(site, &DELTA_BEFORE).is_some() {
         return Some("delta");

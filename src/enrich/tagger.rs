@@ -51,7 +51,7 @@ pub struct Rejected {
     pub end: usize,
     pub text: String,
     /// `no-evidence`, `first-name`, `title`, `name-before`, `name-after`,
-    /// `river`, `delta`, `foreign-state`, `compound`, `organisation`,
+    /// `river`, `gulf`, `delta`, `foreign-state`, `compound`, `organisation`,
     /// `ordinary-word` or `hamza`.
     pub rejected: &'static str,
 }
@@ -321,7 +321,10 @@ impl Tagger {
                 Decision::Rejected(reason)
             } else if !candidate.ambiguous {
                 Decision::Accepted(None)
-            } else if let Some(cue) = evidence::cue(&site, self.is_town(candidate.entity)) {
+            } else if let Some(cue) = matches!(facts.kind, EntityType::Place | EntityType::Country)
+                .then(|| evidence::cue(&site, self.is_town(candidate.entity)))
+                .flatten()
+            {
                 Decision::Accepted(Some(format!("cue:{cue}")))
             } else if let Some(cue) =
                 matches!(facts.kind, EntityType::ArmedGroup | EntityType::Force)

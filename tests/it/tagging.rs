@@ -441,6 +441,16 @@ const RULE_CASES: &[(&str, &str, Outcome)] = &[
         "niger",
         Tagged(""),
     ),
+    (
+        "les pays bordant le golfe de Guinée",
+        "guinea",
+        Refused("gulf"),
+    ),
+    (
+        "piracy in the Gulf of Guinea is rising",
+        "guinea",
+        Refused("gulf"),
+    ),
     // Niger Delta and Niger State are Nigeria.
     (
         "la région pétrolifère du delta du Niger",
