@@ -443,6 +443,11 @@ static FOREIGN_AFTER: LazyLock<Vec<(String, &'static str)>> = LazyLock::new(|| {
         (normalise_alias("state"), "foreign-state"),
     ]
 });
+/// Words that make a country's name part of another country's:
+/// "Papouasie-Nouvelle-Guinée", "Papua New Guinea".
+static FOREIGN_NAME_BEFORE: LazyLock<Vec<String>> =
+    LazyLock::new(|| list(&["nouvelle", "new", "papouasie", "papua", "بابوا", "الجديدة"]));
+
 /// A gulf named after a country is water: "golfe de Guinée".
 static GULF_BEFORE: LazyLock<Vec<String>> =
     LazyLock::new(|| list(&["golfe de", "golfe du", "gulf of", "gulf of the", "خليج"]));
@@ -635,6 +640,9 @@ pub fn counter_evidence(
     }
     if phrase_before(site, &GULF_BEFORE).is_some() {
         return Some("gulf");
+    }
+    if phrase_before(site, &FOREIGN_NAME_BEFORE).is_some() {
+        return Some("foreign-name");
     }
     if phrase_before(site, &DELTA_BEFORE).is_some() {
         return Some("delta");

@@ -51,7 +51,7 @@ pub struct Rejected {
     pub end: usize,
     pub text: String,
     /// `no-evidence`, `first-name`, `title`, `name-before`, `name-after`,
-    /// `river`, `gulf`, `delta`, `foreign-state`, `compound`, `organisation`,
+    /// `river`, `gulf`, `foreign-name`, `delta`, `foreign-state`, `compound`, `organisation`,
     /// `ordinary-word` or `hamza`.
     pub rejected: &'static str,
 }
@@ -93,6 +93,9 @@ struct Facts {
     /// A place with no parent that is not a country: a river or another
     /// natural feature, which river words do not refuse.
     natural: bool,
+    /// A place some administrative spelling names ("région de Kayes",
+    /// "cercle de Macina"): a region or cercle, not a town.
+    administrative: bool,
 }
 
 /// Countries whose entities are context for one another.
@@ -186,7 +189,7 @@ impl Tagger {
             .start_kind(StartKind::Both)
             .build(&forms)
             .map_err(|err| TaggerError(err.to_string()))?;
-        let facts = gazetteer
+        let mut facts = gazetteer
             .entities()
             .iter()
             .map(|entity| {
@@ -202,9 +205,13 @@ impl Tagger {
                     country,
                     sahel,
                     natural: entity.kind == EntityType::Place && entity.parent.is_none(),
+                    administrative: false,
                 }
             })
-            .collect();
+            .collect::<Vec<Facts>>();
+        for &entity in admin.values() {
+            facts[entity].administrative = true;
+        }
         Ok(Tagger {
             gazetteer,
             automaton,
@@ -473,9 +480,7 @@ impl Tagger {
     /// town or a village.
     fn is_town(&self, entity: usize) -> bool {
         let facts = &self.facts[entity];
-        facts.kind == EntityType::Place
-            && !facts.natural
-            && !self.admin.values().any(|&region| region == entity)
+        facts.kind == EntityType::Place && !facts.natural && !facts.administrative
     }
 
     /// Whether a mention of `context` in a paragraph is evidence for

@@ -451,6 +451,16 @@ const RULE_CASES: &[(&str, &str, Outcome)] = &[
         "guinea",
         Refused("gulf"),
     ),
+    (
+        "la capitale de la Papouasie-Nouvelle-Guinée",
+        "guinea",
+        Refused("foreign-name"),
+    ),
+    (
+        "Port Moresby, Papua New Guinea",
+        "guinea",
+        Refused("foreign-name"),
+    ),
     // Niger Delta and Niger State are Nigeria.
     (
         "la région pétrolifère du delta du Niger",
