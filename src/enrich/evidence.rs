@@ -121,15 +121,18 @@ fn is_word_char(c: char) -> bool {
 }
 
 /// Normalised word lists, so the tables below can be written as people
-/// write them.
+/// write them; longer phrases first, so the evidence names "région de",
+/// not "de".
 fn list(words: &[&str]) -> Vec<String> {
-    words.iter().map(|word| normalise_alias(word)).collect()
+    let mut list: Vec<String> = words.iter().map(|word| normalise_alias(word)).collect();
+    list.sort_by_key(|phrase| std::cmp::Reverse(phrase.split(' ').count()));
+    list
 }
 
 /// Words that put a place name after them, in French, English and Arabic.
 /// Longer cues are tried first, so the evidence names "région de", not "de".
 static PLACE_CUES: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let mut cues = list(&[
+    list(&[
         // French
         "à",
         "au",
@@ -225,9 +228,7 @@ static PLACE_CUES: LazyLock<Vec<String>> = LazyLock::new(|| {
         "شمال غرب",
         "جنوب شرق",
         "جنوب غرب",
-    ]);
-    cues.sort_by_key(|cue| std::cmp::Reverse(cue.split(' ').count()));
-    cues
+    ])
 });
 
 /// Nouns a nationality adjective with the article follows ("الرئيس المالي",
@@ -236,7 +237,7 @@ static PLACE_CUES: LazyLock<Vec<String>> = LazyLock::new(|| {
 static DEFINITE_HEADS: LazyLock<Vec<String>> = LazyLock::new(|| {
     // Not "الرئيس" (الرئيس المالي is also a company's finance chief), nor
     // "الجانب", "الوسط", "الشريك": the financial side, circles, partner.
-    let mut cues = list(&[
+    list(&[
         "الشعب",
         "الشمال",
         "الجنوب",
@@ -250,9 +251,7 @@ static DEFINITE_HEADS: LazyLock<Vec<String>> = LazyLock::new(|| {
         "اللاعب",
         "المنتخب",
         "الجيش",
-    ]);
-    cues.sort_by_key(|cue| std::cmp::Reverse(cue.split(' ').count()));
-    cues
+    ])
 });
 
 /// Titles before a name: what follows is a person.
@@ -350,7 +349,7 @@ static FIRST_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
 
 /// Words that make what follows them water, not land.
 static RIVER_WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let mut words = list(&[
+    list(&[
         "fleuve",
         "rivière",
         "river",
@@ -366,9 +365,7 @@ static RIVER_WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
         "نهر",
         "النهر",
         "ضفاف",
-    ]);
-    words.sort_by_key(|word| std::cmp::Reverse(word.split(' ').count()));
-    words
+    ])
 });
 
 /// Words of an organisation's name around a place name in it.

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use veille::enrich::normalise::normalise_alias;
 use veille::enrich::{Gazetteer, Tagger, detect_language};
 
-use crate::support::{Setup, project_root, shared_data, shipped, text, veille_command};
+use crate::support::{
+    Setup, add_local_gazetteer, project_root, shared_data, shipped, text, veille_command,
+};
 
 /// Precision and recall below this fail the test.
 const MINIMUM: f64 = 0.95;
@@ -208,13 +210,14 @@ fn the_shipped_gazetteer_has_the_required_entities() {
     }
 }
 
-#[test]
-fn tag_command_prints_language_and_character_offsets() {
-    let input = "À Kédougou, l’EIGS et le GSIM : le JNIM frappe près de Kidira.";
+/// `veille tag ARGS` with the shipped gazetteer on `input` as standard
+/// input, its JSON output.
+fn tag_command(args: &[&str], input: &str) -> serde_json::Value {
     let mut child = veille_command()
-        .args(["tag", "--json", "--gazetteer"])
+        .arg("tag")
+        .args(args)
+        .arg("--gazetteer")
         .arg(project_root().join("entities.toml"))
-        .arg("-")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -228,7 +231,13 @@ fn tag_command_prints_language_and_character_offsets() {
         .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn tag_command_prints_language_and_character_offsets() {
+    let input = "À Kédougou, l’EIGS et le GSIM : le JNIM frappe près de Kidira.";
+    let json = tag_command(&["--json", "-"], input);
     assert_eq!(json["lang"], "fr");
     let entities = json["entities"].as_array().unwrap();
     let jnim = entities
@@ -597,23 +606,7 @@ fn administrative_forms_and_lists_resolve_to_regions() {
 fn tag_json_shows_evidence_and_explain_shows_refusals() {
     let input =
         "L'opéra de Richard Wagner a été joué.\n\nDes hommes armés ont attaqué un poste à Kita.";
-    let mut child = veille_command()
-        .args(["tag", "--json", "--explain", "--gazetteer"])
-        .arg(project_root().join("entities.toml"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let json = tag_command(&["--json", "--explain"], input);
     let kita = json["entities"]
         .as_array()
         .unwrap()
@@ -771,18 +764,10 @@ fn retag_applies_the_rules_to_the_archive_without_resending_alerts() {
 
     // A gazetteer change that changes tags: a new entity for a word the
     // sample stories use.
-    std::fs::write(
-        setup.dir.path().join("local.toml"),
+    add_local_gazetteer(
+        &setup,
         "[[entity]]\nid = \"citerne\"\ntype = \"infrastructure\"\nname = \"citerne\"\naliases = [\"citernes\", \"camion-citerne\", \"camions-citernes\"]\n",
-    )
-    .unwrap();
-    let config = std::fs::read_to_string(&setup.config_path)
-        .unwrap()
-        .replace(
-            "gazetteer = [\"entities.toml\"]",
-            "gazetteer = [\"entities.toml\", \"local.toml\"]",
-        );
-    std::fs::write(&setup.config_path, config).unwrap();
+    );
     let output = setup.veille(&["retag"]);
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
