@@ -92,8 +92,28 @@ fn main() {
             .collect();
         let started = Instant::now();
         let mut documents: BTreeMap<String, Vec<Tagging>> = BTreeMap::new();
+        // Documents each tag would get if every spelling found were kept,
+        // as before the evidence rules.
+        let mut unruled: HashMap<String, usize> = HashMap::new();
         for article in &articles {
-            for tagged in tagger.tag(&article.text) {
+            let explained = tagger.explain(&article.text);
+            let mut found: Vec<&str> = explained
+                .entities
+                .iter()
+                .map(|tagged| tagged.id.as_str())
+                .chain(
+                    explained
+                        .rejected
+                        .iter()
+                        .map(|rejected| rejected.id.as_str()),
+                )
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            for id in found {
+                *unruled.entry(id.to_owned()).or_default() += 1;
+            }
+            for tagged in explained.entities {
                 if !sahel_specific.contains(&tagged.id) {
                     continue;
                 }
@@ -121,6 +141,11 @@ fn main() {
             }
         }
         let elapsed = started.elapsed();
+        let mut unruled_ranked: Vec<(&String, &usize)> = unruled
+            .iter()
+            .filter(|(id, _)| sahel_specific.contains(id))
+            .collect();
+        unruled_ranked.sort_by_key(|(id, count)| (std::cmp::Reverse(**count), (*id).clone()));
         let mut ranked: Vec<(&String, &Vec<Tagging>)> = documents.iter().collect();
         ranked.sort_by_key(|(id, docs)| (std::cmp::Reverse(docs.len()), (*id).clone()));
         let total_tags: usize = documents.values().map(Vec::len).sum();
@@ -129,7 +154,7 @@ fn main() {
             articles.len(),
             elapsed.as_secs_f64()
         ));
-        report.push_str("| tag | documents | checked | right | checked precision |\n|---|---:|---:|---:|---:|\n");
+        report.push_str("| tag | documents | checked | right | checked precision | documents without the evidence rules |\n|---|---:|---:|---:|---:|---:|\n");
         let (mut checked_all, mut right_all, mut estimated_right) = (0usize, 0usize, 0.0f64);
         let mut western_wrong = 0.0f64;
         for (position, (id, docs)) in ranked.iter().enumerate() {
@@ -148,9 +173,10 @@ fn main() {
                     format!("{:.0}%", precision * 100.0)
                 };
                 report.push_str(&format!(
-                    "| {id} | {} | {} | {right} | {shown} |\n",
+                    "| {id} | {} | {} | {right} | {shown} | {} |\n",
                     docs.len(),
-                    judged.len()
+                    judged.len(),
+                    unruled.get(id.as_str()).copied().unwrap_or(0)
                 ));
                 let mut written = 0;
                 for (doc, contexts) in docs.iter() {
@@ -173,6 +199,21 @@ fn main() {
                 western_wrong += docs.len() as f64 * (1.0 - tag_precision);
             }
         }
+        let dropped: Vec<String> = unruled_ranked
+            .iter()
+            .map(|(id, count)| (id, **count, documents.get(*id).map_or(0, Vec::len)))
+            .filter(|(_, before, after)| before > after)
+            .take(TOP)
+            .map(|(id, before, after)| format!("{id} {before} → {after}"))
+            .collect();
+        report.push_str(&format!(
+            "\nDocuments per tag before → after the evidence rules, where they differ: {}.\n",
+            if dropped.is_empty() {
+                "none".to_owned()
+            } else {
+                dropped.join(", ")
+            }
+        ));
         report.push_str(&format!(
             "\nChecked precision over the {TOP} most frequent tags: {right_all}/{checked_all} = {:.1}%; \
              all Sahel-specific document tags, each at its tag's checked precision: {:.1}%.\n",
