@@ -574,6 +574,9 @@ pub struct Target<'a> {
     pub form: &'a str,
     pub is_person: bool,
     pub is_river: bool,
+    /// Another place of the gazetteer follows right after ("l'axe
+    /// Gao-Ansongo"): a place name, not a foreign name's part.
+    pub place_follows: bool,
 }
 
 /// Whether `words` (normalised, reading order) end with `phrase`.
@@ -677,7 +680,7 @@ pub fn counter_evidence(
             return Some("name-before");
         }
     }
-    if name_after(site, next.filter(|_| directly_after)) {
+    if !target.place_follows && name_after(site, next.filter(|_| directly_after)) {
         return Some("name-after");
     }
     if is_arabic(target.form) {

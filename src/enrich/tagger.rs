@@ -310,6 +310,16 @@ impl Tagger {
             }
         }
         self.read_administrative_forms(&hits, &mut candidates, &site, haystack);
+        let place_follows: Vec<bool> = (0..hits.len())
+            .map(|index| {
+                hits.get(index + 1).is_some_and(|next| {
+                    haystack[hits[index].end..next.word_start].trim().is_empty()
+                        && candidates.iter().any(|c| {
+                            c.hit == index + 1 && self.facts[c.entity].kind == EntityType::Place
+                        })
+                })
+            })
+            .collect();
         for candidate in &mut candidates {
             if !matches!(candidate.decision, Decision::NeedsContext) {
                 continue;
@@ -321,6 +331,7 @@ impl Tagger {
                 form: &haystack[hit.start..hit.end],
                 is_person: facts.kind == EntityType::Person,
                 is_river: facts.natural,
+                place_follows: place_follows[candidate.hit],
             };
             candidate.decision = if let Some(reason) =
                 evidence::counter_evidence(&site, &target, candidate.ambiguous)
