@@ -16,7 +16,6 @@ mod support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use serde::Deserialize;
@@ -65,9 +64,7 @@ fn main() {
         );
         return;
     }
-    let mut paths = vec![support::root().join("entities.toml")];
-    paths.extend(generated_gazetteer());
-    let gazetteer = Gazetteer::load(&paths).expect("gazetteer");
+    let gazetteer = Gazetteer::load(&support::gazetteer_files()).expect("gazetteer");
     let sahel_specific: Vec<String> = gazetteer
         .entities()
         .iter()
@@ -234,21 +231,6 @@ fn main() {
         "(unjudged samples in {})",
         scratch.join("unchecked.jsonl").display()
     );
-}
-
-/// The generated gazetteer layer's files, when the project has them.
-fn generated_gazetteer() -> Vec<PathBuf> {
-    let folder = support::root().join("gazetteer");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&folder)
-        .map(|entries| {
-            entries
-                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-                .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    paths.sort();
-    paths
 }
 
 /// Entities of the Sahel's countries (the countries themselves included),

@@ -18,6 +18,23 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The shipped gazetteer: `entities.toml`, then the generated layer's
+/// files under `gazetteer/` when the project has them.
+pub fn gazetteer_files() -> Vec<PathBuf> {
+    let mut generated: Vec<PathBuf> = std::fs::read_dir(root().join("gazetteer"))
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    generated.sort();
+    let mut files = vec![root().join("entities.toml")];
+    files.extend(generated);
+    files
+}
+
 /// A number from the environment, else `default`.
 pub fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
