@@ -115,11 +115,25 @@ impl Entity {
     }
 }
 
-/// Common first names and surnames elsewhere in the world that are also
-/// spellings of Sahel entities, in their normalised form: "Gao Xingjian",
-/// "Richard Wagner", "Kita" and "Kati" (Japanese, Finnish), "Nara", "Saraya".
-const COMMON_NAMES: [&str; 9] = [
-    "gao", "wagner", "kita", "kati", "nara", "saraya", "tall", "faye", "kanel",
+/// Common first names and surnames that are also, or may be, names of
+/// Sahel places or actors, in their normalised form: "Gao Xingjian",
+/// "Richard Wagner", "Kita" and "Kati" (Japanese, Finnish), "Nara",
+/// "Saraya"; and West African surnames a village may be named after.
+const COMMON_NAMES: [&str; 14] = [
+    "gao",
+    "wagner",
+    "kita",
+    "kati",
+    "nara",
+    "saraya",
+    "tall",
+    "faye",
+    "diallo",
+    "traore",
+    "keita",
+    "coulibaly",
+    "toure",
+    "sow",
 ];
 
 /// The loader's built-in ambiguity rules, for spellings nobody marked:
