@@ -12,6 +12,7 @@
 //! name around it. The rules here look only at the words next to a mention;
 //! the tagger decides with them and records which one fired.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use super::normalise::{Normalised, normalise_alias};
@@ -579,6 +580,53 @@ pub struct Target<'a> {
     pub place_follows: bool,
 }
 
+/// The last words of every phrase the checks for unambiguous spellings look
+/// for before a mention, and the words they look for after it.
+static TRIGGERS_BEFORE: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    [
+        &RIVER_WORDS,
+        &GULF_BEFORE,
+        &FOREIGN_NAME_BEFORE,
+        &DELTA_BEFORE,
+    ]
+    .into_iter()
+    .flat_map(|phrases| phrases.iter())
+    .filter_map(|phrase| phrase.rsplit(' ').next().map(str::to_owned))
+    .collect()
+});
+
+/// A quick look at the words next to a mention: whether any check for an
+/// unambiguous spelling could refuse it. Most mentions have none, and
+/// tagging speed depends on not looking further.
+fn may_have_counter_evidence(site: &Site<'_, '_>) -> bool {
+    let haystack = site.haystack();
+    let before = haystack[..site.word_start].trim_end_matches(' ');
+    let previous_start = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !is_word_char(*c))
+        .map_or(0, |(index, c)| index + c.len_utf8());
+    let previous = &before[previous_start..];
+    if TRIGGERS_BEFORE.contains(previous)
+        || TRIGGERS_BEFORE.contains(strip_arabic_conjunction(previous))
+    {
+        return true;
+    }
+    let after = haystack[site.end..].trim_start_matches(' ');
+    let next_end = after
+        .char_indices()
+        .find(|(_, c)| !is_word_char(*c))
+        .map_or(after.len(), |(index, _)| index);
+    if FOREIGN_AFTER
+        .iter()
+        .any(|(word, _)| *word == after[..next_end])
+    {
+        return true;
+    }
+    let (_, end) = site.normalised.original_range(site.start, site.end);
+    site.normalised.original()[end..].starts_with(['-', '\u{2010}', '\u{2011}'])
+}
+
 /// Whether `words` (normalised, reading order) end with `phrase`.
 fn ends_with_phrase(haystack: &str, words: &[(usize, usize)], phrase: &str) -> bool {
     let length = phrase.split(' ').count();
@@ -629,6 +677,9 @@ pub fn counter_evidence(
     target: &Target<'_>,
     ambiguous: bool,
 ) -> Option<&'static str> {
+    if !ambiguous && !may_have_counter_evidence(site) {
+        return None;
+    }
     let haystack = site.haystack();
     let after = site.words_after(1);
     let next = after.first().map(|&(a, b)| &haystack[a..b]);
@@ -930,6 +981,18 @@ static ADMIN_AFTER_LIST: LazyLock<Vec<(String, Level)>> = LazyLock::new(|| {
 /// The administrative word right before the word starting at `word_start`,
 /// as written, and its level.
 pub fn admin_before(site: &Site<'_, '_>) -> Option<(Level, String)> {
+    static LAST_WORDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+        ADMIN_BEFORE
+            .iter()
+            .filter_map(|(phrase, _)| phrase.rsplit(' ').next().map(str::to_owned))
+            .collect()
+    });
+    let words = site.words_before(1);
+    let &(a, b) = words.first()?;
+    let previous = &site.haystack()[a..b];
+    if !LAST_WORDS.contains(previous) && !LAST_WORDS.contains(strip_arabic_conjunction(previous)) {
+        return None;
+    }
     let words = site.words_before(3);
     for (phrase, level) in ADMIN_BEFORE.iter() {
         if ends_with_phrase(site.haystack(), &words, phrase) {
@@ -974,9 +1037,16 @@ pub fn is_list_gap(gap: &str) -> bool {
             "et", "de", "d'", "du", "and", "ou", "or", "و", "the", "la", "le",
         ])
     });
-    let spaced = gap.replace([',', '،'], " ");
-    let words: Vec<&str> = spaced.split(' ').filter(|w| !w.is_empty()).collect();
-    words.len() <= 3 && words.iter().all(|word| JOINERS.iter().any(|j| j == word))
+    // A list's joints are short: most gaps between two names are not.
+    if gap.len() > 24 {
+        return false;
+    }
+    let mut words = gap.split([' ', ',', '،']).filter(|word| !word.is_empty());
+    words
+        .by_ref()
+        .take(4)
+        .enumerate()
+        .all(|(position, word)| position < 3 && JOINERS.iter().any(|joiner| joiner == word))
 }
 
 /// The level and place name of an administrative spelling in the gazetteer

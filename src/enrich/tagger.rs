@@ -129,7 +129,8 @@ struct Hit {
     end: usize,
     start_char: usize,
     end_char: usize,
-    text: String,
+    /// Byte range of the spelling in the original text.
+    original: (usize, usize),
     paragraph: usize,
     pattern: usize,
 }
@@ -286,7 +287,7 @@ impl Tagger {
                 end: found.end(),
                 start_char,
                 end_char,
-                text: written.to_owned(),
+                original: (start_byte, end_byte),
                 paragraph,
                 pattern: found.pattern().as_usize(),
             });
@@ -298,9 +299,15 @@ impl Tagger {
             end: hit.end,
         };
 
+        // Candidates in hit order; `of_hit[i]` is where hit i's start.
         let mut candidates: Vec<Candidate> = Vec::new();
+        let mut of_hit: Vec<usize> = Vec::with_capacity(hits.len() + 1);
+        let mut hit_is_place: Vec<bool> = Vec::with_capacity(hits.len());
         for (index, hit) in hits.iter().enumerate() {
+            of_hit.push(candidates.len());
+            let mut place = false;
             for &(entity, ambiguous) in &self.patterns[hit.pattern].entities {
+                place |= self.facts[entity].kind == EntityType::Place;
                 candidates.push(Candidate {
                     hit: index,
                     entity,
@@ -308,30 +315,41 @@ impl Tagger {
                     decision: Decision::NeedsContext,
                 });
             }
+            hit_is_place.push(place);
         }
-        self.read_administrative_forms(&hits, &mut candidates, &site, haystack);
-        let place_follows: Vec<bool> = (0..hits.len())
-            .map(|index| {
-                hits.get(index + 1).is_some_and(|next| {
-                    haystack[hits[index].end..next.word_start].trim().is_empty()
-                        && candidates.iter().any(|c| {
-                            c.hit == index + 1 && self.facts[c.entity].kind == EntityType::Place
-                        })
-                })
-            })
-            .collect();
+        of_hit.push(candidates.len());
+        self.read_administrative_forms(
+            &hits,
+            &hit_is_place,
+            &of_hit,
+            &mut candidates,
+            &site,
+            haystack,
+        );
         for candidate in &mut candidates {
             if !matches!(candidate.decision, Decision::NeedsContext) {
                 continue;
             }
-            let hit = &hits[candidate.hit];
-            let site = site(hit);
             let facts = &self.facts[candidate.entity];
+            // Only places and countries have counter-evidence when their
+            // spelling is not ambiguous (water, Niger Delta, "guinea-pig").
+            if !candidate.ambiguous
+                && !matches!(facts.kind, EntityType::Place | EntityType::Country)
+            {
+                candidate.decision = Decision::Accepted(None);
+                continue;
+            }
+            let hit = &hits[candidate.hit];
+            let place_follows = hits.get(candidate.hit + 1).is_some_and(|next| {
+                hit_is_place[candidate.hit + 1]
+                    && haystack[hit.end..next.word_start].trim().is_empty()
+            });
+            let site = site(hit);
             let target = Target {
                 form: &haystack[hit.start..hit.end],
                 is_person: facts.kind == EntityType::Person,
                 is_river: facts.natural,
-                place_follows: place_follows[candidate.hit],
+                place_follows,
             };
             candidate.decision = if let Some(reason) =
                 evidence::counter_evidence(&site, &target, candidate.ambiguous)
@@ -356,21 +374,32 @@ impl Tagger {
         }
         // Context comes only from mentions accepted on their own, so two
         // ambiguous names cannot vouch for each other.
-        let context: Vec<(usize, usize)> = candidates
+        let mut context: HashMap<usize, Vec<usize>> = HashMap::new();
+        if candidates
             .iter()
-            .filter(|candidate| matches!(candidate.decision, Decision::Accepted(_)))
-            .map(|candidate| (hits[candidate.hit].paragraph, candidate.entity))
-            .collect();
+            .any(|candidate| matches!(candidate.decision, Decision::NeedsContext))
+        {
+            for candidate in &candidates {
+                if matches!(candidate.decision, Decision::Accepted(_)) {
+                    let entities = context.entry(hits[candidate.hit].paragraph).or_default();
+                    if !entities.contains(&candidate.entity) {
+                        entities.push(candidate.entity);
+                    }
+                }
+            }
+        }
         for candidate in &mut candidates {
             if !matches!(candidate.decision, Decision::NeedsContext) {
                 continue;
             }
             let paragraph = hits[candidate.hit].paragraph;
-            let support = context.iter().find(|&&(other_paragraph, other)| {
-                other_paragraph == paragraph && self.supports(other, candidate.entity)
+            let support = context.get(&paragraph).and_then(|entities| {
+                entities
+                    .iter()
+                    .find(|&&other| self.supports(other, candidate.entity))
             });
             candidate.decision = match support {
-                Some(&(_, other)) => Decision::Accepted(Some(format!(
+                Some(&other) => Decision::Accepted(Some(format!(
                     "context:{}",
                     self.gazetteer.entities()[other].id
                 ))),
@@ -397,7 +426,7 @@ impl Tagger {
                     found[slot].mentions.push(Mention {
                         start: hit.start_char,
                         end: hit.end_char,
-                        text: hit.text.clone(),
+                        text: text[hit.original.0..hit.original.1].to_owned(),
                         evidence,
                     });
                 }
@@ -405,7 +434,7 @@ impl Tagger {
                     id: entity.id.clone(),
                     start: hit.start_char,
                     end: hit.end_char,
-                    text: hit.text.clone(),
+                    text: text[hit.original.0..hit.original.1].to_owned(),
                     rejected: reason,
                 }),
                 _ => {}
@@ -445,33 +474,35 @@ impl Tagger {
     fn read_administrative_forms<'n, 'a>(
         &self,
         hits: &[Hit],
+        hit_is_place: &[bool],
+        of_hit: &[usize],
         candidates: &mut [Candidate],
         site: &dyn Fn(&Hit) -> Site<'n, 'a>,
         haystack: &str,
     ) {
-        let is_place =
-            |candidate: &Candidate| self.facts[candidate.entity].kind == EntityType::Place;
         let mut first = 0;
         while first < hits.len() {
-            // A run of hits that are places, joined only by list words.
+            if !hit_is_place[first] {
+                first += 1;
+                continue;
+            }
+            // A run of hits that are places, joined only by list words (an
+            // Arabic و attached to the next name among them).
             let mut last = first;
             while last + 1 < hits.len()
-                && candidates.iter().any(|c| c.hit == last + 1 && is_place(c))
-                && evidence::is_list_gap(&format!(
-                    "{} {}",
-                    &haystack[hits[last].end..hits[last + 1].word_start],
-                    &haystack[hits[last + 1].word_start..hits[last + 1].start]
-                ))
+                && hit_is_place[last + 1]
+                && evidence::is_list_gap(&haystack[hits[last].end..hits[last + 1].word_start])
+                && matches!(
+                    &haystack[hits[last + 1].word_start..hits[last + 1].start],
+                    "" | "و"
+                )
             {
                 last += 1;
             }
             let form = evidence::admin_before(&site(&hits[first]))
                 .or_else(|| evidence::admin_after(&site(&hits[last])));
             if let Some((level, written)) = form {
-                for candidate in candidates
-                    .iter_mut()
-                    .filter(|c| (first..=last).contains(&c.hit))
-                {
+                for candidate in &mut candidates[of_hit[first]..of_hit[last + 1]] {
                     if self.facts[candidate.entity].kind != EntityType::Place {
                         continue;
                     }
@@ -533,6 +564,9 @@ fn country_of(gazetteer: &Gazetteer, entity: &super::gazetteer::Entity) -> Optio
 /// start or right after the article: hamza there is part of the word
 /// (كأي, سأل), where at a word's start writers often leave it out.
 fn has_medial_hamza(text: &str) -> bool {
+    if !text.contains(['أ', 'إ', 'ؤ', 'ئ']) {
+        return false;
+    }
     text.split(|c: char| !c.is_alphanumeric()).any(|word| {
         let mut previous = String::new();
         for (position, c) in word.chars().enumerate() {
