@@ -12,6 +12,7 @@
 //! name around it. The rules here look only at the words next to a mention;
 //! the tagger decides with them and records which one fired.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -25,6 +26,28 @@ pub struct Site<'n, 'a> {
     /// Start of the spelling itself, after the prefix.
     pub start: usize,
     pub end: usize,
+    /// The words before, found once for all the rules that look at them.
+    before: OnceCell<Vec<(usize, usize)>>,
+}
+
+/// How many words before a mention any rule looks at.
+const WORDS_BEFORE: usize = 4;
+
+impl<'n, 'a> Site<'n, 'a> {
+    pub fn new(
+        normalised: &'n Normalised<'a>,
+        word_start: usize,
+        start: usize,
+        end: usize,
+    ) -> Self {
+        Site {
+            normalised,
+            word_start,
+            start,
+            end,
+            before: OnceCell::new(),
+        }
+    }
 }
 
 impl Site<'_, '_> {
@@ -47,8 +70,11 @@ impl Site<'_, '_> {
     /// Up to `count` words right before the mention, nearest last, stopping
     /// at punctuation: a cue or a name across a comma or a full stop is not
     /// next to the mention.
-    fn words_before(&self, count: usize) -> Vec<(usize, usize)> {
-        words_before(self.haystack(), self.word_start, count)
+    fn words_before(&self, count: usize) -> &[(usize, usize)] {
+        let words = self
+            .before
+            .get_or_init(|| words_before(self.haystack(), self.word_start, WORDS_BEFORE));
+        &words[words.len().saturating_sub(count)..]
     }
 
     fn words_after(&self, count: usize) -> Vec<(usize, usize)> {
@@ -629,16 +655,13 @@ fn may_have_counter_evidence(site: &Site<'_, '_>) -> bool {
 
 /// Whether `words` (normalised, reading order) end with `phrase`.
 fn ends_with_phrase(haystack: &str, words: &[(usize, usize)], phrase: &str) -> bool {
-    let length = phrase.split(' ').count();
-    if words.len() < length {
-        return false;
-    }
-    let tail = &words[words.len() - length..];
-    let mut parts = phrase.split(' ');
-    tail.iter().all(|&(a, b)| {
-        let word = &haystack[a..b];
-        let part = parts.next();
-        part == Some(word) || part == Some(strip_arabic_conjunction(word))
+    // From the last word: most phrases differ there, and are left at once.
+    let mut words = words.iter().rev();
+    phrase.rsplit(' ').all(|part| {
+        words.next().is_some_and(|&(a, b)| {
+            let word = &haystack[a..b];
+            part == word || part == strip_arabic_conjunction(word)
+        })
     })
 }
 
@@ -659,10 +682,10 @@ fn strip_arabic_conjunction(word: &str) -> &str {
 /// The longest phrase of `phrases` right before the mention, with its words'
 /// range.
 fn phrase_before<'p>(site: &Site<'_, '_>, phrases: &'p [String]) -> Option<(&'p str, usize)> {
-    let words = site.words_before(4);
+    let words = site.words_before(WORDS_BEFORE);
     phrases
         .iter()
-        .find(|phrase| ends_with_phrase(site.haystack(), &words, phrase))
+        .find(|phrase| ends_with_phrase(site.haystack(), words, phrase))
         .map(|phrase| {
             let length = phrase.split(' ').count();
             (phrase.as_str(), words[words.len() - length].0)
@@ -987,15 +1010,18 @@ pub fn admin_before(site: &Site<'_, '_>) -> Option<(Level, String)> {
             .filter_map(|(phrase, _)| phrase.rsplit(' ').next().map(str::to_owned))
             .collect()
     });
-    let words = site.words_before(1);
-    let &(a, b) = words.first()?;
-    let previous = &site.haystack()[a..b];
+    let before = site.haystack()[..site.word_start].trim_end_matches(' ');
+    let previous = &before[before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !is_word_char(*c))
+        .map_or(0, |(index, c)| index + c.len_utf8())..];
     if !LAST_WORDS.contains(previous) && !LAST_WORDS.contains(strip_arabic_conjunction(previous)) {
         return None;
     }
     let words = site.words_before(3);
     for (phrase, level) in ADMIN_BEFORE.iter() {
-        if ends_with_phrase(site.haystack(), &words, phrase) {
+        if ends_with_phrase(site.haystack(), words, phrase) {
             let length = phrase.split(' ').count();
             let from = words[words.len() - length].0;
             let written = site.original((from, site.word_start)).trim().to_owned();
@@ -1018,11 +1044,16 @@ pub fn admin_before(site: &Site<'_, '_>) -> Option<(Level, String)> {
 
 /// The administrative word right after `end` ("regions"), if any.
 pub fn admin_after(site: &Site<'_, '_>) -> Option<(Level, String)> {
-    let &(a, b) = site.words_after(1).first()?;
-    if !site.haystack()[site.end..a].chars().all(|c| c == ' ') {
+    let haystack = site.haystack();
+    let a = site.end + 1;
+    if !haystack[site.end..].starts_with(' ') {
         return None;
     }
-    let word = &site.haystack()[a..b];
+    let b = a + haystack[a..]
+        .char_indices()
+        .find(|(_, c)| !is_word_char(*c))
+        .map_or(haystack.len() - a, |(index, _)| index);
+    let word = &haystack[a..b];
     ADMIN_AFTER_LIST
         .iter()
         .find(|(listed, _)| listed == word)

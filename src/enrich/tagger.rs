@@ -105,6 +105,9 @@ const SAHEL_COUNTRIES: [&str; 8] = ["ML", "NE", "BF", "MR", "SN", "GN", "TD", "G
 pub struct Tagger {
     gazetteer: Gazetteer,
     automaton: AhoCorasick,
+    /// The same patterns for anchored searches only: a shorter spelling
+    /// where the longest one ends inside a word.
+    anchored: AhoCorasick,
     patterns: Vec<Pattern>,
     facts: Vec<Facts>,
     /// The entity standing for a place name at an administrative level
@@ -187,7 +190,11 @@ impl Tagger {
         }
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .start_kind(StartKind::Both)
+            .build(&forms)
+            .map_err(|err| TaggerError(err.to_string()))?;
+        let anchored = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
             .build(&forms)
             .map_err(|err| TaggerError(err.to_string()))?;
         let mut facts = gazetteer
@@ -216,6 +223,7 @@ impl Tagger {
         Ok(Tagger {
             gazetteer,
             automaton,
+            anchored,
             patterns,
             facts,
             admin,
@@ -292,12 +300,7 @@ impl Tagger {
                 pattern: found.pattern().as_usize(),
             });
         }
-        let site = |hit: &Hit| Site {
-            normalised: &normalised,
-            word_start: hit.word_start,
-            start: hit.start,
-            end: hit.end,
-        };
+        let site = |hit: &Hit| Site::new(&normalised, hit.word_start, hit.start, hit.end);
 
         // Candidates in hit order; `of_hit[i]` is where hit i's start.
         let mut candidates: Vec<Candidate> = Vec::new();
@@ -462,7 +465,7 @@ impl Tagger {
             let input = Input::new(haystack)
                 .range(current.start()..current.end() - 1)
                 .anchored(Anchored::Yes);
-            current = self.automaton.find(input)?;
+            current = self.anchored.find(input)?;
         }
     }
 
