@@ -18,6 +18,19 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The shipped gazetteer: `entities.toml`, then the generated layer's
+/// files under `gazetteer/` when the project has them.
+pub fn gazetteer_files() -> Vec<PathBuf> {
+    let mut paths = vec![root().join("entities.toml")];
+    // Read as a folder: its files are the generated layer, which yields to
+    // the hand-curated entries.
+    let layer = root().join("gazetteer");
+    if layer.is_dir() {
+        paths.push(layer);
+    }
+    paths
+}
+
 /// A number from the environment, else `default`.
 pub fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use veille::enrich::{Gazetteer, Tagger, detect_language};
+use veille::enrich::{Explained, Gazetteer, Tagger, detect_language};
 
 #[derive(clap::Args)]
 pub struct TagArgs {
@@ -17,9 +17,14 @@ pub struct TagArgs {
     /// Language to fall back on when detection is unsure (ISO 639-1).
     #[arg(long, value_name = "LANG")]
     hint: Option<String>,
-    /// Print JSON instead of text.
+    /// Print JSON instead of text. Mentions of ambiguous spellings carry the
+    /// evidence that tagged them (`"evidence": "cue:région de"`).
     #[arg(long)]
     json: bool,
+    /// Also list the spellings found but not tagged, with the rule that
+    /// refused each (`"rejected": "first-name"`).
+    #[arg(long)]
+    explain: bool,
 }
 
 pub fn tag(config_path: &Path, args: TagArgs) -> anyhow::Result<ExitCode> {
@@ -38,14 +43,17 @@ pub fn tag(config_path: &Path, args: TagArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot read {}", path.display()))?,
     };
     let language = detect_language(&text, args.hint.as_deref());
-    let entities = tagger.tag(&text);
+    let Explained { entities, rejected } = tagger.explain(&text);
     if args.json {
-        let output = serde_json::json!({
+        let mut output = serde_json::json!({
             "lang": language.code,
             "confidence": (language.confidence * 1000.0).round() / 1000.0,
             "decided_by": language.source,
             "entities": entities,
         });
+        if args.explain {
+            output["rejected"] = serde_json::to_value(&rejected)?;
+        }
         println!("{}", serde_json::to_string_pretty(&output)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -63,7 +71,10 @@ pub fn tag(config_path: &Path, args: TagArgs) -> anyhow::Result<ExitCode> {
         let mentions: Vec<String> = entity
             .mentions
             .iter()
-            .map(|m| format!("{:?}@{}..{}", m.text, m.start, m.end))
+            .map(|m| match &m.evidence {
+                Some(evidence) => format!("{:?}@{}..{} ({evidence})", m.text, m.start, m.end),
+                None => format!("{:?}@{}..{}", m.text, m.start, m.end),
+            })
             .collect();
         println!(
             "  {:width$}  {:14}  {}",
@@ -71,6 +82,17 @@ pub fn tag(config_path: &Path, args: TagArgs) -> anyhow::Result<ExitCode> {
             entity.kind.as_str(),
             mentions.join(", ")
         );
+    }
+    if args.explain {
+        if rejected.is_empty() {
+            println!("rejected  none");
+        }
+        for rejection in &rejected {
+            println!(
+                "  rejected {:width$}  {:?}@{}..{}  {}",
+                rejection.id, rejection.text, rejection.start, rejection.end, rejection.rejected
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

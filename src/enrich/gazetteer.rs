@@ -79,6 +79,18 @@ pub struct Entity {
     /// acronyms that are ordinary words in some language.
     #[serde(default)]
     pub case_sensitive: Vec<String>,
+    /// Every spelling of this entity is also an ordinary word or a common
+    /// name somewhere, so each mention is tagged only with evidence: a
+    /// place cue before it or another Sahel entity in its paragraph (see
+    /// the README, "Evidence for ambiguous names"). Every generated place
+    /// has it.
+    #[serde(default)]
+    pub ambiguous: bool,
+    /// Just these spellings (also listed in `aliases`) need evidence.
+    /// Short Arabic spellings and common first names or surnames need it
+    /// without being listed (see [`ambiguous_by_rule`]).
+    #[serde(default)]
+    pub ambiguous_aliases: Vec<String>,
     /// ISO 3166-1 alpha-2 country code (`ML`, `SN`, `MR`).
     pub country: Option<String>,
     /// Id of the administrative parent (a town's region, a region's country).
@@ -92,14 +104,6 @@ pub struct Entity {
     pub admin1: Option<String>,
     pub admin2: Option<String>,
     pub admin3: Option<String>,
-    /// The name is also an ordinary word or a common name elsewhere: a
-    /// mention counts only with evidence. Every generated place has it.
-    #[serde(default)]
-    pub ambiguous: bool,
-    /// Aliases (also listed in `aliases`) that need evidence, when the
-    /// entity as a whole does not.
-    #[serde(default)]
-    pub ambiguous_aliases: Vec<String>,
 }
 
 impl Entity {
@@ -141,6 +145,56 @@ impl Entity {
         .into_iter()
         .filter_map(|(key, id)| Some((key, id.as_deref()?)))
     }
+
+    /// Whether a mention written as `alias` needs evidence to be tagged.
+    pub fn is_ambiguous(&self, alias: &str) -> bool {
+        self.ambiguous
+            || self.ambiguous_aliases.iter().any(|listed| listed == alias)
+            || ambiguous_by_rule(self.kind, alias)
+    }
+}
+
+/// Common first names and surnames that are also, or may be, names of
+/// Sahel places or actors, in their normalised form: "Gao Xingjian",
+/// "Richard Wagner", "Kita" and "Kati" (Japanese, Finnish), "Nara",
+/// "Saraya"; and West African surnames a village may be named after.
+const COMMON_NAMES: [&str; 14] = [
+    "gao",
+    "wagner",
+    "kita",
+    "kati",
+    "nara",
+    "saraya",
+    "tall",
+    "faye",
+    "diallo",
+    "traore",
+    "keita",
+    "coulibaly",
+    "toure",
+    "sow",
+];
+
+/// The loader's built-in ambiguity rules, for spellings nobody marked:
+/// - a one-word Arabic spelling of at most four letters, without the
+///   article (a name written with it, النيجر, is a name): short Arabic words are mostly ordinary words too (مالي
+///   "financial", كاي, غاو) or syllables of transliterated foreign names;
+/// - a one-word spelling that is a common first name or surname elsewhere.
+///
+/// People are left out: their names are what they are, and short ones are
+/// already written in full.
+pub fn ambiguous_by_rule(kind: EntityType, alias: &str) -> bool {
+    if kind == EntityType::Person {
+        return false;
+    }
+    let form = normalise_alias(alias);
+    if form.contains(' ') {
+        return false;
+    }
+    let arabic = form.chars().all(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+    // A name written with the article (النيجر، السنغال) is a name.
+    (arabic && !form.starts_with("ال") && form.chars().count() <= 4)
+        || COMMON_NAMES.contains(&form.as_str())
 }
 
 /// A loaded, validated gazetteer.
@@ -731,6 +785,34 @@ name = "Diboli"
         assert!(has(25, "unknown variant `town`"), "{messages:?}");
         assert!(has(2, "unknown parent \"kayes-region\""), "{messages:?}");
         assert_eq!(found.len(), 4, "{messages:?}");
+    }
+
+    #[test]
+    fn ambiguity_is_marked_per_entity_per_alias_and_by_rule() {
+        let gazetteer = load(
+            "[[entity]]\nid = \"kassa\"\ntype = \"place\"\nname = \"Kassa\"\nambiguous = true\nlat = 1.0\nlon = 1.0\n\n[[entity]]\nid = \"mali\"\ntype = \"country\"\nname = \"Mali\"\naliases = [\"مالي\", \"République du Mali\", \"Maali\"]\nambiguous_aliases = [\"Maali\"]\n\n[[entity]]\nid = \"wagner\"\ntype = \"force\"\nname = \"Wagner\"\naliases = [\"groupe Wagner\"]\n",
+        )
+        .unwrap();
+        assert!(gazetteer.get("kassa").unwrap().is_ambiguous("Kassa"));
+        let mali = gazetteer.get("mali").unwrap();
+        assert!(mali.is_ambiguous("Maali"));
+        assert!(mali.is_ambiguous("مالي"), "a short Arabic spelling");
+        assert!(!mali.is_ambiguous("Mali"));
+        assert!(!mali.is_ambiguous("République du Mali"));
+        let wagner = gazetteer.get("wagner").unwrap();
+        assert!(wagner.is_ambiguous("Wagner"), "a common surname");
+        assert!(!wagner.is_ambiguous("groupe Wagner"));
+        assert!(!ambiguous_by_rule(EntityType::Place, "باماكو"));
+        assert!(!ambiguous_by_rule(EntityType::Person, "Gao"));
+
+        let found = load(
+            "[[entity]]\nid = \"a\"\ntype = \"person\"\nname = \"A\"\nambiguous_aliases = [\"B\"]\n",
+        )
+        .unwrap_err();
+        assert!(
+            found[0].message.contains("\"B\" is not one of"),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! actors and places, and whether the story is already known.
 
 pub mod dedup;
+pub mod evidence;
 pub mod gazetteer;
 pub mod language;
 pub mod normalise;
@@ -9,7 +10,7 @@ pub mod tagger;
 
 pub use gazetteer::{Entity, EntityType, Gazetteer, GazetteerError};
 pub use language::{Language, LanguageSource, detect_language};
-pub use tagger::{Mention, Tagged, Tagger};
+pub use tagger::{Explained, Mention, Rejected, Tagged, Tagger};
 
 /// What enrichment found in a document, as the record keeps it.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -19,7 +19,12 @@ pub struct Normalised<'a> {
     original: &'a str,
 }
 
-impl Normalised<'_> {
+impl<'a> Normalised<'a> {
+    /// The text this is a normalised copy of.
+    pub fn original(&self) -> &'a str {
+        self.original
+    }
+
     /// The original byte range behind the byte range `[start, end)` of the
     /// normalised text, widened to whole original characters.
     pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {

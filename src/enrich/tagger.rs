@@ -8,11 +8,16 @@
 //! d'AQMI) and English possessives. In Arabic, where the conjunctions,
 //! prepositions and article are written attached (وكايس، بمالي، للجيش), a
 //! match may also follow such a prefix.
+//!
+//! Each match is then judged by the rules of [`super::evidence`]: spellings
+//! that are also ordinary words or common names need evidence, and counter-
+//! evidence (a river, a first name, a foreign name part) refuses a match.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 
+use super::evidence::{self, Level, Site, Target};
 use super::gazetteer::{EntityType, Gazetteer};
 use super::normalise::{CharCounter, normalise, normalise_alias};
 
@@ -22,6 +27,10 @@ pub struct Mention {
     pub start: usize,
     pub end: usize,
     pub text: String,
+    /// Why an ambiguous spelling was tagged (`cue:région de`,
+    /// `context:bamako`, `form:régions de`); absent for plain spellings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 /// An entity found in a text, with all its mentions.
@@ -34,20 +43,77 @@ pub struct Tagged {
     pub mentions: Vec<Mention>,
 }
 
+/// A spelling found but not tagged, and the rule that refused it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Rejected {
+    pub id: String,
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    /// `no-evidence`, `first-name`, `title`, `name-before`, `name-after`,
+    /// `river`, `gulf`, `foreign-name`, `delta`, `foreign-state`, `compound`, `organisation`,
+    /// `ordinary-word` or `hamza`.
+    pub rejected: &'static str,
+}
+
+/// What `Tagger::explain` returns: the tags, and what was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explained {
+    pub entities: Vec<Tagged>,
+    pub rejected: Vec<Rejected>,
+}
+
 /// What one automaton pattern stands for.
 #[derive(Debug, Clone)]
 struct Pattern {
-    /// Indices into the gazetteer's entities.
-    entities: Vec<usize>,
+    /// Indices into the gazetteer's entities, each with whether this
+    /// spelling of it needs evidence.
+    entities: Vec<(usize, bool)>,
     /// The alias as written, when it must match with its case.
     exact: Option<String>,
+    /// Whether an alias of this form is written with a hamza inside a word:
+    /// if not, a text with one there is another word (كأي "like any" is not
+    /// كاي).
+    hamza: bool,
 }
+
+/// The entities writing one normalised form (each with whether it needs
+/// evidence), and whether any writes it with a hamza inside a word.
+type FormUses = (Vec<(usize, bool)>, bool);
+
+/// What the evidence rules need to know about an entity.
+#[derive(Debug, Clone)]
+struct Facts {
+    kind: EntityType,
+    /// Its own country or its nearest ancestor's.
+    country: Option<String>,
+    /// A Sahel entity: of a Sahel country, or an armed group, force or
+    /// person of the gazetteer.
+    sahel: bool,
+    /// A place with no parent that is not a country: a river or another
+    /// natural feature, which river words do not refuse.
+    natural: bool,
+    /// A place some administrative spelling names ("région de Kayes",
+    /// "cercle de Macina"): a region or cercle, not a town.
+    administrative: bool,
+}
+
+/// Countries whose entities are context for one another.
+const SAHEL_COUNTRIES: [&str; 8] = ["ML", "NE", "BF", "MR", "SN", "GN", "TD", "GM"];
 
 /// A compiled gazetteer.
 pub struct Tagger {
     gazetteer: Gazetteer,
     automaton: AhoCorasick,
+    /// The same patterns for anchored searches only: a shorter spelling
+    /// where the longest one ends inside a word.
+    anchored: AhoCorasick,
     patterns: Vec<Pattern>,
+    facts: Vec<Facts>,
+    /// The entity standing for a place name at an administrative level
+    /// ("kayes" as a region is kayes-region), from spellings such as
+    /// "région de Kayes" and "منطقة كاي".
+    admin: HashMap<(Level, String), usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,37 +125,108 @@ pub struct TaggerError(String);
 const ARABIC_LEADING: [char; 2] = ['و', 'ف'];
 const ARABIC_PREPOSITIONS: [char; 3] = ['ب', 'ك', 'ل'];
 
+/// One spelling found on word boundaries.
+struct Hit {
+    word_start: usize,
+    start: usize,
+    end: usize,
+    start_char: usize,
+    end_char: usize,
+    /// Byte range of the spelling in the original text.
+    original: (usize, usize),
+    paragraph: usize,
+    pattern: usize,
+}
+
+/// What became of one entity at one hit.
+enum Decision {
+    Accepted(Option<String>),
+    Rejected(&'static str),
+    NeedsContext,
+}
+
+struct Candidate {
+    hit: usize,
+    entity: usize,
+    ambiguous: bool,
+    decision: Decision,
+}
+
 impl Tagger {
     pub fn new(gazetteer: Gazetteer) -> Result<Tagger, TaggerError> {
         // One pattern per distinct normalised spelling (and per exact form
         // for case-sensitive ones), pointing at every entity that uses it.
-        let mut by_form: BTreeMap<(String, Option<String>), Vec<usize>> = BTreeMap::new();
+        let mut by_form: BTreeMap<(String, Option<String>), FormUses> = BTreeMap::new();
+        let mut admin = HashMap::new();
         for (index, entity) in gazetteer.entities().iter().enumerate() {
             for alias in entity.spellings() {
                 let exact = entity.is_case_sensitive(alias).then(|| alias.to_owned());
+                let ambiguous = entity.is_ambiguous(alias);
                 let form = normalise_alias(alias);
+                if entity.kind == EntityType::Place
+                    && let Some(key) = evidence::admin_name(&form)
+                {
+                    admin.entry(key).or_insert(index);
+                }
                 for variant in arabic_variants(&form) {
-                    let entry = by_form.entry((variant, exact.clone())).or_default();
-                    if !entry.contains(&index) {
-                        entry.push(index);
+                    let (entities, hamza) = by_form.entry((variant, exact.clone())).or_default();
+                    *hamza |= has_medial_hamza(alias);
+                    match entities.iter_mut().find(|(listed, _)| *listed == index) {
+                        Some((_, listed_ambiguous)) => *listed_ambiguous &= ambiguous,
+                        None => entities.push((index, ambiguous)),
                     }
                 }
             }
         }
         let mut forms = Vec::with_capacity(by_form.len());
         let mut patterns = Vec::with_capacity(by_form.len());
-        for ((form, exact), entities) in by_form {
+        for ((form, exact), (entities, hamza)) in by_form {
             forms.push(form);
-            patterns.push(Pattern { entities, exact });
+            patterns.push(Pattern {
+                entities,
+                exact,
+                hamza,
+            });
         }
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(&forms)
             .map_err(|err| TaggerError(err.to_string()))?;
+        let anchored = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
+            .build(&forms)
+            .map_err(|err| TaggerError(err.to_string()))?;
+        let mut facts = gazetteer
+            .entities()
+            .iter()
+            .map(|entity| {
+                let country = country_of(&gazetteer, entity);
+                let sahel = match entity.kind {
+                    EntityType::ArmedGroup | EntityType::Force | EntityType::Person => true,
+                    _ => country
+                        .as_deref()
+                        .is_some_and(|code| SAHEL_COUNTRIES.contains(&code)),
+                };
+                Facts {
+                    kind: entity.kind,
+                    country,
+                    sahel,
+                    natural: entity.kind == EntityType::Place && entity.parent.is_none(),
+                    administrative: false,
+                }
+            })
+            .collect::<Vec<Facts>>();
+        for &entity in admin.values() {
+            facts[entity].administrative = true;
+        }
         Ok(Tagger {
             gazetteer,
             automaton,
+            anchored,
             patterns,
+            facts,
+            admin,
         })
     }
 
@@ -99,18 +236,34 @@ impl Tagger {
 
     /// Every entity mentioned in `text`, in order of first mention.
     pub fn tag(&self, text: &str) -> Vec<Tagged> {
+        self.run(text, false).entities
+    }
+
+    /// The tags of `text`, and every spelling found but refused, with the
+    /// rule that refused it.
+    pub fn explain(&self, text: &str) -> Explained {
+        self.run(text, true)
+    }
+
+    fn run(&self, text: &str, explain: bool) -> Explained {
         let normalised = normalise(text);
         let haystack = normalised.text.as_str();
         let mut chars = CharCounter::new(text);
-        let mut found: Vec<Tagged> = Vec::new();
-        let mut slot_of: Vec<Option<usize>> = vec![None; self.gazetteer.len()];
-        for hit in self.automaton.find_iter(haystack) {
-            if !ends_a_word(haystack, hit.end()) || !starts_a_word(haystack, hit.start()) {
+        let mut rejected = Vec::new();
+        let mut hits: Vec<Hit> = Vec::new();
+        let (mut paragraph, mut paragraph_scanned) = (0, 0);
+        for found in self.automaton.find_iter(haystack) {
+            // "Ségou regions": the longest spelling ("Ségou Region") ends
+            // inside a word, so take the longest shorter one that does not.
+            let Some(found) = self.whole_words_at(haystack, found) else {
                 continue;
-            }
-            let (start_byte, end_byte) = normalised.original_range(hit.start(), hit.end());
+            };
+            let Some(word_start) = word_start(haystack, found.start()) else {
+                continue;
+            };
+            let (start_byte, end_byte) = normalised.original_range(found.start(), found.end());
             let written = &text[start_byte..end_byte];
-            let pattern = &self.patterns[hit.pattern().as_usize()];
+            let pattern = &self.patterns[found.pattern().as_usize()];
             if pattern
                 .exact
                 .as_deref()
@@ -118,28 +271,318 @@ impl Tagger {
             {
                 continue;
             }
-            let start = chars.chars_at(start_byte);
-            let end = start + written.chars().count();
-            for &index in &pattern.entities {
-                let slot = *slot_of[index].get_or_insert_with(|| {
-                    let entity = &self.gazetteer.entities()[index];
-                    found.push(Tagged {
-                        id: entity.id.clone(),
-                        kind: entity.kind,
-                        name: entity.name.clone(),
-                        mentions: Vec::new(),
-                    });
-                    found.len() - 1
-                });
-                found[slot].mentions.push(Mention {
-                    start,
-                    end,
-                    text: written.to_owned(),
+            let start_char = chars.chars_at(start_byte);
+            let end_char = start_char + written.chars().count();
+            if !pattern.hamza && has_medial_hamza(written) {
+                if explain {
+                    for &(entity, _) in &pattern.entities {
+                        rejected.push(Rejected {
+                            id: self.gazetteer.entities()[entity].id.clone(),
+                            start: start_char,
+                            end: end_char,
+                            text: written.to_owned(),
+                            rejected: "hamza",
+                        });
+                    }
+                }
+                continue;
+            }
+            paragraph += text[paragraph_scanned..start_byte].matches('\n').count();
+            paragraph_scanned = start_byte;
+            hits.push(Hit {
+                word_start,
+                start: found.start(),
+                end: found.end(),
+                start_char,
+                end_char,
+                original: (start_byte, end_byte),
+                paragraph,
+                pattern: found.pattern().as_usize(),
+            });
+        }
+        let site = |hit: &Hit| Site::new(&normalised, hit.word_start, hit.start, hit.end);
+
+        // Candidates in hit order; `of_hit[i]` is where hit i's start.
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut of_hit: Vec<usize> = Vec::with_capacity(hits.len() + 1);
+        let mut hit_is_place: Vec<bool> = Vec::with_capacity(hits.len());
+        for (index, hit) in hits.iter().enumerate() {
+            of_hit.push(candidates.len());
+            let mut place = false;
+            for &(entity, ambiguous) in &self.patterns[hit.pattern].entities {
+                place |= self.facts[entity].kind == EntityType::Place;
+                candidates.push(Candidate {
+                    hit: index,
+                    entity,
+                    ambiguous,
+                    decision: Decision::NeedsContext,
                 });
             }
+            hit_is_place.push(place);
         }
-        found
+        of_hit.push(candidates.len());
+        self.read_administrative_forms(
+            &hits,
+            &hit_is_place,
+            &of_hit,
+            &mut candidates,
+            &site,
+            haystack,
+        );
+        for candidate in &mut candidates {
+            if !matches!(candidate.decision, Decision::NeedsContext) {
+                continue;
+            }
+            let facts = &self.facts[candidate.entity];
+            // Only places and countries have counter-evidence when their
+            // spelling is not ambiguous (water, Niger Delta, "guinea-pig").
+            if !candidate.ambiguous
+                && !matches!(facts.kind, EntityType::Place | EntityType::Country)
+            {
+                candidate.decision = Decision::Accepted(None);
+                continue;
+            }
+            let hit = &hits[candidate.hit];
+            let place_follows = hits.get(candidate.hit + 1).is_some_and(|next| {
+                hit_is_place[candidate.hit + 1]
+                    && haystack[hit.end..next.word_start].trim().is_empty()
+            });
+            let site = site(hit);
+            let target = Target {
+                form: &haystack[hit.start..hit.end],
+                is_person: facts.kind == EntityType::Person,
+                is_river: facts.natural,
+                place_follows,
+            };
+            candidate.decision = if let Some(reason) =
+                evidence::counter_evidence(&site, &target, candidate.ambiguous)
+            {
+                Decision::Rejected(reason)
+            } else if !candidate.ambiguous {
+                Decision::Accepted(None)
+            } else if let Some(cue) = matches!(facts.kind, EntityType::Place | EntityType::Country)
+                .then(|| evidence::cue(&site, self.is_town(candidate.entity)))
+                .flatten()
+            {
+                Decision::Accepted(Some(format!("cue:{cue}")))
+            } else if let Some(cue) =
+                matches!(facts.kind, EntityType::ArmedGroup | EntityType::Force)
+                    .then(|| evidence::actor_cue(&site))
+                    .flatten()
+            {
+                Decision::Accepted(Some(format!("type:{cue}")))
+            } else {
+                Decision::NeedsContext
+            };
+        }
+        // Context comes only from mentions accepted on their own, so two
+        // ambiguous names cannot vouch for each other.
+        let mut context: HashMap<usize, Vec<usize>> = HashMap::new();
+        if candidates
+            .iter()
+            .any(|candidate| matches!(candidate.decision, Decision::NeedsContext))
+        {
+            for candidate in &candidates {
+                if matches!(candidate.decision, Decision::Accepted(_)) {
+                    let entities = context.entry(hits[candidate.hit].paragraph).or_default();
+                    if !entities.contains(&candidate.entity) {
+                        entities.push(candidate.entity);
+                    }
+                }
+            }
+        }
+        for candidate in &mut candidates {
+            if !matches!(candidate.decision, Decision::NeedsContext) {
+                continue;
+            }
+            let paragraph = hits[candidate.hit].paragraph;
+            let support = context.get(&paragraph).and_then(|entities| {
+                entities
+                    .iter()
+                    .find(|&&other| self.supports(other, candidate.entity))
+            });
+            candidate.decision = match support {
+                Some(&other) => Decision::Accepted(Some(format!(
+                    "context:{}",
+                    self.gazetteer.entities()[other].id
+                ))),
+                None => Decision::Rejected("no-evidence"),
+            };
+        }
+
+        let mut found: Vec<Tagged> = Vec::new();
+        let mut slot_of: Vec<Option<usize>> = vec![None; self.gazetteer.len()];
+        for candidate in candidates {
+            let hit = &hits[candidate.hit];
+            let entity = &self.gazetteer.entities()[candidate.entity];
+            match candidate.decision {
+                Decision::Accepted(evidence) => {
+                    let slot = *slot_of[candidate.entity].get_or_insert_with(|| {
+                        found.push(Tagged {
+                            id: entity.id.clone(),
+                            kind: entity.kind,
+                            name: entity.name.clone(),
+                            mentions: Vec::new(),
+                        });
+                        found.len() - 1
+                    });
+                    found[slot].mentions.push(Mention {
+                        start: hit.start_char,
+                        end: hit.end_char,
+                        text: text[hit.original.0..hit.original.1].to_owned(),
+                        evidence,
+                    });
+                }
+                Decision::Rejected(reason) if explain => rejected.push(Rejected {
+                    id: entity.id.clone(),
+                    start: hit.start_char,
+                    end: hit.end_char,
+                    text: text[hit.original.0..hit.original.1].to_owned(),
+                    rejected: reason,
+                }),
+                _ => {}
+            }
+        }
+        rejected.sort_by_key(|rejection| rejection.start);
+        Explained {
+            entities: found,
+            rejected,
+        }
     }
+
+    /// `found`, or the longest shorter spelling starting at the same place,
+    /// that ends a word.
+    fn whole_words_at(
+        &self,
+        haystack: &str,
+        found: aho_corasick::Match,
+    ) -> Option<aho_corasick::Match> {
+        let mut current = found;
+        loop {
+            if ends_a_word(haystack, current.end()) {
+                return Some(current);
+            }
+            let input = Input::new(haystack)
+                .range(current.start()..current.end() - 1)
+                .anchored(Anchored::Yes);
+            current = self.anchored.find(input)?;
+        }
+    }
+
+    /// Lists and forms that put place names at an administrative level
+    /// ("les régions de Ménaka et de Tombouctou", "Mopti and Ségou regions",
+    /// "منطقتي كاي وموبتي"): each name becomes the entity at that level
+    /// where the gazetteer has one, and stays the town otherwise; the form
+    /// is its evidence.
+    fn read_administrative_forms<'n, 'a>(
+        &self,
+        hits: &[Hit],
+        hit_is_place: &[bool],
+        of_hit: &[usize],
+        candidates: &mut [Candidate],
+        site: &dyn Fn(&Hit) -> Site<'n, 'a>,
+        haystack: &str,
+    ) {
+        let mut first = 0;
+        while first < hits.len() {
+            if !hit_is_place[first] {
+                first += 1;
+                continue;
+            }
+            // A run of hits that are places, joined only by list words (an
+            // Arabic و attached to the next name among them).
+            let mut last = first;
+            while last + 1 < hits.len()
+                && hit_is_place[last + 1]
+                && evidence::is_list_gap(&haystack[hits[last].end..hits[last + 1].word_start])
+                && matches!(
+                    &haystack[hits[last + 1].word_start..hits[last + 1].start],
+                    "" | "و"
+                )
+            {
+                last += 1;
+            }
+            let form = evidence::admin_before(&site(&hits[first]))
+                .or_else(|| evidence::admin_after(&site(&hits[last])));
+            if let Some((level, written)) = form {
+                for candidate in &mut candidates[of_hit[first]..of_hit[last + 1]] {
+                    if self.facts[candidate.entity].kind != EntityType::Place {
+                        continue;
+                    }
+                    let hit = &hits[candidate.hit];
+                    let name = haystack[hit.start..hit.end].to_owned();
+                    if let Some(&entity) = self.admin.get(&(level, name)) {
+                        candidate.entity = entity;
+                    }
+                    candidate.decision = Decision::Accepted(Some(format!("form:{written}")));
+                }
+            }
+            first = last + 1;
+        }
+    }
+
+    /// A place below a country that is not an administrative region: a
+    /// town or a village.
+    fn is_town(&self, entity: usize) -> bool {
+        let facts = &self.facts[entity];
+        facts.kind == EntityType::Place && !facts.natural && !facts.administrative
+    }
+
+    /// Whether a mention of `context` in a paragraph is evidence for
+    /// `target` there: another place of the same country or an armed group
+    /// or force for a place; any Sahel entity for a country, group or
+    /// person.
+    fn supports(&self, context: usize, target: usize) -> bool {
+        let (context_facts, target_facts) = (&self.facts[context], &self.facts[target]);
+        if context == target || !context_facts.sahel {
+            return false;
+        }
+        match target_facts.kind {
+            EntityType::Place => {
+                matches!(
+                    context_facts.kind,
+                    EntityType::ArmedGroup | EntityType::Force
+                ) || (target_facts.country.is_some()
+                    && context_facts.country == target_facts.country)
+            }
+            _ => true,
+        }
+    }
+}
+
+/// The entity's country, or its nearest ancestor's.
+fn country_of(gazetteer: &Gazetteer, entity: &super::gazetteer::Entity) -> Option<String> {
+    let mut current = entity;
+    // Parents are checked to exist, not to be acyclic: a bound is enough.
+    for _ in 0..8 {
+        if let Some(country) = &current.country {
+            return Some(country.clone());
+        }
+        current = gazetteer.get(current.parent.as_deref()?)?;
+    }
+    None
+}
+
+/// Whether a hamza on alef, waw or ya is written inside a word, not at its
+/// start or right after the article: hamza there is part of the word
+/// (كأي, سأل), where at a word's start writers often leave it out.
+fn has_medial_hamza(text: &str) -> bool {
+    if !text.contains(['أ', 'إ', 'ؤ', 'ئ']) {
+        return false;
+    }
+    text.split(|c: char| !c.is_alphanumeric()).any(|word| {
+        let mut previous = String::new();
+        for (position, c) in word.chars().enumerate() {
+            if position > 0
+                && matches!(c, 'أ' | 'إ' | 'ؤ' | 'ئ')
+                && !(previous.ends_with("ال") || previous.ends_with("لل"))
+            {
+                return true;
+            }
+            previous.push(c);
+        }
+        false
+    })
 }
 
 /// The forms an alias is matched in: as written, and for an Arabic alias
@@ -171,9 +614,10 @@ fn ends_a_word(haystack: &str, end: usize) -> bool {
         .is_none_or(|c| !is_word_char(c))
 }
 
-/// A match starts a word if nothing word-like precedes it, or if what
-/// precedes it in its word is an Arabic attached prefix.
-fn starts_a_word(haystack: &str, start: usize) -> bool {
+/// Where the word of a match starts, if the match starts a word: nothing
+/// word-like precedes it, or what precedes it in its word is an Arabic
+/// attached prefix.
+fn word_start(haystack: &str, start: usize) -> Option<usize> {
     let before = &haystack[..start];
     let word_start = before
         .char_indices()
@@ -181,12 +625,13 @@ fn starts_a_word(haystack: &str, start: usize) -> bool {
         .find(|(_, c)| !is_word_char(*c))
         .map_or(0, |(index, c)| index + c.len_utf8());
     let prefix = &before[word_start..];
-    prefix.is_empty()
+    let starts = prefix.is_empty()
         || (haystack[start..]
             .chars()
             .next()
             .is_some_and(is_arabic_letter)
-            && is_arabic_prefix(prefix))
+            && is_arabic_prefix(prefix));
+    starts.then_some(word_start)
 }
 
 /// و/ف, then ب/ك/ل, then ال; or لل (li + al, alef dropped).

@@ -1137,8 +1137,11 @@ proptest! {
                 previous_end = mention.end;
                 let slice: String = chars[mention.start..mention.end].iter().collect();
                 prop_assert_eq!(&slice, &mention.text);
+                // A name read at an administrative level ("Dakar region")
+                // is the region's mention without being its spelling.
+                let by_form = mention.evidence.as_deref().is_some_and(|e| e.starts_with("form:"));
                 prop_assert!(
-                    forms.contains(&normalise_alias(&mention.text)),
+                    by_form || forms.contains(&normalise_alias(&mention.text)),
                     "{:?} is not a form of {}: {:?}", mention.text, found.id, forms
                 );
                 ranges.push((mention.start, mention.end));

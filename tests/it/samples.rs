@@ -3,7 +3,7 @@
 
 use veille::store::Store;
 
-use crate::support::{shipped, text};
+use crate::support::{add_local_gazetteer, shipped, text};
 
 #[test]
 fn shipped_config_checks_and_ingests_the_sample_corpus() {
@@ -168,18 +168,10 @@ fn retag_applies_a_gazetteer_change_to_the_whole_record() {
     assert_eq!(mentions_radio(&store), 0);
 
     // The operator adds a local gazetteer with one more entity.
-    std::fs::write(
-        setup.dir.path().join("local.toml"),
+    add_local_gazetteer(
+        &setup,
         "[[entity]]\nid = \"radio-kingui\"\ntype = \"organisation\"\nname = \"Radio Kingui FM\"\naliases = [\"Radio Kingui\"]\n",
-    )
-    .unwrap();
-    let config = std::fs::read_to_string(&setup.config_path)
-        .unwrap()
-        .replace(
-            "gazetteer = [\"entities.toml\", \"gazetteer\"]",
-            "gazetteer = [\"entities.toml\", \"gazetteer\", \"local.toml\"]",
-        );
-    std::fs::write(&setup.config_path, config).unwrap();
+    );
 
     let output = setup.veille(&["retag"]);
     let stdout = text(&output.stdout);

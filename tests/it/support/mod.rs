@@ -163,3 +163,19 @@ pub fn shipped_with(extra: &str) -> Setup {
 pub fn shipped() -> Setup {
     shipped_with("")
 }
+
+/// Adds `local.toml` with `toml` after the shipped gazetteer of a
+/// [`shipped`] setup, as an operator would.
+pub fn add_local_gazetteer(setup: &Setup, toml: &str) {
+    std::fs::write(setup.dir.path().join("local.toml"), toml).unwrap();
+    let config = std::fs::read_to_string(&setup.config_path)
+        .unwrap()
+        // The local file is named after the shipped one, before the
+        // generated layer's folder if the config names it.
+        .replacen(
+            "gazetteer = [\"entities.toml\"",
+            "gazetteer = [\"entities.toml\", \"local.toml\"",
+            1,
+        );
+    std::fs::write(&setup.config_path, config).unwrap();
+}
