@@ -1,9 +1,10 @@
 //! The article on a linked page: main text, title, author, date, canonical URL.
 //!
-//! Main-text extraction is rs-trafilatura (pinned: its output is what the
-//! extraction benchmark test scores). A feed can name a CSS selector for
-//! sites the extractor gets wrong; the selector is tried first and the
-//! extractor is the fallback when it matches nothing.
+//! Main-text extraction is [`super::extract`]: rs-trafilatura (pinned: its
+//! output is what the extraction tests score), Readability when its text is
+//! short, then boilerplate removal. A feed can name a CSS selector for
+//! sites the extractors get wrong; the selector is tried first and the
+//! extractors are the fallback when it matches nothing.
 
 use chrono::{DateTime, Utc};
 use ego_tree::iter::Edge;
@@ -11,6 +12,7 @@ use scraper::{Html, Selector};
 use url::Url;
 
 use super::dates::parse_date;
+use super::extract::{self, Explanation};
 use super::nesting::{self, TooDeep};
 use super::text::{html_to_text, normalise_whitespace};
 
@@ -25,8 +27,12 @@ pub struct Article {
     pub canonical_url: Option<Url>,
     /// Declared page language (`<html lang>`), primary subtag.
     pub language: Option<String>,
-    /// How the text was found: `selector` or `extractor`.
+    /// How the text was found: `selector`, `extractor` (rs-trafilatura)
+    /// or `readability`.
     pub method: &'static str,
+    /// Which extractor won and why (none when the selector matched).
+    #[serde(skip)]
+    pub explanation: Option<Explanation>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,22 +100,22 @@ fn extract(
             if nesting_depth(&document) > MAX_EXTRACTOR_DEPTH {
                 return Err(ExtractError::NestedTooDeep(MAX_EXTRACTOR_DEPTH));
             }
-            let options = rs_trafilatura::Options {
-                url: url.map(Url::to_string),
-                ..rs_trafilatura::Options::default()
-            };
-            let result = rs_trafilatura::extract_with_options(html, &options)
-                .map_err(|err| ExtractError::Extractor(err.to_string()))?;
-            let text = normalise_whitespace(&result.content_text);
-            (text, "extractor", Some(result.metadata))
+            let extracted =
+                extract::main_text(html, &document, url).map_err(ExtractError::Extractor)?;
+            (extracted.text.clone(), extracted.method, Some(extracted))
         }
     };
     if text.is_empty() {
         return Err(ExtractError::NoText);
     }
-    let (meta_title, meta_author, meta_date) = match extracted {
-        Some(metadata) => (metadata.title, metadata.author, metadata.date),
-        None => (None, None, None),
+    let (meta_title, meta_author, meta_date, explanation) = match extracted {
+        Some(extracted) => (
+            extracted.title,
+            extracted.author,
+            extracted.published,
+            Some(extracted.explanation),
+        ),
+        None => (None, None, None, None),
     };
     Ok(Article {
         // og:title is the headline as the site wants it shared, and the
@@ -127,6 +133,7 @@ fn extract(
         canonical_url: page.canonical_url,
         language: page.language,
         method,
+        explanation,
     })
 }
 
