@@ -167,6 +167,30 @@ fn extract_command_prints_what_would_be_stored() {
         crate::support::text(&output.stderr)
     );
 
+    // --explain says which extractor won, and why, with both candidates.
+    let output = crate::support::veille_command()
+        .arg("extract")
+        .arg(&page)
+        .arg("--explain")
+        .output()
+        .unwrap();
+    let stdout = crate::support::text(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("explain    page: "), "{stdout}");
+    assert!(stdout.contains("           readability: "), "{stdout}");
+    assert!(stdout.contains("winner: extractor ("), "{stdout}");
+    let output = crate::support::veille_command()
+        .arg("extract")
+        .arg(&page)
+        .args(["--explain", "--json"])
+        .output()
+        .unwrap();
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    let explanation = &printed["explanation"];
+    assert_eq!(explanation["winner"], "extractor", "{explanation}");
+    assert_eq!(explanation["candidates"].as_array().map(Vec::len), Some(2));
+    assert!(explanation["page_chars"].as_u64().unwrap() > 0);
+
     let output = crate::support::veille_command()
         .args(["extract", "--selector", "div["])
         .arg(&page)
