@@ -4,7 +4,7 @@
 
 use url::Url;
 use veille::fetch::charset;
-use veille::sources::article::extract_article;
+use veille::sources::article::{Article, extract_article};
 
 use crate::support::extraction_scoring::{
     self, Expected, Page, PageScore, article_benchmark, score_page, score_set, shingle_matching,
@@ -24,21 +24,23 @@ const MINIMUM_BENCHMARK_F1: f64 = 0.95;
 /// floor is what is reached, not the goal.
 const MINIMUM_TRAFILATURA_EVAL_F1: f64 = 0.915;
 
-/// Title and text, as the sets are scored on; nothing when extraction fails.
-fn title_and_text(page: &Page) -> String {
-    let html = page.bytes();
+/// The page's article as veille extracts it, if it does.
+fn extracted(page: &Page) -> Option<Article> {
+    let decoded = charset::decode(&page.bytes(), None);
     let url = page.url.as_deref().and_then(|url| Url::parse(url).ok());
-    let decoded = charset::decode(&html, None);
-    extract_article(&decoded.text, url.as_ref(), None)
+    extract_article(&decoded.text, url.as_ref(), None).ok()
+}
+
+/// Title and text, as trafilatura's pages are scored on.
+fn title_and_text(page: &Page) -> String {
+    extracted(page)
         .map(|article| format!("{} {}", article.title.unwrap_or_default(), article.text))
         .unwrap_or_default()
 }
 
+/// The text alone, as the article-extraction benchmark is scored on.
 fn text_only(page: &Page) -> String {
-    let html = page.bytes();
-    let url = page.url.as_deref().and_then(|url| Url::parse(url).ok());
-    let decoded = charset::decode(&html, None);
-    extract_article(&decoded.text, url.as_ref(), None)
+    extracted(page)
         .map(|article| article.text)
         .unwrap_or_default()
 }

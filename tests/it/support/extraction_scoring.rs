@@ -88,14 +88,17 @@ impl Page {
     }
 }
 
+/// A set's index: a JSON object of entries.
+fn read_json(path: &Path) -> HashMap<String, serde_json::Value> {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
 /// The pages of `../shared/data/article-extraction-benchmark/`.
 pub fn article_benchmark(shared_data: &Path) -> Vec<Page> {
     let root = shared_data.join("article-extraction-benchmark");
-    let truth: HashMap<String, serde_json::Value> = serde_json::from_str(
-        &std::fs::read_to_string(root.join("ground-truth.json")).expect("ground-truth.json"),
-    )
-    .expect("valid ground truth");
-    let mut pages: Vec<Page> = truth
+    let mut pages: Vec<Page> = read_json(&root.join("ground-truth.json"))
         .into_iter()
         .map(|(id, entry)| Page {
             path: root.join("html").join(format!("{id}.html.gz")),
@@ -111,10 +114,6 @@ pub fn article_benchmark(shared_data: &Path) -> Vec<Page> {
 /// The pages of `../shared/data/trafilatura-eval/`.
 pub fn trafilatura_eval(shared_data: &Path) -> Vec<Page> {
     let root = shared_data.join("trafilatura-eval");
-    let data: HashMap<String, serde_json::Value> = serde_json::from_str(
-        &std::fs::read_to_string(root.join("evaldata.json")).expect("evaldata.json"),
-    )
-    .expect("valid evaldata.json");
     let strings = |value: &serde_json::Value| -> Vec<String> {
         value
             .as_array()
@@ -123,7 +122,7 @@ pub fn trafilatura_eval(shared_data: &Path) -> Vec<Page> {
             .filter_map(|snippet| snippet.as_str().map(str::to_owned))
             .collect()
     };
-    let mut pages: Vec<Page> = data
+    let mut pages: Vec<Page> = read_json(&root.join("evaldata.json"))
         .into_iter()
         .map(|(url, entry)| {
             let file = entry["file"].as_str().expect("file").to_owned();
@@ -322,31 +321,21 @@ pub fn shingle_matching(truth: &str, prediction: &str) -> PageScore {
 }
 
 pub fn body_precision(page: &PageScore) -> f64 {
-    let (tp, fp, fn_) = (
-        page.true_positives,
-        page.false_positives,
-        page.false_negatives,
-    );
-    if fp == 0.0 && fn_ == 0.0 {
-        1.0
-    } else if tp == 0.0 && fp == 0.0 {
-        0.0
-    } else {
-        tp / (tp + fp)
-    }
+    body_share(page, page.false_positives)
 }
 
 pub fn body_recall(page: &PageScore) -> f64 {
-    let (tp, fp, fn_) = (
-        page.true_positives,
-        page.false_positives,
-        page.false_negatives,
-    );
-    if fp == 0.0 && fn_ == 0.0 {
+    body_share(page, page.false_negatives)
+}
+
+/// tp / (tp + `wrong`), with the benchmark's edge cases: a page with no
+/// errors scores 1, one with nothing right or wrong on that side 0.
+fn body_share(page: &PageScore, wrong: f64) -> f64 {
+    if page.false_positives == 0.0 && page.false_negatives == 0.0 {
         1.0
-    } else if tp == 0.0 && fn_ == 0.0 {
+    } else if page.true_positives == 0.0 && wrong == 0.0 {
         0.0
     } else {
-        tp / (tp + fn_)
+        page.true_positives / (page.true_positives + wrong)
     }
 }
