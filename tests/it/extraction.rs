@@ -169,7 +169,8 @@ fn extract_command_prints_what_would_be_stored() {
         crate::support::text(&output.stderr)
     );
 
-    // --explain says which extractor won, and why, with both candidates.
+    // --explain says which extractor won, and why: this page is prose with
+    // nothing short to confirm, so Readability is not run.
     let output = crate::support::veille_command()
         .arg("extract")
         .arg(&page)
@@ -179,8 +180,9 @@ fn extract_command_prints_what_would_be_stored() {
     let stdout = crate::support::text(&output.stdout);
     assert!(output.status.success(), "{stdout}");
     assert!(stdout.contains("explain    page: "), "{stdout}");
-    assert!(stdout.contains("           readability: "), "{stdout}");
+    assert!(stdout.contains("           extractor: "), "{stdout}");
     assert!(stdout.contains("winner: extractor ("), "{stdout}");
+    assert!(stdout.contains("Readability not run"), "{stdout}");
     let output = crate::support::veille_command()
         .arg("extract")
         .arg(&page)
@@ -190,7 +192,7 @@ fn extract_command_prints_what_would_be_stored() {
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
     let explanation = &printed["explanation"];
     assert_eq!(explanation["winner"], "extractor", "{explanation}");
-    assert_eq!(explanation["candidates"].as_array().map(Vec::len), Some(2));
+    assert_eq!(explanation["candidates"].as_array().map(Vec::len), Some(1));
     assert!(explanation["page_chars"].as_u64().unwrap() > 0);
 
     let output = crate::support::veille_command()

@@ -1,7 +1,8 @@
 //! The main text of a page when no `content_selector` names it: two
 //! extractors and rules to choose between them, then boilerplate removal.
 //!
-//! rs-trafilatura and Readability (dom_smoothie) both run; each text first
+//! rs-trafilatura runs, and Readability (dom_smoothie) when it has work to
+//! do (a short result to rescue, short paragraphs to confirm); each text first
 //! loses the paragraphs that are notices rather than story (paywall
 //! teasers, "read also" and related lists, share bars, comment sections,
 //! cookie banners: [`boilerplate`]). rs-trafilatura's text wins unless it
@@ -117,13 +118,25 @@ pub fn main_text(
         page_chars,
         ..Explanation::default()
     };
-    // Readability always runs: it rescues short results and confirms
-    // short paragraphs (see `Rules`).
+    let short = first.chars < Rules::SHORT_CHARS || first.page_share < Rules::SHORT_SHARE;
+    // Readability runs only when it has something to do: rescue a short
+    // result, or confirm short paragraphs; most pages of plain prose need
+    // neither, and it costs as much as the first extractor.
+    if !short && !has_paragraphs_to_confirm(&first.text) {
+        explanation.reason = format!(
+            "rs-trafilatura kept {} characters, {:.0}% of the page: not short (under {} or {:.0}%), no short paragraph to confirm; Readability not run",
+            first.chars,
+            first.page_share * 100.0,
+            Rules::SHORT_CHARS,
+            Rules::SHORT_SHARE * 100.0
+        );
+        explanation.candidates = vec![first];
+        return finish(explanation, 0, metadata);
+    }
     let second = match readability::extract(html, url) {
         Ok(text) => candidate(READABILITY, &text, page_chars, &links, None),
         Err(err) => candidate(READABILITY, "", page_chars, &links, Some(err)),
     };
-    let short = first.chars < Rules::SHORT_CHARS || first.page_share < Rules::SHORT_SHARE;
     let (winner, mut reason) = if short {
         choose(&first, &second)
     } else {
@@ -152,8 +165,17 @@ pub fn main_text(
             }
         }
     }
-    explanation.winner = explanation.candidates[winner].extractor;
     explanation.reason = reason;
+    finish(explanation, winner, metadata)
+}
+
+/// The result, `winner` being the index of the chosen candidate.
+fn finish(
+    mut explanation: Explanation,
+    winner: usize,
+    metadata: Option<rs_trafilatura::Metadata>,
+) -> Result<Extracted, String> {
+    explanation.winner = explanation.candidates[winner].extractor;
     let chosen = &explanation.candidates[winner];
     if let (true, Some(error)) = (chosen.text.is_empty(), &chosen.error) {
         return Err(error.clone());
@@ -210,6 +232,14 @@ fn choose(first: &Candidate, second: &Candidate) -> (usize, String) {
         1,
         format!("{lengths}: rs-trafilatura is short and Readability is {factor:.2}× longer"),
     )
+}
+
+/// Whether `text` has a paragraph, past its first, short enough to need
+/// confirming (see [`Rules::CONFIRM_MAX_CHARS`]).
+fn has_paragraphs_to_confirm(text: &str) -> bool {
+    text.split('\n').skip(1).any(|paragraph| {
+        !paragraph.trim().is_empty() && paragraph.chars().count() <= Rules::CONFIRM_MAX_CHARS
+    })
 }
 
 /// Drops `first`'s short paragraphs (but its first, the lead or headline)
