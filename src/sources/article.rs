@@ -126,7 +126,13 @@ fn extract(
             .or(page.headline)
             .or(page.html_title)
             .or(meta_title)
-            .map(|title| normalise_whitespace(&title)),
+            .map(|title| {
+                without_site_name(
+                    &normalise_whitespace(&title),
+                    page.site_name.as_deref(),
+                    url,
+                )
+            }),
         text,
         author: page.author.or(meta_author),
         published: page.published.or(meta_date),
@@ -135,6 +141,72 @@ fn extract(
         method,
         explanation,
     })
+}
+
+/// Separators between a headline and the site's name or section in titles.
+const TITLE_SEPARATORS: [&str; 7] = [" | ", " - ", " – ", " — ", " · ", " • ", " » "];
+
+/// Parts of a title this short (in words) after the headline are the
+/// site's name or section, not the headline.
+const SITE_PART_MAX_WORDS: usize = 3;
+
+/// `title` without the site's name and section that pages append (or put
+/// first): a trailing part of a few words, or any part naming the site
+/// (its `og:site_name` or its domain), is dropped, the headline kept.
+fn without_site_name(title: &str, site_name: Option<&str>, url: Option<&Url>) -> String {
+    let mut parts = vec![title];
+    for separator in TITLE_SEPARATORS {
+        parts = parts
+            .into_iter()
+            .flat_map(|part| part.split(separator))
+            .collect();
+    }
+    if parts.len() < 2 {
+        return title.to_owned();
+    }
+    let squeeze = |text: &str| -> String {
+        text.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    // The domain's name without "www." and its suffix: "lemonde" for
+    // www.lemonde.fr.
+    let domain = url
+        .and_then(Url::host_str)
+        .and_then(|host| host.trim_start_matches("www.").split('.').next())
+        .map(squeeze)
+        .filter(|name| name.chars().count() >= 3);
+    let site = site_name.map(squeeze).filter(|name| !name.is_empty());
+    let names_site = |part: &str| {
+        let part = squeeze(part);
+        !part.is_empty()
+            && (site.as_deref() == Some(part.as_str())
+                || domain
+                    .as_deref()
+                    .is_some_and(|domain| part.contains(domain)))
+    };
+    let mut kept: Vec<&str> = parts
+        .iter()
+        .copied()
+        .filter(|part| !names_site(part))
+        .collect();
+    while kept.len() > 1
+        && kept
+            .last()
+            .is_some_and(|part| part.split_whitespace().count() <= SITE_PART_MAX_WORDS)
+    {
+        kept.pop();
+    }
+    // The parts are slices of `title`: keep its text from the first kept
+    // part to the last, separators as written.
+    let offset = |part: &str| part.as_ptr() as usize - title.as_ptr() as usize;
+    match (kept.first(), kept.last()) {
+        (Some(first), Some(last)) => title[offset(first)..offset(last) + last.len()]
+            .trim()
+            .to_owned(),
+        _ => title.to_owned(),
+    }
 }
 
 /// What the page's `<head>` says about itself. Read directly because these
@@ -158,6 +230,7 @@ fn nesting_depth(document: &Html) -> usize {
 #[derive(Default)]
 struct PageMetadata {
     og_title: Option<String>,
+    site_name: Option<String>,
     headline: Option<String>,
     html_title: Option<String>,
     author: Option<String>,
@@ -188,6 +261,7 @@ impl PageMetadata {
             .or_else(|| first_attribute(&["meta[property='og:url']"], "content").and_then(resolve))
             .filter(|url| matches!(url.scheme(), "http" | "https"));
         let og_title = first_attribute(&["meta[property='og:title']"], "content");
+        let site_name = first_attribute(&["meta[property='og:site_name']"], "content");
         let first_text = |selector: &str| {
             let selector = Selector::parse(selector).ok()?;
             document
@@ -233,6 +307,7 @@ impl PageMetadata {
             .filter(|lang| !lang.is_empty());
         PageMetadata {
             og_title,
+            site_name,
             headline,
             html_title,
             author,

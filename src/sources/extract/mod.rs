@@ -47,6 +47,17 @@ impl Rules {
     /// rs-trafilatura's length. The two err differently, so a short line
     /// both kept is story far more often than one only one of them kept.
     pub const CONFIRM_MIN_SHARE: f64 = 0.3;
+    /// A paragraph this long that also holds over half of rs-trafilatura's
+    /// text is a flattened page: with no paragraph markup to go by it kept
+    /// the whole body, menus and footers run together with the story …
+    pub const FLATTENED_CHARS: usize = 1500;
+    /// … and then Readability's text wins if it is at least this share of
+    /// rs-trafilatura's (it found the story inside the page) and shorter.
+    pub const FLATTENED_MIN_SHARE: f64 = 0.25;
+    /// … and its paragraphs are prose, their median at least this long;
+    /// a column of short lines is a list of links or names it took for
+    /// the story.
+    pub const PROSE_MEDIAN_CHARS: usize = 50;
 }
 
 /// One extractor's result.
@@ -119,10 +130,11 @@ pub fn main_text(
         ..Explanation::default()
     };
     let short = first.chars < Rules::SHORT_CHARS || first.page_share < Rules::SHORT_SHARE;
+    let flattened = !short && is_flattened(&first.text);
     // Readability runs only when it has something to do: rescue a short
     // result, or confirm short paragraphs; most pages of plain prose need
     // neither, and it costs as much as the first extractor.
-    if !short && !has_paragraphs_to_confirm(&first.text) {
+    if !short && !flattened && !has_paragraphs_to_confirm(&first.text) {
         explanation.reason = format!(
             "rs-trafilatura kept {} characters, {:.0}% of the page: not short (under {} or {:.0}%), no short paragraph to confirm; Readability not run",
             first.chars,
@@ -139,6 +151,8 @@ pub fn main_text(
     };
     let (winner, mut reason) = if short {
         choose(&first, &second)
+    } else if flattened {
+        choose_flattened(&first, &second)
     } else {
         (
             0,
@@ -232,6 +246,61 @@ fn choose(first: &Candidate, second: &Candidate) -> (usize, String) {
         1,
         format!("{lengths}: rs-trafilatura is short and Readability is {factor:.2}× longer"),
     )
+}
+
+/// Whether rs-trafilatura's `text` is a flattened page (see
+/// [`Rules::FLATTENED_CHARS`]).
+fn is_flattened(text: &str) -> bool {
+    let total = text.chars().count();
+    text.split('\n')
+        .map(|paragraph| paragraph.chars().count())
+        .any(|chars| chars > Rules::FLATTENED_CHARS && 2 * chars > total)
+}
+
+/// Index of the winner when rs-trafilatura's text is a flattened page.
+fn choose_flattened(first: &Candidate, second: &Candidate) -> (usize, String) {
+    let lengths = format!(
+        "rs-trafilatura {} characters in one run-on paragraph, Readability {}",
+        first.chars, second.chars
+    );
+    let share = second.chars as f64 / first.chars.max(1) as f64;
+    let median = median_paragraph_chars(&second.text);
+    if median < Rules::PROSE_MEDIAN_CHARS {
+        return (
+            0,
+            format!(
+                "{lengths}: rs-trafilatura kept a flattened page but Readability's paragraphs are short lines (median {median} characters, under {})",
+                Rules::PROSE_MEDIAN_CHARS
+            ),
+        );
+    }
+    if second.chars < first.chars && share >= Rules::FLATTENED_MIN_SHARE {
+        (
+            1,
+            format!(
+                "{lengths}: rs-trafilatura kept the flattened page, Readability found {:.0}% of it as the story",
+                share * 100.0
+            ),
+        )
+    } else {
+        (
+            0,
+            format!(
+                "{lengths}: rs-trafilatura kept a flattened page but Readability's is not between {:.0}% and 100% of it",
+                Rules::FLATTENED_MIN_SHARE * 100.0
+            ),
+        )
+    }
+}
+
+fn median_paragraph_chars(text: &str) -> usize {
+    let mut lengths: Vec<usize> = text
+        .split('\n')
+        .filter(|paragraph| !paragraph.trim().is_empty())
+        .map(|paragraph| paragraph.chars().count())
+        .collect();
+    lengths.sort_unstable();
+    lengths.get(lengths.len() / 2).copied().unwrap_or(0)
 }
 
 /// Whether `text` has a paragraph, past its first, short enough to need
