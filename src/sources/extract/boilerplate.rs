@@ -98,6 +98,93 @@ const NOTICE_STARTS: &[&str] = &[
     "mit unserem newsletter",
     "never miss",
     "gefällt mir",
+    // Invitations to read elsewhere, rate, donate or follow, all languages
+    "auch lesen",
+    "lesen sie hier",
+    "vea también",
+    "puedes ver",
+    "mira:",
+    "lea:",
+    "was this article helpful",
+    "did you find this article helpful",
+    "cet article vous a-t-il été utile",
+    "هل كان هذا المقال مفيدا",
+    "war der artikel nützlich",
+    "war dieser artikel hilfreich",
+    "hier können sie den artikel bewerten",
+    "for the latest stories",
+    "for the latest news",
+    "download our app",
+    "téléchargez notre application",
+    "téléchargez l'application",
+    "حمل تطبيق",
+    "if you enjoyed reading",
+    "suggested citation",
+    "give us feedback",
+    "hazte miembro",
+    "category:",
+    "catégorie:",
+    "catégorie :",
+    "kategorie:",
+    "categoría:",
+];
+
+/// Paragraphs that are only a label (compared whole, trailing colon
+/// left out): the heading of a contact, source or author box, or a
+/// control's text. As the whole paragraph they are never story.
+const STANDALONE_LABELS: &[&str] = &[
+    "contact",
+    "contacts",
+    "kontakt",
+    "contacto",
+    "اتصل بنا",
+    "source",
+    "sources",
+    "quelle",
+    "quellen",
+    "quellenangaben",
+    "quellen ausblenden",
+    "fuente",
+    "fuentes",
+    "المصدر",
+    "par",
+    "by",
+    "von",
+    "auteur",
+    "auteurs",
+    "author",
+    "authors",
+    "autor",
+    "autoren",
+    "about the author",
+    "à propos de l'auteur",
+    "über den autor",
+    "عن الكاتب",
+    "more information",
+    "further information",
+    "plus d'informations",
+    "pour en savoir plus",
+    "weitere informationen",
+    "zusatzinformationen",
+    "más información",
+    "further reading",
+    "pour aller plus loin",
+    "zum weiterlesen",
+    "bild anzeigen",
+    "voir l'image",
+    "view image",
+    "release date",
+    "ansprechpartner",
+    "ansprechpartnerin",
+];
+
+/// Phrases that make a short paragraph a copyright line.
+const COPYRIGHT_PHRASES: &[&str] = &[
+    "all rights reserved",
+    "tous droits réservés",
+    "alle rechte vorbehalten",
+    "todos los derechos reservados",
+    "جميع الحقوق محفوظة",
 ];
 
 /// Labels of share and follow bars and advertisement slots. Many are also
@@ -278,7 +365,8 @@ pub fn clean(text: &str, link_texts: &HashSet<String>) -> Cleaned {
             removed.push(paragraph.to_string());
             continue;
         }
-        if (chars <= NOTICE_MAX_CHARS && is_notice(&key))
+        if (chars <= NOTICE_MAX_CHARS && (is_notice(&key) || is_copyright(paragraph, &key)))
+            || STANDALONE_LABELS.contains(&key.as_str())
             || (chars <= LABEL_MAX_CHARS && starts_with_any(&key, LABELS))
             || (chars <= LINK_MAX_CHARS && link_texts.contains(*paragraph))
         {
@@ -347,6 +435,13 @@ fn is_tail_heading(key: &str) -> bool {
                     .strip_prefix(heading)
                     .is_some_and(|rest| rest.trim_start().starts_with(['(', ':']))
         })
+}
+
+/// A copyright line: begins with © or "copyright", or reserves rights.
+fn is_copyright(paragraph: &str, key: &str) -> bool {
+    paragraph.starts_with('©')
+        || key.starts_with("copyright")
+        || COPYRIGHT_PHRASES.iter().any(|phrase| key.contains(phrase))
 }
 
 fn is_notice(key: &str) -> bool {
