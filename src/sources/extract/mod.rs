@@ -51,9 +51,12 @@ impl Rules {
     /// text is a flattened page: with no paragraph markup to go by it kept
     /// the whole body, menus and footers run together with the story …
     pub const FLATTENED_CHARS: usize = 1500;
-    /// … and then Readability's text wins if it is at least this share of
-    /// rs-trafilatura's (it found the story inside the page) and shorter.
-    pub const FLATTENED_MIN_SHARE: f64 = 0.25;
+    /// … and then Readability's text wins if it is shorter (it found the
+    /// story inside the page), not short itself (at least
+    /// [`Rules::SHORT_CHARS`]) and at least this share of the page's
+    /// visible text (rs-trafilatura's length is no yardstick: a flattened
+    /// page can even repeat itself past the page's length) …
+    pub const FLATTENED_MIN_PAGE_SHARE: f64 = 0.15;
     /// … and its paragraphs are prose, their median at least this long;
     /// a column of short lines is a list of links or names it took for
     /// the story.
@@ -263,7 +266,7 @@ fn choose_flattened(first: &Candidate, second: &Candidate) -> (usize, String) {
         "rs-trafilatura {} characters in one run-on paragraph, Readability {}",
         first.chars, second.chars
     );
-    let share = second.chars as f64 / first.chars.max(1) as f64;
+
     let median = median_paragraph_chars(&second.text);
     if median < Rules::PROSE_MEDIAN_CHARS {
         return (
@@ -274,20 +277,24 @@ fn choose_flattened(first: &Candidate, second: &Candidate) -> (usize, String) {
             ),
         );
     }
-    if second.chars < first.chars && share >= Rules::FLATTENED_MIN_SHARE {
+    if second.chars < first.chars
+        && second.chars >= Rules::SHORT_CHARS
+        && second.page_share >= Rules::FLATTENED_MIN_PAGE_SHARE
+    {
         (
             1,
             format!(
-                "{lengths}: rs-trafilatura kept the flattened page, Readability found {:.0}% of it as the story",
-                share * 100.0
+                "{lengths}: rs-trafilatura kept the flattened page, Readability found the story in it ({:.0}% of the page)",
+                second.page_share * 100.0
             ),
         )
     } else {
         (
             0,
             format!(
-                "{lengths}: rs-trafilatura kept a flattened page but Readability's is not between {:.0}% and 100% of it",
-                Rules::FLATTENED_MIN_SHARE * 100.0
+                "{lengths}: rs-trafilatura kept a flattened page but Readability's is not shorter, or under {} characters or {:.0}% of the page",
+                Rules::SHORT_CHARS,
+                Rules::FLATTENED_MIN_PAGE_SHARE * 100.0
             ),
         )
     }
