@@ -372,4 +372,38 @@ mod tests {
         );
         assert!(!article.text.contains("Accueil"), "{}", article.text);
     }
+
+    #[test]
+    fn titles_lose_the_sites_name_not_the_headline() {
+        let url = Url::parse("https://www.journal-du-sahel.com/a").unwrap();
+        for (title, site, headline) in [
+            (
+                "Kayes : le convoi arrive | Journal du Sahel",
+                None,
+                "Kayes : le convoi arrive",
+            ),
+            (
+                "Journal du Sahel - Kayes : le convoi arrive",
+                None,
+                "Kayes : le convoi arrive",
+            ),
+            (
+                "Kayes : le convoi arrive - Actualités - Sahel Info",
+                Some("Sahel Info"),
+                "Kayes : le convoi arrive",
+            ),
+            (
+                "Mali - Niger : la frontière rouverte après six mois",
+                None,
+                "Mali - Niger : la frontière rouverte après six mois",
+            ),
+            ("Kayes", None, "Kayes"),
+        ] {
+            assert_eq!(
+                without_site_name(title, site, Some(&url)),
+                headline,
+                "{title}"
+            );
+        }
+    }
 }

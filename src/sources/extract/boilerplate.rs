@@ -512,4 +512,19 @@ mod tests {
         let early = format!("Commentaires\n\n{story}");
         assert_eq!(clean(&early, &HashSet::new()).text, story.trim());
     }
+
+    #[test]
+    fn labels_alone_and_copyright_lines_go_sentences_with_them_stay() {
+        let story = "Le convoi est arrivé à Kayes mardi soir après trois jours de route.";
+        let text = format!(
+            "{story}\n\nSources :\n\nÀ propos de l'auteur\n\n© 2024 Le Journal. Tous droits réservés.\n\n\
+             Contact : le gouverneur a reçu les chauffeurs à Kayes."
+        );
+        let cleaned = clean(&text, &HashSet::new());
+        assert_eq!(
+            cleaned.text,
+            format!("{story}\n\nContact : le gouverneur a reçu les chauffeurs à Kayes.")
+        );
+        assert_eq!(cleaned.removed.len(), 3);
+    }
 }

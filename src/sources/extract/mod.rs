@@ -430,4 +430,27 @@ mod tests {
         );
         assert_eq!(first.unconfirmed, ["Autre article du site"]);
     }
+
+    #[test]
+    fn a_flattened_page_yields_to_readabilitys_prose_only() {
+        let story = "Les habitants de Ménaka ont reçu des vivres après trois semaines de blocus, a indiqué le gouverneur de la région. ";
+        let flattened = format!("Accueil Monde Afrique Sport {}", story.repeat(20));
+        assert!(is_flattened(&flattened));
+        assert!(!is_flattened(&format!("{story}\n{story}")));
+        let first = made(TRAFILATURA, &flattened, flattened.len());
+        let prose = made(READABILITY, &[story; 6].join("\n\n"), flattened.len());
+        let (winner, reason) = choose_flattened(&first, &prose);
+        assert_eq!(winner, 1, "{reason}");
+        // A column of short lines is a list of links, not the story.
+        let links = made(
+            READABILITY,
+            &["Accueil", "Sport", "Ménaka : le convoi arrive"]
+                .repeat(30)
+                .join("\n"),
+            flattened.len(),
+        );
+        let (winner, reason) = choose_flattened(&first, &links);
+        assert_eq!(winner, 0, "{reason}");
+        assert!(reason.contains("short lines"), "{reason}");
+    }
 }
