@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use url::Url;
 use veille::fetch::charset;
-use veille::sources::article::extract_article;
+use veille::sources::article::{Article, extract_article};
 
 #[derive(clap::Args)]
 pub struct ExtractArgs {
@@ -21,6 +21,11 @@ pub struct ExtractArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Also show which extractor won and why: the page's visible length,
+    /// each extractor's length and share of it, the rule that decided, and
+    /// the paragraphs dropped as boilerplate.
+    #[arg(long)]
+    explain: bool,
 }
 
 pub fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
@@ -34,7 +39,11 @@ pub fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
     let article = extract_article(&decoded.text, args.url.as_ref(), args.selector.as_deref())
         .with_context(|| format!("nothing to extract from {}", args.file.display()))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&article)?);
+        let mut printed = serde_json::to_value(&article)?;
+        if args.explain {
+            printed["explanation"] = serde_json::to_value(&article.explanation)?;
+        }
+        println!("{}", serde_json::to_string_pretty(&printed)?);
         return Ok(ExitCode::SUCCESS);
     }
     let field = |name: &str, value: Option<String>| {
@@ -50,6 +59,44 @@ pub fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
     field("language", article.language.clone());
     field("method", Some(article.method.to_owned()));
     field("encoding", Some(decoded.encoding.name().to_owned()));
+    if args.explain {
+        explain(&article);
+    }
     println!("\n{}", article.text);
     Ok(ExitCode::SUCCESS)
+}
+
+fn explain(article: &Article) {
+    let Some(explanation) = &article.explanation else {
+        println!("\nexplain    the selector matched; no extractor ran");
+        return;
+    };
+    println!(
+        "\nexplain    page: {} visible characters",
+        explanation.page_chars
+    );
+    for candidate in &explanation.candidates {
+        println!(
+            "           {}: {} characters in {} paragraphs, {:.0}% of the page{}",
+            candidate.extractor,
+            candidate.chars,
+            candidate.paragraphs,
+            candidate.page_share * 100.0,
+            candidate
+                .error
+                .as_ref()
+                .map(|error| format!(", failed: {error}"))
+                .unwrap_or_default()
+        );
+        for removed in &candidate.removed {
+            println!("             dropped as boilerplate: {removed}");
+        }
+        for unconfirmed in &candidate.unconfirmed {
+            println!("             dropped, not kept by the other extractor: {unconfirmed}");
+        }
+    }
+    println!(
+        "           winner: {} ({})",
+        explanation.winner, explanation.reason
+    );
 }

@@ -1,9 +1,10 @@
 //! The article on a linked page: main text, title, author, date, canonical URL.
 //!
-//! Main-text extraction is rs-trafilatura (pinned: its output is what the
-//! extraction benchmark test scores). A feed can name a CSS selector for
-//! sites the extractor gets wrong; the selector is tried first and the
-//! extractor is the fallback when it matches nothing.
+//! Main-text extraction is [`super::extract`]: rs-trafilatura (pinned: its
+//! output is what the extraction tests score), Readability when its text is
+//! short, then boilerplate removal. A feed can name a CSS selector for
+//! sites the extractors get wrong; the selector is tried first and the
+//! extractors are the fallback when it matches nothing.
 
 use chrono::{DateTime, Utc};
 use ego_tree::iter::Edge;
@@ -11,6 +12,7 @@ use scraper::{Html, Selector};
 use url::Url;
 
 use super::dates::parse_date;
+use super::extract::{self, Explanation};
 use super::nesting::{self, TooDeep};
 use super::text::{html_to_text, normalise_whitespace};
 
@@ -25,8 +27,12 @@ pub struct Article {
     pub canonical_url: Option<Url>,
     /// Declared page language (`<html lang>`), primary subtag.
     pub language: Option<String>,
-    /// How the text was found: `selector` or `extractor`.
+    /// How the text was found: `selector`, `extractor` (rs-trafilatura)
+    /// or `readability`.
     pub method: &'static str,
+    /// Which extractor won and why (none when the selector matched).
+    #[serde(skip)]
+    pub explanation: Option<Explanation>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,22 +100,22 @@ fn extract(
             if nesting_depth(&document) > MAX_EXTRACTOR_DEPTH {
                 return Err(ExtractError::NestedTooDeep(MAX_EXTRACTOR_DEPTH));
             }
-            let options = rs_trafilatura::Options {
-                url: url.map(Url::to_string),
-                ..rs_trafilatura::Options::default()
-            };
-            let result = rs_trafilatura::extract_with_options(html, &options)
-                .map_err(|err| ExtractError::Extractor(err.to_string()))?;
-            let text = normalise_whitespace(&result.content_text);
-            (text, "extractor", Some(result.metadata))
+            let extracted =
+                extract::main_text(html, &document, url).map_err(ExtractError::Extractor)?;
+            (extracted.text.clone(), extracted.method, Some(extracted))
         }
     };
     if text.is_empty() {
         return Err(ExtractError::NoText);
     }
-    let (meta_title, meta_author, meta_date) = match extracted {
-        Some(metadata) => (metadata.title, metadata.author, metadata.date),
-        None => (None, None, None),
+    let (meta_title, meta_author, meta_date, explanation) = match extracted {
+        Some(extracted) => (
+            extracted.title,
+            extracted.author,
+            extracted.published,
+            Some(extracted.explanation),
+        ),
+        None => (None, None, None, None),
     };
     Ok(Article {
         // og:title is the headline as the site wants it shared, and the
@@ -120,14 +126,87 @@ fn extract(
             .or(page.headline)
             .or(page.html_title)
             .or(meta_title)
-            .map(|title| normalise_whitespace(&title)),
+            .map(|title| {
+                without_site_name(
+                    &normalise_whitespace(&title),
+                    page.site_name.as_deref(),
+                    url,
+                )
+            }),
         text,
         author: page.author.or(meta_author),
         published: page.published.or(meta_date),
         canonical_url: page.canonical_url,
         language: page.language,
         method,
+        explanation,
     })
+}
+
+/// Separators between a headline and the site's name or section in titles.
+const TITLE_SEPARATORS: [&str; 7] = [" | ", " - ", " – ", " — ", " · ", " • ", " » "];
+
+/// Parts of a title this short (in words) after the headline are the
+/// site's name or section, not the headline.
+const SITE_PART_MAX_WORDS: usize = 3;
+
+/// `title` without the site's name and section that pages append (or put
+/// first): a trailing part of a few words, or any part naming the site
+/// (its `og:site_name` or its domain), is dropped, the headline kept.
+fn without_site_name(title: &str, site_name: Option<&str>, url: Option<&Url>) -> String {
+    let mut parts = vec![title];
+    for separator in TITLE_SEPARATORS {
+        parts = parts
+            .into_iter()
+            .flat_map(|part| part.split(separator))
+            .collect();
+    }
+    if parts.len() < 2 {
+        return title.to_owned();
+    }
+    let squeeze = |text: &str| -> String {
+        text.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    // The domain's name without "www." and its suffix: "lemonde" for
+    // www.lemonde.fr.
+    let domain = url
+        .and_then(Url::host_str)
+        .and_then(|host| host.trim_start_matches("www.").split('.').next())
+        .map(squeeze)
+        .filter(|name| name.chars().count() >= 3);
+    let site = site_name.map(squeeze).filter(|name| !name.is_empty());
+    let names_site = |part: &str| {
+        let part = squeeze(part);
+        !part.is_empty()
+            && (site.as_deref() == Some(part.as_str())
+                || domain
+                    .as_deref()
+                    .is_some_and(|domain| part.contains(domain)))
+    };
+    let mut kept: Vec<&str> = parts
+        .iter()
+        .copied()
+        .filter(|part| !names_site(part))
+        .collect();
+    while kept.len() > 1
+        && kept
+            .last()
+            .is_some_and(|part| part.split_whitespace().count() <= SITE_PART_MAX_WORDS)
+    {
+        kept.pop();
+    }
+    // The parts are slices of `title`: keep its text from the first kept
+    // part to the last, separators as written.
+    let offset = |part: &str| part.as_ptr() as usize - title.as_ptr() as usize;
+    match (kept.first(), kept.last()) {
+        (Some(first), Some(last)) => title[offset(first)..offset(last) + last.len()]
+            .trim()
+            .to_owned(),
+        _ => title.to_owned(),
+    }
 }
 
 /// What the page's `<head>` says about itself. Read directly because these
@@ -151,6 +230,7 @@ fn nesting_depth(document: &Html) -> usize {
 #[derive(Default)]
 struct PageMetadata {
     og_title: Option<String>,
+    site_name: Option<String>,
     headline: Option<String>,
     html_title: Option<String>,
     author: Option<String>,
@@ -181,6 +261,7 @@ impl PageMetadata {
             .or_else(|| first_attribute(&["meta[property='og:url']"], "content").and_then(resolve))
             .filter(|url| matches!(url.scheme(), "http" | "https"));
         let og_title = first_attribute(&["meta[property='og:title']"], "content");
+        let site_name = first_attribute(&["meta[property='og:site_name']"], "content");
         let first_text = |selector: &str| {
             let selector = Selector::parse(selector).ok()?;
             document
@@ -226,6 +307,7 @@ impl PageMetadata {
             .filter(|lang| !lang.is_empty());
         PageMetadata {
             og_title,
+            site_name,
             headline,
             html_title,
             author,
@@ -289,5 +371,39 @@ mod tests {
             article.text
         );
         assert!(!article.text.contains("Accueil"), "{}", article.text);
+    }
+
+    #[test]
+    fn titles_lose_the_sites_name_not_the_headline() {
+        let url = Url::parse("https://www.journal-du-sahel.com/a").unwrap();
+        for (title, site, headline) in [
+            (
+                "Kayes : le convoi arrive | Journal du Sahel",
+                None,
+                "Kayes : le convoi arrive",
+            ),
+            (
+                "Journal du Sahel - Kayes : le convoi arrive",
+                None,
+                "Kayes : le convoi arrive",
+            ),
+            (
+                "Kayes : le convoi arrive - Actualités - Sahel Info",
+                Some("Sahel Info"),
+                "Kayes : le convoi arrive",
+            ),
+            (
+                "Mali - Niger : la frontière rouverte après six mois",
+                None,
+                "Mali - Niger : la frontière rouverte après six mois",
+            ),
+            ("Kayes", None, "Kayes"),
+        ] {
+            assert_eq!(
+                without_site_name(title, site, Some(&url)),
+                headline,
+                "{title}"
+            );
+        }
     }
 }

@@ -9,6 +9,7 @@
 pub mod article;
 pub mod broadcast;
 pub mod dates;
+pub mod extract;
 pub mod feed;
 pub mod html;
 pub mod nesting;

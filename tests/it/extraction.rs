@@ -1,135 +1,121 @@
-//! The article extractor scored on the shared article-extraction benchmark,
-//! with that benchmark's own method: `\w+` tokens, 4-token shingles, per-page
-//! true/false positives and negatives normalised to sum 1, precision and
-//! recall averaged over pages, F1 from the averages.
-
-use std::collections::HashMap;
-use std::io::Read;
+//! The article extractor scored on the two shared sets (the scoring is in
+//! `support::extraction_scoring`, shared with `benches/extraction.rs`), and
+//! `veille extract`.
 
 use url::Url;
 use veille::fetch::charset;
-use veille::sources::article::extract_article;
+use veille::sources::article::{Article, extract_article};
 
+use crate::support::extraction_scoring::{
+    self, Expected, Page, PageScore, article_benchmark, score_page, score_set, shingle_matching,
+    trafilatura_eval,
+};
 use crate::support::shared_data;
 
-/// Below this the extraction has regressed. veille scores 0.956 here (the
-/// published 0.970 for rs-trafilatura comes from the benchmark's own
-/// harness, which feeds it raw bytes and keeps its whitespace).
-const MINIMUM_F1: f64 = 0.93;
+/// Below this the extraction has regressed on the article-extraction
+/// benchmark (shingle F1, averaged over pages). veille scores 0.959 there
+/// (precision 0.946, recall 0.972).
+const MINIMUM_BENCHMARK_F1: f64 = 0.955;
 
-fn tokens(text: &str) -> Vec<&str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|token| !token.is_empty())
-        .collect()
+/// Below this the extraction has regressed on trafilatura's evaluation
+/// pages (snippet F1 over all pages). veille scores 0.927 there (precision
+/// 0.920, recall 0.935; 0.894 before the second extractor and the
+/// boilerplate rules); the goal of 0.93 is not reached yet, so the
+/// floor is what is reached, not the goal.
+const MINIMUM_TRAFILATURA_EVAL_F1: f64 = 0.925;
+
+/// The page's article as veille extracts it, if it does.
+fn extracted(page: &Page) -> Option<Article> {
+    let decoded = charset::decode(&page.bytes(), None);
+    let url = page.url.as_deref().and_then(|url| Url::parse(url).ok());
+    extract_article(&decoded.text, url.as_ref(), None).ok()
 }
 
-fn shingles(text: &str) -> HashMap<Vec<&str>, usize> {
-    let tokens = tokens(text);
-    let mut counts = HashMap::new();
-    for window in tokens.windows(4) {
-        *counts.entry(window.to_vec()).or_insert(0) += 1;
-    }
-    counts
+/// Title and text, as trafilatura's pages are scored on.
+fn title_and_text(page: &Page) -> String {
+    extracted(page)
+        .map(|article| format!("{} {}", article.title.unwrap_or_default(), article.text))
+        .unwrap_or_default()
 }
 
-/// (tp, fp, fn), normalised to sum 1.
-fn shingle_matching(truth: &str, prediction: &str) -> (f64, f64, f64) {
-    let truth = shingles(truth);
-    let prediction = shingles(prediction);
-    let (mut tp, mut fp, mut fn_) = (0.0, 0.0, 0.0);
-    for key in truth
-        .keys()
-        .chain(prediction.keys().filter(|k| !truth.contains_key(*k)))
-    {
-        let t = *truth.get(key).unwrap_or(&0) as f64;
-        let p = *prediction.get(key).unwrap_or(&0) as f64;
-        tp += t.min(p);
-        fp += (p - t).max(0.0);
-        fn_ += (t - p).max(0.0);
-    }
-    let sum = tp + fp + fn_;
-    if sum > 0.0 {
-        (tp / sum, fp / sum, fn_ / sum)
-    } else {
-        (0.0, 0.0, 0.0)
-    }
-}
-
-fn precision((tp, fp, fn_): (f64, f64, f64)) -> f64 {
-    if fp == 0.0 && fn_ == 0.0 {
-        1.0
-    } else if tp == 0.0 && fp == 0.0 {
-        0.0
-    } else {
-        tp / (tp + fp)
-    }
-}
-
-fn recall((tp, fp, fn_): (f64, f64, f64)) -> f64 {
-    if fp == 0.0 && fn_ == 0.0 {
-        1.0
-    } else if tp == 0.0 && fn_ == 0.0 {
-        0.0
-    } else {
-        tp / (tp + fn_)
-    }
+/// The text alone, as the article-extraction benchmark is scored on.
+fn text_only(page: &Page) -> String {
+    extracted(page)
+        .map(|article| article.text)
+        .unwrap_or_default()
 }
 
 #[test]
-fn scoring_matches_the_benchmark_definition() {
+fn scoring_matches_each_sets_definition() {
+    let page = |tp, fp, fn_| PageScore {
+        true_positives: tp,
+        false_positives: fp,
+        false_negatives: fn_,
+    };
     let perfect = shingle_matching("a b c d e", "a b c d e");
-    assert_eq!((precision(perfect), recall(perfect)), (1.0, 1.0));
+    assert_eq!(perfect, page(1.0, 0.0, 0.0));
     // Half the predicted shingles are noise.
     let noisy = shingle_matching("a b c d e", "a b c d e x y z w v");
-    assert!((precision(noisy) - 2.0 / 7.0).abs() < 1e-9, "{noisy:?}");
-    assert_eq!(recall(noisy), 1.0);
+    assert!(
+        (extraction_scoring::body_precision(&noisy) - 2.0 / 7.0).abs() < 1e-9,
+        "{noisy:?}"
+    );
+    assert_eq!(extraction_scoring::body_recall(&noisy), 1.0);
+
+    // Snippets match across collapsed whitespace, and a kept `without`
+    // snippet is a false positive.
+    let snippets = Expected::Snippets {
+        with: vec!["le convoi  est\narrivé".into(), "absent".into()],
+        without: vec!["Lire aussi".into(), "Abonnez-vous".into()],
+    };
+    let scored = score_page(
+        &snippets,
+        "Titre Le jour où le convoi est arrivé.\n\nLire aussi : x",
+    );
+    assert_eq!(scored, page(1.0, 1.0, 1.0));
+    let total = extraction_scoring::total(&snippets, &[scored, page(3.0, 0.0, 0.0)]);
+    assert!((total.precision - 0.8).abs() < 1e-9, "{total:?}");
+    assert!((total.recall - 0.8).abs() < 1e-9, "{total:?}");
 }
 
 #[test]
-fn extractor_scores_at_least_093_f1_on_the_benchmark() {
-    let root = shared_data().join("article-extraction-benchmark");
-    let truth: HashMap<String, serde_json::Value> = serde_json::from_str(
-        &std::fs::read_to_string(root.join("ground-truth.json")).expect("ground-truth.json"),
-    )
-    .expect("valid ground truth");
-    let mut ids: Vec<&String> = truth.keys().collect();
-    ids.sort();
-    assert!(ids.len() >= 180, "benchmark has {} pages", ids.len());
-
-    let score = |id: &String| {
-        let mut html = Vec::new();
-        let file =
-            std::fs::File::open(root.join("html").join(format!("{id}.html.gz"))).expect("page");
-        flate2::read::GzDecoder::new(file)
-            .read_to_end(&mut html)
-            .expect("gunzip");
-        let expected = truth[id]["articleBody"].as_str().unwrap_or_default();
-        let url = truth[id]["url"]
-            .as_str()
-            .and_then(|url| Url::parse(url).ok());
-        let decoded = charset::decode(&html, None);
-        let predicted = extract_article(&decoded.text, url.as_ref(), None)
-            .map(|article| article.text)
-            .unwrap_or_default();
-        shingle_matching(expected, &predicted)
-    };
-    // Two halves on two threads: the machines have two cores.
-    let (left, right) = ids.split_at(ids.len() / 2);
-    let scores: Vec<(f64, f64, f64)> = std::thread::scope(|scope| {
-        let first = scope.spawn(|| left.iter().map(|id| score(id)).collect::<Vec<_>>());
-        let mut scores: Vec<_> = right.iter().map(|id| score(id)).collect();
-        scores.extend(first.join().expect("scoring thread"));
-        scores
-    });
-    let pages = scores.len() as f64;
-    let mean_precision = scores.iter().copied().map(precision).sum::<f64>() / pages;
-    let mean_recall = scores.iter().copied().map(recall).sum::<f64>() / pages;
-    let f1 = 2.0 * mean_precision * mean_recall / (mean_precision + mean_recall);
+fn extractor_scores_on_the_article_extraction_benchmark() {
+    let pages = article_benchmark(&shared_data());
+    assert!(pages.len() >= 180, "benchmark has {} pages", pages.len());
+    let started = std::time::Instant::now();
+    let score = score_set(&pages, text_only);
     eprintln!(
-        "article extraction benchmark: {} pages, precision {mean_precision:.3}, recall {mean_recall:.3}, F1 {f1:.3}",
-        scores.len()
+        "article extraction benchmark: {} pages, {score} ({:.1} s)",
+        pages.len(),
+        started.elapsed().as_secs_f64()
     );
-    assert!(f1 >= MINIMUM_F1, "F1 {f1:.3} below {MINIMUM_F1}");
+    assert!(
+        score.f1 >= MINIMUM_BENCHMARK_F1,
+        "F1 {:.3} below {MINIMUM_BENCHMARK_F1}",
+        score.f1
+    );
+}
+
+#[test]
+fn extractor_scores_on_trafilaturas_evaluation_pages() {
+    let pages = trafilatura_eval(&shared_data());
+    assert!(
+        pages.len() >= 800,
+        "evaluation set has {} pages",
+        pages.len()
+    );
+    let started = std::time::Instant::now();
+    let score = score_set(&pages, title_and_text);
+    eprintln!(
+        "trafilatura evaluation pages: {} pages, {score} ({:.1} s)",
+        pages.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        score.f1 >= MINIMUM_TRAFILATURA_EVAL_F1,
+        "F1 {:.3} below {MINIMUM_TRAFILATURA_EVAL_F1}",
+        score.f1
+    );
 }
 
 #[test]
@@ -182,6 +168,32 @@ fn extract_command_prints_what_would_be_stored() {
         "{}",
         crate::support::text(&output.stderr)
     );
+
+    // --explain says which extractor won, and why: this page is prose with
+    // nothing short to confirm, so Readability is not run.
+    let output = crate::support::veille_command()
+        .arg("extract")
+        .arg(&page)
+        .arg("--explain")
+        .output()
+        .unwrap();
+    let stdout = crate::support::text(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("explain    page: "), "{stdout}");
+    assert!(stdout.contains("           extractor: "), "{stdout}");
+    assert!(stdout.contains("winner: extractor ("), "{stdout}");
+    assert!(stdout.contains("Readability not run"), "{stdout}");
+    let output = crate::support::veille_command()
+        .arg("extract")
+        .arg(&page)
+        .args(["--explain", "--json"])
+        .output()
+        .unwrap();
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    let explanation = &printed["explanation"];
+    assert_eq!(explanation["winner"], "extractor", "{explanation}");
+    assert_eq!(explanation["candidates"].as_array().map(Vec::len), Some(1));
+    assert!(explanation["page_chars"].as_u64().unwrap() > 0);
 
     let output = crate::support::veille_command()
         .args(["extract", "--selector", "div["])

@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod daemon;
+pub mod extraction_scoring;
 pub mod faults;
 pub mod server;
 pub mod smtp;
