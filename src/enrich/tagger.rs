@@ -411,13 +411,15 @@ impl Tagger {
         }
 
         let mut found: Vec<Tagged> = Vec::new();
-        let mut slot_of: Vec<Option<usize>> = vec![None; self.gazetteer.len()];
+        // By entity index; a map, not a slot per gazetteer entity, since
+        // the village layer makes that 15,000 slots cleared per document.
+        let mut slot_of: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
         for candidate in candidates {
             let hit = &hits[candidate.hit];
             let entity = &self.gazetteer.entities()[candidate.entity];
             match candidate.decision {
                 Decision::Accepted(evidence) => {
-                    let slot = *slot_of[candidate.entity].get_or_insert_with(|| {
+                    let slot = *slot_of.entry(candidate.entity).or_insert_with(|| {
                         found.push(Tagged {
                             id: entity.id.clone(),
                             kind: entity.kind,
