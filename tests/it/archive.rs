@@ -8,10 +8,10 @@ use chrono::{DateTime, Duration, Utc};
 use veille::archive::{
     ArchiveError, ArchiveWriter, Search, SearchRequest, SearchResults, SortOrder,
 };
-use veille::enrich::{Gazetteer, Tagger, enrich};
-use veille::store::{NewDocument, SourceRef, Store};
+use veille::enrich::{Gazetteer, Tagger};
+use veille::store::Store;
 
-use crate::support::project_root;
+use crate::support::{Story, project_root, record_story};
 
 struct Corpus {
     _dir: tempfile::TempDir,
@@ -107,33 +107,15 @@ fn corpus() -> Corpus {
     let store = Store::open(dir.path()).unwrap();
     let mut names = HashMap::new();
     for (name, source, language, published, title, text) in documents() {
-        let url = format!("https://{source}.example/{name}");
-        let document = NewDocument {
-            url: url.clone(),
-            canonical_url: url.clone(),
-            aliases: Vec::new(),
-            title: title.to_owned(),
-            text: text.to_owned(),
-            author: None,
-            published,
-            published_is_fetch_time: false,
-            fetched: published,
-            language_hint: Some(language.to_owned()),
-            content_hash: name.to_owned(),
-            extraction: "feed".to_owned(),
-            enrichment: enrich(&tagger, title, text, Some(language)),
-            transcript: None,
-        };
-        let source = SourceRef {
+        let story = Story {
+            name,
             feed_id: source,
-            entry_key: name,
-            url: &url,
-            tags: &[],
+            language,
+            published,
+            title,
+            text,
         };
-        let veille::store::Recorded::New(id) = store.record(&document, source).unwrap() else {
-            panic!("{name} not new");
-        };
-        names.insert(id, name);
+        names.insert(record_story(&store, &tagger, &story), name);
     }
     let mut writer = ArchiveWriter::open(dir.path(), tagger.gazetteer()).unwrap();
     assert_eq!(writer.catch_up(&store, &mut |_| {}).unwrap(), names.len());

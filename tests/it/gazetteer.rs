@@ -7,10 +7,10 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::Utc;
 use veille::archive::{ArchiveWriter, Search, SearchRequest};
-use veille::enrich::{EntityType, Gazetteer, Tagger, enrich};
-use veille::store::{NewDocument, SourceRef, Store};
+use veille::enrich::{EntityType, Gazetteer, Tagger};
+use veille::store::Store;
 
-use crate::support::project_root;
+use crate::support::{Story, project_root, record_story};
 
 /// The shipped gazetteer with its village layer, compiled once: the layer
 /// holds thousands of places.
@@ -107,34 +107,15 @@ fn place_search_finds_a_village_from_itself_its_cercle_and_its_region() {
     ];
     let mut names = std::collections::HashMap::new();
     for (name, title, text) in stories {
-        let url = format!("https://echos.example/{name}");
-        let now = Utc::now();
-        let document = NewDocument {
-            url: url.clone(),
-            canonical_url: url.clone(),
-            aliases: Vec::new(),
-            title: title.to_owned(),
-            text: text.to_owned(),
-            author: None,
-            published: now,
-            published_is_fetch_time: false,
-            fetched: now,
-            language_hint: Some("fr".to_owned()),
-            content_hash: name.to_owned(),
-            extraction: "feed".to_owned(),
-            enrichment: enrich(&tagger, title, text, Some("fr")),
-            transcript: None,
-        };
-        let source = SourceRef {
+        let story = Story {
+            name,
             feed_id: "echos",
-            entry_key: name,
-            url: &url,
-            tags: &[],
+            language: "fr",
+            published: Utc::now(),
+            title,
+            text,
         };
-        let veille::store::Recorded::New(id) = store.record(&document, source).unwrap() else {
-            panic!("{name} not new");
-        };
-        names.insert(id, name);
+        names.insert(record_story(&store, &tagger, &story), name);
     }
     let mut writer = ArchiveWriter::open(dir.path(), tagger.gazetteer()).unwrap();
     writer.catch_up(&store, &mut |_| {}).unwrap();

@@ -180,3 +180,45 @@ pub fn add_local_gazetteer(setup: &Setup, toml: &str) {
         );
     std::fs::write(&setup.config_path, config).unwrap();
 }
+
+/// A story a test writes straight into the record, as feed `feed_id`
+/// carried it at `https://{feed_id}.example/{name}`.
+pub struct Story<'a> {
+    pub name: &'a str,
+    pub feed_id: &'a str,
+    pub language: &'a str,
+    pub published: chrono::DateTime<chrono::Utc>,
+    pub title: &'a str,
+    pub text: &'a str,
+}
+
+/// Records `story`, tagged with `tagger`, and returns its document id.
+pub fn record_story(store: &Store, tagger: &Tagger, story: &Story<'_>) -> i64 {
+    let url = format!("https://{}.example/{}", story.feed_id, story.name);
+    let document = veille::store::NewDocument {
+        url: url.clone(),
+        canonical_url: url.clone(),
+        aliases: Vec::new(),
+        title: story.title.to_owned(),
+        text: story.text.to_owned(),
+        author: None,
+        published: story.published,
+        published_is_fetch_time: false,
+        fetched: story.published,
+        language_hint: Some(story.language.to_owned()),
+        content_hash: story.name.to_owned(),
+        extraction: "feed".to_owned(),
+        enrichment: veille::enrich::enrich(tagger, story.title, story.text, Some(story.language)),
+        transcript: None,
+    };
+    let source = veille::store::SourceRef {
+        feed_id: story.feed_id,
+        entry_key: story.name,
+        url: &url,
+        tags: &[],
+    };
+    match store.record(&document, source).unwrap() {
+        veille::store::Recorded::New(id) => id,
+        _ => panic!("{} not new", story.name),
+    }
+}
