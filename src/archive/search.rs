@@ -37,6 +37,16 @@ pub enum SortOrder {
     Date,
 }
 
+impl SortOrder {
+    /// As a parameter names it: `relevance` or `date`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SortOrder::Relevance => "relevance",
+            SortOrder::Date => "date",
+        }
+    }
+}
+
 impl FromStr for SortOrder {
     type Err = String;
 

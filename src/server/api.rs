@@ -10,11 +10,13 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::AppState;
 use crate::archive::{ArchiveError, ExportFormat, MAX_LIMIT, SearchRequest, SortOrder};
+use crate::config::alerts::AlertMode;
+use crate::store::{MatchRow, RuleSummary};
 
 /// Page size when none is asked for.
 const DEFAULT_LIMIT: usize = 20;
@@ -257,8 +259,24 @@ pub async fn alerts(State(state): State<Arc<AppState>>) -> Result<Response, ApiE
     Ok(Json(serde_json::json!({ "rules": rules })).into_response())
 }
 
+/// A rule as `/api/alerts` and the alerts pages show it: what it asks,
+/// when it runs, and what it found and delivered.
+#[derive(Serialize)]
+pub struct RuleEntry {
+    pub id: String,
+    pub name: String,
+    pub mode: AlertMode,
+    pub schedule: Option<String>,
+    pub next_run: Option<String>,
+    pub query: String,
+    pub min_matches: usize,
+    pub targets: Vec<&'static str>,
+    #[serde(flatten)]
+    pub summary: RuleSummary,
+}
+
 /// The rules as `/api/alerts` and the alerts page show them.
-pub fn rule_list(state: &AppState) -> Result<Vec<serde_json::Value>, ApiError> {
+pub fn rule_list(state: &AppState) -> Result<Vec<RuleEntry>, ApiError> {
     let now = chrono::Utc::now();
     state
         .live()
@@ -277,22 +295,17 @@ pub fn rule_list(state: &AppState) -> Result<Vec<serde_json::Value>, ApiError> {
                     .map_or(now, |time| time.with_timezone(&chrono::Utc));
                 crate::store::timestamp(schedule.next_after(last).max(now))
             });
-            let mut entry = serde_json::json!({
-                "id": rule.id(),
-                "name": rule.alert.name,
-                "mode": rule.alert.mode,
-                "schedule": rule.alert.schedule.as_ref().map(ToString::to_string),
-                "next_run": next_run,
-                "query": rule.describe(),
-                "min_matches": rule.alert.min_matches,
-                "targets": rule.alert.targets.names(),
-            });
-            if let (Some(object), Ok(serde_json::Value::Object(extra))) =
-                (entry.as_object_mut(), serde_json::to_value(&summary))
-            {
-                object.extend(extra);
-            }
-            Ok(entry)
+            Ok(RuleEntry {
+                id: rule.id().to_owned(),
+                name: rule.alert.name.clone(),
+                mode: rule.alert.mode,
+                schedule: rule.alert.schedule.as_ref().map(ToString::to_string),
+                next_run,
+                query: rule.describe(),
+                min_matches: rule.alert.min_matches,
+                targets: rule.alert.targets.names(),
+                summary,
+            })
         })
         .collect()
 }
@@ -318,6 +331,33 @@ pub async fn alert_matches(
     Ok(Json(body).into_response())
 }
 
+/// A page of a rule's matches.
+#[derive(Serialize)]
+pub struct RuleMatches {
+    pub rule: String,
+    pub total: i64,
+    pub offset: usize,
+    pub limit: usize,
+    pub matches: Vec<MatchEntry>,
+}
+
+/// A match with the document it found, while the record still holds it.
+#[derive(Serialize)]
+pub struct MatchEntry {
+    #[serde(flatten)]
+    pub row: MatchRow,
+    #[serde(flatten)]
+    pub document: Option<MatchedDocument>,
+}
+
+#[derive(Serialize)]
+pub struct MatchedDocument {
+    pub title: String,
+    pub url: String,
+    pub sources: Vec<String>,
+    pub published: String,
+}
+
 /// A page of a rule's matches, as `/api/alerts/{id}/matches` and the
 /// alerts page show them; 404 for a rule not configured.
 pub fn rule_matches(
@@ -325,7 +365,7 @@ pub fn rule_matches(
     id: &str,
     limit: usize,
     offset: usize,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<RuleMatches, ApiError> {
     if !state.live().rules.iter().any(|rule| rule.id() == id) {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -338,27 +378,27 @@ pub fn rule_matches(
         .map_err(internal)?;
     let ids: Vec<i64> = rows.iter().map(|row| row.document_id).collect();
     let documents = documents_by_id(state, &ids)?;
-    let matches: Vec<serde_json::Value> = rows
+    let matches = rows
         .into_iter()
-        .map(|row| {
-            let document = documents.get(&row.document_id);
-            let mut entry = serde_json::to_value(&row).unwrap_or_default();
-            if let (Some(object), Some(document)) = (entry.as_object_mut(), document) {
-                object.insert("title".into(), document.title.clone().into());
-                object.insert("url".into(), document.url.clone().into());
-                object.insert("sources".into(), document.sources.clone().into());
-                object.insert("published".into(), document.published.clone().into());
-            }
-            entry
+        .map(|row| MatchEntry {
+            document: documents
+                .get(&row.document_id)
+                .map(|document| MatchedDocument {
+                    title: document.title.clone(),
+                    url: document.url.clone(),
+                    sources: document.sources.clone(),
+                    published: document.published.clone(),
+                }),
+            row,
         })
         .collect();
-    Ok(serde_json::json!({
-        "rule": id,
-        "total": total,
-        "offset": offset,
-        "limit": limit,
-        "matches": matches,
-    }))
+    Ok(RuleMatches {
+        rule: id.to_owned(),
+        total,
+        offset,
+        limit,
+        matches,
+    })
 }
 
 /// The stored documents with these ids, by id: a document deleted since

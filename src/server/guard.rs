@@ -117,7 +117,8 @@ fn check(state: &AppState, request: &Request) -> Result<(), ApiError> {
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::to_owned);
         // A browser carries it in the cookie the login form set.
-        let presented = bearer.or_else(|| web::cookie(request.headers(), web::TOKEN_COOKIE));
+        let presented =
+            bearer.or_else(|| web::request::cookie(request.headers(), web::request::TOKEN_COOKIE));
         if !presented.is_some_and(|presented| token.admits(presented.trim())) {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,

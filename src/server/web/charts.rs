@@ -31,7 +31,7 @@ pub struct TimelineChart {
     pub days_per_bar: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Bar {
     pub x: f64,
     pub width: f64,
@@ -43,7 +43,7 @@ pub struct Bar {
     pub parts: Vec<BarPart>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct BarPart {
     /// 0–4 for the series, 5 for the rest: the CSS class's number.
     pub series: usize,

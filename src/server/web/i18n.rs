@@ -38,7 +38,8 @@ impl Lang {
     /// The reader's language, from the switch's cookie or the browser's
     /// `Accept-Language`.
     pub fn negotiate(headers: &HeaderMap) -> Lang {
-        if let Some(chosen) = super::cookie(headers, COOKIE).and_then(|code| Lang::from_code(&code))
+        if let Some(chosen) =
+            super::request::cookie(headers, COOKIE).and_then(|code| Lang::from_code(&code))
         {
             return chosen;
         }
