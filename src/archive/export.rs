@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::str::FromStr;
 
+use super::query::Expr;
 use super::{ArchiveError, Result, Search};
 use crate::store::{Store, StoredDocument};
 
@@ -77,12 +78,12 @@ impl<'a> Row<'a> {
 }
 
 /// Writes every document matching `query`, newest first, to `out`, and
-/// returns how many. The query is checked before anything is written, so a
-/// bad query writes nothing.
+/// returns how many. The query is parsed already and lowered before
+/// anything is written, so a bad query writes nothing.
 pub fn export(
     search: &Search,
     store: &Store,
-    query: &str,
+    query: &Expr,
     format: ExportFormat,
     out: &mut dyn Write,
 ) -> Result<usize> {

@@ -27,11 +27,11 @@ pub use export::{ExportFormat, export};
 pub use facets::{Count, EntityCount, Facets};
 pub use memory::MemoryIndex;
 pub use overview::{PlaceCount, TIMELINE_SERIES, Timeline, TimelineDay, is_actor};
-pub use query::{EntityLookup, QueryError};
+pub use query::{EntityLookup, Expr, QueryError};
 pub use schema::Fields;
 pub use search::{
-    DocumentView, Highlighter, Hit, MAX_LIMIT, MAX_OFFSET, Search, SearchRequest, SearchResults,
-    Snippet, SortOrder,
+    DocumentView, Highlighter, Hit, MAX_LIMIT, MAX_OFFSET, ResultPage, Search, SearchRequest,
+    SearchResults, Snippet, SortOrder,
 };
 pub use writer::ArchiveWriter;
 

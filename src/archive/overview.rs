@@ -7,13 +7,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::facets::EntityCount;
-use super::query::Lowering;
+use super::query::{Expr, Lowering};
 use super::{Result, Search};
 use crate::enrich::Gazetteer;
 use crate::enrich::gazetteer::EntityType;
@@ -82,11 +82,10 @@ pub fn places(counts: &HashMap<String, u64>, gazetteer: &Gazetteer) -> Vec<Place
 }
 
 impl Search {
-    /// The timeline of `query`, split by `series` (entity ids, most
-    /// frequent first, as the facets rank them).
-    pub fn timeline(&self, query: &str, series: Vec<EntityCount>) -> Result<Timeline> {
-        let expr = self.parse(query, Utc::now())?;
-        let lowered = Lowering::new(self.archive.fields()).lower(&expr)?;
+    /// The timeline of the documents matching `expr`, split by `series`
+    /// (entity ids, most frequent first, as the facets rank them).
+    pub fn timeline(&self, expr: &Expr, series: Vec<EntityCount>) -> Result<Timeline> {
+        let lowered = Lowering::new(self.archive.fields()).lower(expr)?;
         let wanted: Vec<String> = series.iter().map(|entity| entity.id.clone()).collect();
         let raw = self
             .archive

@@ -93,6 +93,25 @@ pub enum Filter {
 }
 
 impl Expr {
+    /// Every one of `parts`: the query itself for one, [`Expr::All`] for
+    /// none, as the parser builds a run of terms.
+    pub fn all_of(mut parts: Vec<Expr>) -> Expr {
+        match parts.len() {
+            0 => Expr::All,
+            1 => parts.pop().expect("one part"),
+            _ => Expr::And(parts),
+        }
+    }
+
+    /// Any one of `parts` (none: nothing to choose from, so `None`).
+    pub fn any_of(mut parts: Vec<Expr>) -> Option<Expr> {
+        match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(Expr::Or(parts)),
+        }
+    }
+
     /// Whether the query searches words (and so has a relevance order).
     pub fn has_text(&self) -> bool {
         match self {
@@ -473,8 +492,20 @@ impl Parser<'_> {
                 name,
                 value,
                 value_column,
-            } => self.field(&name, &value, token.column, value_column),
+            } => self
+                .context
+                .field(&name, &value, token.column, value_column),
         }
+    }
+}
+
+impl QueryContext<'_> {
+    /// The filter `name:value` from a value already split off (a form's
+    /// field, an API parameter), checked as the parser checks one typed in
+    /// a query, with the same messages; errors point at column 1, the
+    /// value's start.
+    pub fn filter(&self, name: &str, value: &str) -> Result<Expr, QueryError> {
+        self.field(name, value, 1, 1)
     }
 
     fn field(
@@ -492,7 +523,7 @@ impl Parser<'_> {
                 Filter::Title(value.to_owned())
             }
             "entity" => {
-                let ids = self.context.lookup.resolve(value);
+                let ids = self.lookup.resolve(value);
                 if ids.is_empty() {
                     return Err(error(
                         value_column,
@@ -503,12 +534,11 @@ impl Parser<'_> {
             }
             "place" => {
                 let places: Vec<&String> = self
-                    .context
                     .lookup
                     .resolve(value)
                     .iter()
                     .filter(|id| {
-                        self.context.gazetteer.get(id).is_some_and(|entity| {
+                        self.gazetteer.get(id).is_some_and(|entity| {
                             matches!(entity.kind, EntityType::Place | EntityType::Country)
                         })
                     })
@@ -522,7 +552,7 @@ impl Parser<'_> {
                 let mut ids = Vec::new();
                 let mut seen = HashSet::new();
                 for place in places {
-                    for id in self.context.lookup.with_descendants(place) {
+                    for id in self.lookup.with_descendants(place) {
                         if seen.insert(id.clone()) {
                             ids.push(id);
                         }
@@ -572,7 +602,6 @@ impl Parser<'_> {
     fn date(&self, value: &str, until: bool, column: usize) -> Result<DateTime<Utc>, QueryError> {
         if let Some(age) = parse_age(value) {
             return self
-                .context
                 .now
                 .checked_sub_signed(age)
                 .ok_or_else(|| error(column, format!("'{value}' is too long ago to be a date")));

@@ -14,7 +14,7 @@ use tantivy::{DocAddress, DocId, Order, Score, SegmentOrdinal, SegmentReader};
 
 use super::facets::{self, EntityCount, FACET_SIZE, FacetCollector, Facets, RawCounts};
 use super::overview::{self, PlaceCount};
-use super::query::{self, EntityLookup, Expr, Lowering, QueryContext};
+use super::query::{self, EntityLookup, Expr, Lowering, QueryContext, QueryError};
 use super::{Archive, Result, analysis};
 use crate::enrich::Tagger;
 use crate::store::{DocumentSource, Store, StoredDocument, Timecode};
@@ -59,7 +59,7 @@ impl FromStr for SortOrder {
     }
 }
 
-/// One page of a search.
+/// One page of a search, the query as typed.
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
     pub query: String,
@@ -71,8 +71,31 @@ pub struct SearchRequest {
     pub sort: Option<SortOrder>,
 }
 
+impl SearchRequest {
+    /// Which page it asks for, whatever the query.
+    pub fn page(&self) -> ResultPage {
+        ResultPage {
+            limit: self.limit,
+            offset: self.offset,
+            sort: self.sort,
+        }
+    }
+}
+
+/// Which page of the matches a search returns, in what order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultPage {
+    /// Capped at [`MAX_LIMIT`]; 0 asks for counts and facets only.
+    pub limit: usize,
+    /// Capped at [`MAX_OFFSET`].
+    pub offset: usize,
+    /// By default, relevance when the query has words, else date.
+    pub sort: Option<SortOrder>,
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SearchResults {
+    /// The query as typed, or as the archive reads a built one.
     pub query: String,
     /// Documents matching, in all.
     pub total: usize,
@@ -175,40 +198,66 @@ impl Search {
         self.tagger.gazetteer()
     }
 
-    /// Parses `query` against the gazetteer.
-    pub fn parse(&self, query: &str, now: DateTime<Utc>) -> Result<Expr> {
-        Ok(query::parse(
-            query,
-            &QueryContext {
-                gazetteer: self.tagger.gazetteer(),
-                lookup: &self.lookup,
-                now,
-            },
-        )?)
+    /// What queries are read and built against: the gazetteer, with
+    /// relative dates counted from `now`.
+    pub fn context(&self, now: DateTime<Utc>) -> QueryContext<'_> {
+        QueryContext {
+            gazetteer: self.tagger.gazetteer(),
+            lookup: &self.lookup,
+            now,
+        }
     }
 
+    /// Parses `query` against the gazetteer: the one time a typed query is
+    /// read; what follows takes the parsed [`Expr`].
+    pub fn parse(&self, query: &str, now: DateTime<Utc>) -> Result<Expr> {
+        Ok(query::parse(query, &self.context(now))?)
+    }
+
+    /// A page of the documents matching a typed query.
     pub fn search(&self, store: &Store, request: &SearchRequest) -> Result<SearchResults> {
         let expr = self.parse(&request.query, Utc::now())?;
-        let limit = request.limit.min(MAX_LIMIT);
-        let offset = request.offset.min(MAX_OFFSET);
-        let sort = request.sort.unwrap_or(if expr.has_text() {
+        self.run(store, &expr, request.query.clone(), request.page())
+    }
+
+    /// A page of the documents matching `expr`, a query parsed or built
+    /// already (the web page's form builds one).
+    pub fn search_expr(
+        &self,
+        store: &Store,
+        expr: &Expr,
+        page: ResultPage,
+    ) -> Result<SearchResults> {
+        self.run(store, expr, expr.to_string(), page)
+    }
+
+    fn run(
+        &self,
+        store: &Store,
+        expr: &Expr,
+        query: String,
+        page: ResultPage,
+    ) -> Result<SearchResults> {
+        let limit = page.limit.min(MAX_LIMIT);
+        let offset = page.offset.min(MAX_OFFSET);
+        let sort = page.sort.unwrap_or(if expr.has_text() {
             SortOrder::Relevance
         } else {
             SortOrder::Date
         });
         let fields = self.archive.fields();
-        let query = Lowering::new(fields).lower(&expr)?;
+        let lowered = Lowering::new(fields).lower(expr)?;
         let searcher = self.archive.searcher();
         let (page, total, raw): (Vec<(Option<f32>, DocAddress)>, usize, RawCounts) =
             match (limit, sort) {
                 (0, _) => {
-                    let (total, raw) = searcher.search(&query, &(Count, FacetCollector))?;
+                    let (total, raw) = searcher.search(&lowered, &(Count, FacetCollector))?;
                     (Vec::new(), total, raw)
                 }
                 (_, SortOrder::Relevance) => {
                     let top = TopDocs::with_limit(limit).and_offset(offset);
                     let (top, total, raw) =
-                        searcher.search(&query, &(top, Count, FacetCollector))?;
+                        searcher.search(&lowered, &(top, Count, FacetCollector))?;
                     let page = top
                         .into_iter()
                         .map(|(score, at)| (Some(score), at))
@@ -220,7 +269,7 @@ impl Search {
                         .and_offset(offset)
                         .order_by_fast_field::<tantivy::DateTime>("published", Order::Desc);
                     let (top, total, raw) =
-                        searcher.search(&query, &(top, Count, FacetCollector))?;
+                        searcher.search(&lowered, &(top, Count, FacetCollector))?;
                     (
                         top.into_iter().map(|(_, at)| (None, at)).collect(),
                         total,
@@ -234,7 +283,7 @@ impl Search {
             .zip(&page)
             .map(|(id, (score, _))| (*id, *score))
             .collect();
-        let highlighter = Highlighter::new(&searcher, &*query, &expr);
+        let highlighter = Highlighter::new(&searcher, &*lowered, expr);
         let hits = store
             .documents_by_ids(&ids)?
             .into_iter()
@@ -261,7 +310,7 @@ impl Search {
             })
             .collect();
         Ok(SearchResults {
-            query: request.query.clone(),
+            query,
             total,
             offset,
             limit,
@@ -284,11 +333,10 @@ impl Search {
         Ok((total, ids))
     }
 
-    /// Ids of every document matching `query`, newest first: what an
+    /// Ids of every document matching `expr`, newest first: what an
     /// export writes.
-    pub fn matching_ids(&self, query: &str) -> Result<Vec<i64>> {
-        let expr = self.parse(query, Utc::now())?;
-        let query = Lowering::new(self.archive.fields()).lower(&expr)?;
+    pub fn matching_ids(&self, expr: &Expr) -> Result<Vec<i64>> {
+        let query = Lowering::new(self.archive.fields()).lower(expr)?;
         let mut dated = self.archive.searcher().search(&query, &DatedIds)?;
         dated.sort_unstable_by(|a, b| b.cmp(a));
         Ok(dated.into_iter().map(|(_, id)| id as i64).collect())
@@ -305,16 +353,7 @@ impl Search {
         let now = Utc::now();
         let mut expr = self.parse(query, now)?;
         if let Some(since) = since {
-            let since =
-                self.parse(&format!("since:{since}"), now)
-                    .map_err(|error| match error {
-                        super::ArchiveError::Query(mut error) => {
-                            error.message = format!("since: {}", error.message);
-                            error.column = error.column.saturating_sub(6).max(1);
-                            super::ArchiveError::Query(error)
-                        }
-                        other => other,
-                    })?;
+            let since = self.since(since, now)?;
             expr = Expr::And(vec![expr, since]);
         }
         let query = Lowering::new(self.archive.fields()).lower(&expr)?;
@@ -325,6 +364,24 @@ impl Search {
         let mut counts = self.entity_list(raw.entities);
         counts.truncate(limit);
         Ok((total, counts))
+    }
+
+    /// The `since` parameter as a filter: its errors name it, and count
+    /// columns in the value.
+    fn since(&self, since: &str, now: DateTime<Utc>) -> Result<Expr> {
+        let context = self.context(now);
+        let filter = if since.trim().is_empty() {
+            Err(QueryError {
+                message: "'since:' needs a value".to_owned(),
+                column: 1,
+            })
+        } else {
+            context.filter("since", since)
+        };
+        filter.map_err(|mut error| {
+            error.message = format!("since: {}", error.message);
+            super::ArchiveError::Query(error)
+        })
     }
 
     /// A stored document with its sources and its entities' mentions.

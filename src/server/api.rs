@@ -183,30 +183,23 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let Query(params) = params?;
     let format = params.format.unwrap_or(ExportFormat::Csv);
-    // Check the query first, so a bad one gets a 400 rather than a broken
-    // stream.
-    {
+    // Parse the query first, so a bad one gets a 400 rather than a broken
+    // stream; the export runs the parsed query.
+    let (live, query) = {
         let state = state.clone();
-        let query = params.q.clone();
         blocking(move || {
-            Ok(state
-                .live()
-                .search
-                .parse(&query, chrono::Utc::now())
-                .map(|_| ())?)
+            let live = state.live();
+            let query = live.search.parse(&params.q, chrono::Utc::now())?;
+            Ok((live, query))
         })
-        .await?;
-    }
+        .await?
+    };
     let (sender, receiver) = mpsc::channel::<Bytes>(4);
     tokio::task::spawn_blocking(move || {
         let mut out = ChannelWriter { sender };
-        if let Err(error) = crate::archive::export(
-            &state.live().search,
-            &state.store,
-            &params.q,
-            format,
-            &mut out,
-        ) {
+        if let Err(error) =
+            crate::archive::export(&live.search, &state.store, &query, format, &mut out)
+        {
             let cause = std::error::Error::source(&error).map(ToString::to_string);
             tracing::warn!(%error, cause = cause.as_deref().unwrap_or(""), "export stopped");
         }

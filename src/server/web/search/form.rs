@@ -3,6 +3,7 @@
 //! than editing it, so each can be removed with a click; the form turns
 //! into the query structure directly, the typed text being parsed once.
 
+use crate::archive::query::{Expr, QueryContext, QueryError};
 use crate::archive::{MAX_OFFSET, SortOrder};
 
 /// Results on a page of the search.
@@ -126,8 +127,34 @@ impl SearchForm {
         Ok(form)
     }
 
-    /// The typed query with the filters, as the archive's query language.
-    pub fn query(&self) -> String {
+    /// The search as the archive runs it: `typed` (the parsed `q`) and
+    /// the filters, each checked as the query language checks it.
+    /// Several values of one facet widen; different facets narrow.
+    pub fn query(&self, typed: Expr, context: &QueryContext<'_>) -> Result<Expr, QueryError> {
+        let mut parts = Vec::new();
+        if !self.q.is_empty() {
+            parts.push(typed);
+        }
+        for facet in Facet::ALL {
+            let filters = self
+                .chosen(facet)
+                .iter()
+                .map(|value| context.filter(facet.key(), value))
+                .collect::<Result<Vec<Expr>, QueryError>>()?;
+            parts.extend(Expr::any_of(filters));
+        }
+        if !self.from.is_empty() {
+            parts.push(context.filter("since", &self.from)?);
+        }
+        if !self.to.is_empty() {
+            parts.push(context.filter("until", &self.to)?);
+        }
+        Ok(Expr::all_of(parts))
+    }
+
+    /// The search in the query language, for the export link: the
+    /// address of `/api/export`, which takes a query as text.
+    pub fn export_text(&self) -> String {
         let mut parts = Vec::new();
         if !self.q.is_empty() {
             parts.push(format!("({})", self.q));
@@ -262,13 +289,68 @@ mod tests {
         .unwrap();
         assert_eq!(form.entities, ["jnim", "kayes"]);
         assert_eq!(
-            form.query(),
+            form.export_text(),
             "(blocus carburant) (entity:\"jnim\" OR entity:\"kayes\") lang:\"fr\" since:2026-11-01"
         );
         let again = SearchForm::parse(form.href().strip_prefix("/?")).unwrap();
         assert_eq!(again, form);
         let narrowed = form.with(|form| form.sources.push("studio-tamani".to_owned()));
         assert!(narrowed.contains("source=studio-tamani") && !narrowed.contains("page="));
+    }
+
+    /// The structure the form builds is the one the archive reads from
+    /// the same search written as query text.
+    #[test]
+    fn the_built_query_is_the_parsed_text() {
+        use crate::archive::EntityLookup;
+        use crate::archive::query::parse;
+        use crate::enrich::Gazetteer;
+        let gazetteer = Gazetteer::from_sources(&[(
+            std::path::Path::new("test.toml"),
+            r#"
+            [[entity]]
+            id = "jnim"
+            type = "armed_group"
+            name = "JNIM"
+            [[entity]]
+            id = "diboli"
+            type = "place"
+            name = "Diboli"
+            country = "ML"
+            lat = 14.6
+            lon = -12.1
+            "#,
+        )])
+        .unwrap();
+        let lookup = EntityLookup::new(&gazetteer);
+        let context = QueryContext {
+            gazetteer: &gazetteer,
+            lookup: &lookup,
+            now: chrono::Utc::now(),
+        };
+        for address in [
+            "",
+            "q=blocus",
+            "q=a+OR+b&entity=jnim",
+            "q=-mopti&entity=jnim&entity=Diboli&lang=FR&kind=transcript",
+            "source=echos&source=tamani&from=2026-11-01&to=2026-11-30",
+            "q=%22blocus+carburant%22+NOT+exercice&lang=fr&lang=ar&to=2026-01-01",
+        ] {
+            let form = SearchForm::parse(Some(address)).unwrap();
+            let typed = parse(&form.q, &context).unwrap();
+            let built = form.query(typed, &context).unwrap();
+            let parsed = parse(&form.export_text(), &context).unwrap();
+            // Equal but for the columns of words, which count from the
+            // typed text in one and from the joined text in the other.
+            assert_eq!(built.to_string(), parsed.to_string(), "{address}");
+        }
+        let form = SearchForm::parse(Some("entity=atlantis")).unwrap();
+        let error = form.query(Expr::All, &context).unwrap_err();
+        let parsed = parse(&form.export_text(), &context).unwrap_err();
+        assert_eq!(error.message, parsed.message);
+        let form = SearchForm::parse(Some("kind=podcast")).unwrap();
+        let error = form.query(Expr::All, &context).unwrap_err();
+        assert!(error.message.contains("unknown kind"), "{error}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::request::{encode, path_and_query};
 use super::{Frame, Linked};
 use crate::alerts::digest::link;
 use crate::archive::{
-    ArchiveError, EntityCount, MAX_LIMIT, Search, SearchRequest, SearchResults, SortOrder,
+    ArchiveError, EntityCount, MAX_LIMIT, ResultPage, Search, SearchResults, SortOrder,
     TIMELINE_SERIES, is_actor,
 };
 use crate::server::AppState;
@@ -212,27 +212,38 @@ fn search_page(
         error: None,
         results: None,
     };
-    // The typed query must stand on its own, or its parentheses could
-    // swallow the filters (`a) OR (b` beside `entity:jnim`).
-    if let Err(error) = live.search.parse(&form.q, chrono::Utc::now()) {
-        let (message, column) = match error {
-            ArchiveError::Query(error) => (error.message, Some(error.column)),
-            other => return Err(internal(other)),
-        };
-        page.error = Some(QueryErrorView { message, column });
-        return Ok((StatusCode::BAD_REQUEST, page));
-    }
-    let request = SearchRequest {
-        query: form.query(),
-        limit: PAGE_SIZE,
-        offset: (form.page - 1) * PAGE_SIZE,
-        sort: form.sort,
+    // The typed query is parsed alone, so its parentheses cannot swallow
+    // the filters (`a) OR (b` beside `entity:jnim`), and its errors point
+    // at a column of what the reader typed.
+    let context = live.search.context(chrono::Utc::now());
+    let typed = match crate::archive::query::parse(&form.q, &context) {
+        Ok(typed) => typed,
+        Err(error) => {
+            page.error = Some(QueryErrorView {
+                message: error.message,
+                column: Some(error.column),
+            });
+            return Ok((StatusCode::BAD_REQUEST, page));
+        }
     };
-    let results = match live.search.search(&state.store, &request) {
-        Ok(results) => results,
+    let query = form.query(typed, &context).map_err(ArchiveError::Query);
+    let results = query.and_then(|query| {
+        let results = live.search.search_expr(
+            &state.store,
+            &query,
+            ResultPage {
+                limit: PAGE_SIZE,
+                offset: (form.page - 1) * PAGE_SIZE,
+                sort: form.sort,
+            },
+        )?;
+        Ok((query, results))
+    });
+    let (query, results) = match results {
+        Ok(found) => found,
         Err(ArchiveError::Query(error)) => {
-            // The typed query parsed alone, so this is in the filters,
-            // which the reader did not type: no column.
+            // In the filters, which the reader did not type, or in a word
+            // that cannot be searched: no column.
             page.error = Some(QueryErrorView {
                 message: error.message,
                 column: None,
@@ -241,7 +252,6 @@ fn search_page(
         }
         Err(other) => return Err(internal(other)),
     };
-    let query = request.query;
     let timeline = timeline(&live.search, &form, &query, &results)?;
     page.results = Some(results_view(
         &form,
@@ -259,7 +269,7 @@ fn search_page(
 fn timeline(
     search: &Search,
     form: &SearchForm,
-    query: &str,
+    query: &crate::archive::Expr,
     results: &SearchResults,
 ) -> Result<(Option<TimelineView>, Vec<LegendEntry>), ApiError> {
     let mut series: Vec<EntityCount> = results
@@ -424,7 +434,7 @@ fn results_view(
             next: (form.page < pages).then(|| form.on_page(form.page + 1)),
         },
         sorts,
-        export: format!("/api/export?q={}", encode(&form.query())),
+        export: format!("/api/export?q={}", encode(&form.export_text())),
     }
 }
 
