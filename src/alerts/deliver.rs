@@ -32,7 +32,8 @@ const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 #[error("{target}: {message}")]
 pub struct DeliveryError {
-    /// Which target refused: `outbox`, `smtp` or `webhook`.
+    /// Which target refused: `email`, `webhook` or `outbox`, or `config` for
+    /// a target name veille does not know.
     pub target: &'static str,
     /// What went wrong, with no secret in it (a webhook is named by its host
     /// only).

@@ -43,8 +43,7 @@ pub const ARCHIVE_DIR: &str = "archive";
 /// Why the index could not be opened, written or searched.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
-    /// The storage directory has no room for the index folder, or no
-    /// permission.
+    /// The index folder could not be created.
     #[error("cannot create index directory {}: {error}", path.display())]
     CreateDir {
         /// The folder.
@@ -97,7 +96,7 @@ pub enum ArchiveError {
     },
     // Not a `source`: the message already quotes it, and a chain would
     // print it twice.
-    /// The query text does not parse or names an unknown entity.
+    /// The query text is malformed; the error gives the column.
     #[error("invalid query: {0}")]
     Query(QueryError),
     /// Reading documents from the record failed.

@@ -85,8 +85,8 @@ pub enum FetchError {
         /// The earliest time the server accepts another request.
         until: DateTime<Utc>,
     },
-    /// The host's robots.txt disallows the URL for veille's user agent; the
-    /// reason names the rule.
+    /// The host's robots.txt disallows the URL for veille's user agent, or
+    /// could not be read (which RFC 9309 says to treat as disallowing all).
     #[error("not fetched: {0}")]
     Robots(String),
     /// An earlier answer from the same host asked veille to wait; no request

@@ -18,7 +18,7 @@ pub struct MatchRow {
     pub document_id: i64,
     /// When the rule matched it (RFC 3339, UTC).
     pub matched_at: String,
-    /// The query terms found in the document, for highlighting.
+    /// The rule's query parts and terms found in the document.
     pub terms: Vec<String>,
     /// The digest the match went into; `None` while it waits for the next one.
     pub digest_id: Option<i64>,
