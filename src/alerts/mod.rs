@@ -25,28 +25,41 @@ pub use digest::{DigestMaker, DigestView, Rendered, Templates};
 pub use matcher::{Found, Matcher};
 pub use rules::{Rule, RuleKind, compile};
 
+/// Why alerting could not run; delivery failures are [`DeliveryError`]s,
+/// recorded on the digest instead.
 #[derive(Debug, thiserror::Error)]
 pub enum AlertError {
+    /// The `[[alert]]` tables have mistakes, each with its line.
     #[error("{}", crate::config::render("the alert rules", .0))]
     Rules(Vec<Diagnostic>),
+    /// A digest template does not compile or render.
     #[error("template {name}: {error:#}")]
     Template {
+        /// The template's file name.
         name: String,
+        /// What minijinja reported, with the line.
         error: minijinja::Error,
     },
+    /// A template file in the templates folder cannot be read.
     #[error("cannot read template {}: {error}", path.display())]
     TemplateRead {
+        /// The file.
         path: std::path::PathBuf,
+        /// Why it cannot be read.
         error: std::io::Error,
     },
+    /// The blocking task rendering a digest panicked or was cancelled.
     #[error("alerting task failed: {0}")]
     Task(String),
+    /// The record failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The in-memory index or a query failed.
     #[error(transparent)]
     Archive(#[from] ArchiveError),
 }
 
+/// Result of alerting operations.
 pub type Result<T, E = AlertError> = std::result::Result<T, E>;
 
 /// Documents matched against the rules at a time.

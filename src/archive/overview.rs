@@ -30,24 +30,31 @@ pub struct Timeline {
     pub days: Vec<TimelineDay>,
 }
 
+/// One day of a [`Timeline`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TimelineDay {
     /// `2026-11-20`.
     pub day: String,
+    /// Documents published that day (UTC) in the result set.
     pub total: u64,
     /// Documents per series, parallel to [`Timeline::series`]. A document
     /// naming two of them counts for the more frequent one only, so the
     /// stack of a day adds up to at most its total; the rest is `other`.
     pub counts: Vec<u64>,
+    /// Documents of the day in none of the series.
     pub other: u64,
 }
 
 /// A place named in a result set, where the gazetteer puts it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PlaceCount {
+    /// The place's gazetteer id.
     pub id: String,
+    /// The place's display name.
     pub name: String,
+    /// Latitude in degrees, from the gazetteer.
     pub lat: f64,
+    /// Longitude in degrees, from the gazetteer.
     pub lon: f64,
     /// Documents naming it.
     pub count: u64,
@@ -60,7 +67,7 @@ pub fn is_actor(kind: &str) -> bool {
 
 /// The places and infrastructure among `counts` that have coordinates,
 /// most named first.
-pub fn places(counts: &HashMap<String, u64>, gazetteer: &Gazetteer) -> Vec<PlaceCount> {
+pub(crate) fn places(counts: &HashMap<String, u64>, gazetteer: &Gazetteer) -> Vec<PlaceCount> {
     let mut places: Vec<PlaceCount> = counts
         .iter()
         .filter_map(|(id, count)| {
