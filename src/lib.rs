@@ -14,6 +14,7 @@ pub mod corpus;
 pub mod daemon;
 pub mod enrich;
 pub mod fetch;
+pub mod ingest;
 pub mod server;
 pub mod sources;
 pub mod store;

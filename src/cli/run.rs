@@ -111,7 +111,7 @@ const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// `None` when a signal asked to stop while waiting.
 async fn open_writer(
     config: &Config,
-    pipeline: &veille::daemon::Pipeline,
+    pipeline: &veille::ingest::Pipeline,
     signals: &mut Signals,
 ) -> anyhow::Result<Option<veille::archive::ArchiveWriter>> {
     let started = std::time::Instant::now();

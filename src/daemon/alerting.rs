@@ -14,9 +14,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use super::{Pipeline, Telemetry};
+use super::Telemetry;
 use crate::alerts::{self, AlertError, Deliverer, DigestMaker, Matcher, Rule, RuleKind, Templates};
 use crate::config::{AlertMode, Config, Feed};
+use crate::ingest::Pipeline;
 use crate::store::DigestRow;
 
 /// Everything alerting needs, built once from the config.

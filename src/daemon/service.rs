@@ -20,9 +20,10 @@ use tokio::task::JoinHandle;
 
 use super::alerting::{self, Alerting};
 use super::signals::{Signal, Signals};
-use super::{Pipeline, SHUTDOWN_GRACE, Telemetry, health, indexing, systemd};
+use super::{SHUTDOWN_GRACE, Telemetry, health, indexing, systemd};
 use crate::archive::{Archive, ArchiveWriter, Search};
 use crate::config::Config;
+use crate::ingest::Pipeline;
 use crate::server::{self, AppState, Live};
 use crate::store::Store;
 
