@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::config::{Feed, FeedKind};
-use crate::enrich::dedup::{body_hash, canonical_url, content_hash};
+use crate::enrich::dedup::{Identity, Newness, body_hash, canonical_url, content_hash, newness};
 use crate::enrich::{Tagger, enrich};
 use crate::fetch::{
     ACCEPT_FEED, ACCEPT_PAGE, ACCEPT_TRANSCRIPT, FetchOutcome, Fetched, Fetcher, Validators,
@@ -415,20 +415,47 @@ impl Pipeline {
                 });
             }
         };
-        if self.store.is_seen(&feed.id, &entry.key)? {
-            preview(report, PreviewOutcome::Seen);
-            return Ok(Some(Recorded::AlreadySeen));
-        }
         let source = SourceRef {
             feed_id: &feed.id,
             entry_key: &entry.key,
             url: entry.url.as_ref().map_or("", Url::as_str),
             tags: &feed.tags,
         };
+        // A transcript is not known by its link: a podcast item's link is
+        // often the station's home page, shared by every episode. Its
+        // text's hash still merges the same broadcast from two sources.
+        let link = entry.url.as_ref().filter(|_| entry.transcript.is_none());
+        let mut link_key = link.map(canonical_url);
+        let mut shared_link = false;
+        // Asked before anything is fetched: a story stored already needs
+        // no page fetched again.
+        match newness(
+            &self.store,
+            &feed.id,
+            &entry.key,
+            &Identity::of_link(link_key.as_deref()),
+        )? {
+            Newness::Seen => {
+                preview(report, PreviewOutcome::Seen);
+                return Ok(Some(Recorded::AlreadySeen));
+            }
+            Newness::Known(id) if !self.store.has_source(id, &feed.id)? => {
+                preview(report, PreviewOutcome::Duplicate(id));
+                return Ok(Some(match mode {
+                    Mode::Store => self.store.add_source(id, source)?,
+                    Mode::DryRun => Recorded::Duplicate(id),
+                }));
+            }
+            Newness::Known(_) => {
+                // Another item of this very feed has the same link (a show
+                // page, a section front): the link does not tell this story
+                // apart, and neither would the page it points to.
+                shared_link = true;
+                link_key = None;
+            }
+            Newness::New => {}
+        }
         let mut document = if entry.transcript.is_some() {
-            // Not deduplicated by link: a podcast item's link is often the
-            // station's home page, shared by every episode. Its text's hash
-            // still merges the same broadcast from two sources.
             match self.transcript_document(feed, entry, fetched_at).await {
                 Ok(document) => document,
                 Err(error) => {
@@ -439,26 +466,6 @@ impl Pipeline {
                 }
             }
         } else {
-            let link = entry.url.as_ref();
-            let mut link_key = link.map(canonical_url);
-            let mut shared_link = false;
-            // The story may be stored already: no need to fetch its page again.
-            if let Some(key) = &link_key
-                && let Some(id) = self.store.find_by_urls(&[key])?
-            {
-                if !self.store.has_source(id, &feed.id)? {
-                    preview(report, PreviewOutcome::Duplicate(id));
-                    return Ok(Some(match mode {
-                        Mode::Store => self.store.add_source(id, source)?,
-                        Mode::DryRun => Recorded::Duplicate(id),
-                    }));
-                }
-                // Another item of this very feed has the same link (a show
-                // page, a section front): the link does not tell this story
-                // apart, and neither would the page it points to.
-                shared_link = true;
-                link_key = None;
-            }
             let feed_text = entry.best_text();
             let wants_page = feed.full_text || feed_text.chars().count() < SHORTEST_ARTICLE_CHARS;
             let article = match link {
@@ -478,7 +485,11 @@ impl Pipeline {
         match mode {
             Mode::Store => Ok(Some(self.store.record(&document, source)?)),
             Mode::DryRun => {
-                let id = self.store.find_by_urls(&[&document.canonical_url])?;
+                // What `record` would decide, without its transaction.
+                let id = match newness(&self.store, &feed.id, &entry.key, &document.identity())? {
+                    Newness::Known(id) => Some(id),
+                    Newness::Seen | Newness::New => None,
+                };
                 report.previews.push(Preview {
                     key: entry.key.clone(),
                     title: document.title.clone(),

@@ -11,7 +11,7 @@ use url::Url;
 use super::IngestError;
 use super::poll::{Mode, Pipeline, PollReport, Preview, PreviewOutcome, off_the_runtime};
 use crate::config::{DropFolder, Feed};
-use crate::enrich::dedup::{body_hash, content_hash};
+use crate::enrich::dedup::{Identity, Newness, body_hash, content_hash, newness};
 use crate::fetch::{ACCEPT_TRANSCRIPT, Fetched, charset, folder};
 use crate::sources::broadcast::{Broadcast, Sidecar};
 use crate::sources::dates::plausible_published;
@@ -247,7 +247,8 @@ impl Pipeline {
             let Ok(url) = Url::from_file_path(&file.path) else {
                 continue;
             };
-            if self.store.is_seen(&feed.id, &file.name)? {
+            // A file is known by its name only, until it is read.
+            if newness(&self.store, &feed.id, &file.name, &Identity::default())? == Newness::Seen {
                 report.already_seen += 1;
                 if mode == Mode::DryRun {
                     report.previews.push(Preview {
