@@ -7,8 +7,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use veille::alerts::{self, Rule};
+use veille::alerts::{Alerting, Delivery};
 use veille::config::Config;
-use veille::daemon::alerting::{Alerting, Delivery};
 use veille::ingest::Pipeline;
 use veille::store::{Store, timestamp};
 

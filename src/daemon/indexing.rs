@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::Telemetry;
 use crate::archive::ArchiveWriter;
 use crate::ingest::Pipeline;
+use crate::telemetry::Telemetry;
 
 /// Runs until `stopped` turns true, then catches up one last time.
 ///

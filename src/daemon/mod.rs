@@ -6,13 +6,11 @@
 //! hangs or fails costs the others nothing.
 
 pub mod alerting;
-pub mod health;
 pub mod indexing;
 pub mod service;
 pub mod signals;
 pub mod storage_lock;
 pub mod systemd;
-pub mod telemetry;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +23,7 @@ use tokio::task::JoinSet;
 use crate::config::Feed;
 use crate::ingest::Pipeline;
 use crate::store::ScheduleState;
-pub use telemetry::Telemetry;
+use crate::telemetry::Telemetry;
 
 /// How long polls in flight may run on after a stop is requested. Each
 /// entry is stored in its own transaction, so a poll cut short loses nothing

@@ -18,14 +18,16 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::alerting::{self, Alerting};
+use super::alerting;
 use super::signals::{Signal, Signals};
-use super::{SHUTDOWN_GRACE, Telemetry, health, indexing, systemd};
+use super::{SHUTDOWN_GRACE, indexing, systemd};
+use crate::alerts::Alerting;
 use crate::archive::{Archive, ArchiveWriter, Search};
 use crate::config::Config;
 use crate::ingest::Pipeline;
 use crate::server::{self, AppState, Live};
 use crate::store::Store;
+use crate::telemetry::{Telemetry, health};
 
 /// Longest wait for HTTP connections to finish after a stop.
 const SERVER_GRACE: Duration = Duration::from_secs(5);

@@ -3,7 +3,13 @@
 //!
 //! The loops only bump atomics here; anything that needs the record (queue
 //! depths, feed states, index size) is read when `/metrics` is scraped, so
-//! an unwatched daemon pays nothing for it.
+//! an unwatched daemon pays nothing for it. [`health`] reads them, with the
+//! record, into the answer of `/healthz`.
+//!
+//! It sits below both the daemon, whose loops write it, and the server,
+//! which reads it, so neither imports the other for it.
+
+pub mod health;
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
