@@ -444,16 +444,6 @@ impl Store {
         Ok(())
     }
 
-    /// Whether `feed_id` already delivered the item `entry_key`.
-    pub fn is_seen(&self, feed_id: &str, entry_key: &str) -> Result<bool> {
-        Lookup(&self.connection()).is_seen(feed_id, entry_key)
-    }
-
-    /// The document known under any of these canonical URLs.
-    pub fn find_by_urls(&self, urls: &[&str]) -> Result<Option<i64>> {
-        Lookup(&self.connection()).find_by_urls(urls)
-    }
-
     /// Whether `feed_id` already carried document `id`.
     pub fn has_source(&self, id: i64, feed_id: &str) -> Result<bool> {
         let connection = self.connection();
@@ -905,11 +895,11 @@ impl Known for Store {
     type Error = StoreError;
 
     fn is_seen(&self, feed_id: &str, entry_key: &str) -> Result<bool> {
-        Store::is_seen(self, feed_id, entry_key)
+        Lookup(&self.connection()).is_seen(feed_id, entry_key)
     }
 
     fn find_by_urls(&self, urls: &[&str]) -> Result<Option<i64>> {
-        Store::find_by_urls(self, urls)
+        Lookup(&self.connection()).find_by_urls(urls)
     }
 
     fn find_by_content_hash(&self, hash: &str) -> Result<Option<i64>> {
