@@ -2,9 +2,13 @@
 //!
 //! The modules follow the data's path: [`config`] says what to watch,
 //! [`fetch`] gets it politely, [`sources`] parses it into entries,
-//! [`enrich`] decides what is new, [`store`] keeps the durable record, and
-//! [`daemon`] runs it all on schedule. [`corpus`] makes synthetic news for
-//! the benchmarks. The `veille` binary's `cli` sits on
+//! [`enrich`] tells their language and entities and whether they are new,
+//! [`ingest`] takes a source from fetched bytes to stored documents,
+//! [`store`] keeps the durable record, [`archive`] is its searchable copy,
+//! [`alerts`] tells analysts what matched, [`server`] serves the API and
+//! the web page, and [`daemon`] runs it all on schedule; [`telemetry`] is
+//! what the daemon's loops report and the server shows. [`corpus`] makes
+//! synthetic news for the benchmarks. The `veille` binary's `cli` sits on
 //! top.
 
 pub mod alerts;
@@ -14,6 +18,8 @@ pub mod corpus;
 pub mod daemon;
 pub mod enrich;
 pub mod fetch;
+pub mod ingest;
 pub mod server;
 pub mod sources;
 pub mod store;
+pub mod telemetry;

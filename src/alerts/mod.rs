@@ -6,7 +6,9 @@
 //! [`digest`] gathers a rule's waiting matches into a digest and renders it
 //! from templates; [`deliver`] hands it to the outbox, a mail server or a
 //! webhook; [`health`] turns feeds that failed or went quiet into findings
-//! for source-health rules. The daemon drives all of it (`daemon::alerting`).
+//! for source-health rules. [`turn`] puts them together into the parts of
+//! an alerting turn, which the daemon's loop (`daemon::alerting`) runs on
+//! schedule and `veille alerts` and `veille fetch` once.
 
 pub mod backtest;
 pub mod deliver;
@@ -14,6 +16,7 @@ pub mod digest;
 pub mod health;
 pub mod matcher;
 pub mod rules;
+pub mod turn;
 
 use crate::archive::ArchiveError;
 use crate::config::Diagnostic;
@@ -24,6 +27,7 @@ pub use deliver::{Deliverer, DeliveryError};
 pub use digest::{DigestMaker, DigestView, Rendered, Templates};
 pub use matcher::{Found, Matcher};
 pub use rules::{Rule, RuleKind, compile};
+pub use turn::{Alerting, Delivery};
 
 /// Why alerting could not run; delivery failures are [`DeliveryError`]s,
 /// recorded on the digest instead.

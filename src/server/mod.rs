@@ -24,8 +24,8 @@ use tokio::net::TcpListener;
 use crate::alerts::Rule;
 use crate::archive::Search;
 use crate::config::Feed;
-use crate::daemon::Telemetry;
 use crate::store::Store;
+use crate::telemetry::Telemetry;
 
 /// What a configuration reload replaces.
 pub struct Live {

@@ -14,9 +14,9 @@ use serde::Serialize;
 use super::AppState;
 use super::api::{ApiError, blocking, internal};
 use crate::config::{Feed, FeedKind};
-use crate::daemon::health::{self, HealthStatus};
-use crate::daemon::telemetry::Gauges;
 use crate::store::{FeedActivity, FeedStatus};
+use crate::telemetry::Gauges;
+use crate::telemetry::health::{self, HealthStatus};
 
 /// A source as `/api/feeds` and the feeds page show it.
 #[derive(Serialize)]

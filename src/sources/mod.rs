@@ -1,7 +1,7 @@
 //! Source parsers: from decoded text to entries.
 //!
 //! A source parser knows one format and nothing about fetching or storage;
-//! the daemon's poll hands it text and gets entries back: `feed` for
+//! ingest hands it text and gets entries back: `feed` for
 //! RSS/Atom/JSON Feed, `html` for listing pages read with CSS selectors,
 //! `transcript` for radio transcripts and `broadcast` for what a transcript's
 //! file name or sidecar says; `article` extracts a linked page's text.
