@@ -154,7 +154,8 @@ pub struct Hit {
 /// A passage of the text with the words that matched.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Snippet {
-    /// The passage as plain text, cut at word boundaries.
+    /// The passage as plain text, with `…` where the document goes on
+    /// before or after it.
     pub text: String,
     /// Matched words as `[start, end)` character offsets into `text`.
     pub highlights: Vec<(usize, usize)>,
