@@ -14,6 +14,7 @@ const BATCH: usize = 200;
 /// cut below that, with a mark.
 const CSV_TEXT_CHARS: usize = 32_000;
 
+/// The file format of an export, chosen with `format=` or `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
@@ -36,6 +37,7 @@ impl FromStr for ExportFormat {
 }
 
 impl ExportFormat {
+    /// The HTTP `Content-Type` an export in this format is served with.
     pub fn content_type(self) -> &'static str {
         match self {
             ExportFormat::Csv => "text/csv; charset=utf-8",

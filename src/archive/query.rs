@@ -34,6 +34,7 @@ use crate::enrich::normalise::normalise_alias;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[error("{message} (at column {column})")]
 pub struct QueryError {
+    /// What is wrong, written for the analyst who typed the query.
     pub message: String,
     /// 1-based, in characters.
     pub column: usize,
@@ -67,28 +68,45 @@ pub enum Expr {
     All,
     /// A word, or a "phrase", searched in titles and texts.
     Text {
+        /// The word or phrase as typed, without its quotes.
         text: String,
+        /// Whether it was in double quotes, so its words must follow each
+        /// other in that order.
         phrase: bool,
         /// Where it starts in the query, for errors found when lowering.
         column: usize,
     },
+    /// A `field:value` condition on what the record knows of a document.
     Filter(Filter),
+    /// Every one of these (words side by side, or joined by `AND`).
     And(Vec<Expr>),
+    /// Any one of these (joined by `OR`).
     Or(Vec<Expr>),
+    /// Documents this does not match (`NOT` or a leading `-`).
     Not(Box<Expr>),
 }
 
+/// One `field:value` condition of a query, already checked and normalised.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
+    /// `title:`: words searched in titles only.
     Title(String),
     /// Any of these entity ids (an alias shared by two entities, or a place
     /// with the places inside it).
     Entity(Vec<String>),
+    /// `type:`: documents naming any entity of this gazetteer type, such as
+    /// `armed_group` or `place`.
     EntityType(String),
+    /// `source:`: documents from the feed with this id.
     Source(String),
+    /// `lang:`: documents detected in this language code, lower case.
     Lang(String),
+    /// `kind:`: `article` or `transcript`.
     Kind(String),
+    /// `since:`: documents published at or after this instant.
     Since(DateTime<Utc>),
+    /// `until:`: documents published before this instant (for a day, the
+    /// end of that day).
     Until(DateTime<Utc>),
 }
 
@@ -141,6 +159,8 @@ pub struct EntityLookup {
 }
 
 impl EntityLookup {
+    /// Indexes every entity of `gazetteer`, so a query can name one by any
+    /// of its spellings; built once per gazetteer, not per query.
     pub fn new(gazetteer: &Gazetteer) -> EntityLookup {
         let mut lookup = EntityLookup::default();
         for entity in gazetteer.entities() {
@@ -195,12 +215,17 @@ impl EntityLookup {
 
 /// What a query is parsed against.
 pub struct QueryContext<'a> {
+    /// Where `entity:` and `place:` values are checked and their places
+    /// found.
     pub gazetteer: &'a Gazetteer,
+    /// The same gazetteer's spellings, indexed by [`EntityLookup::new`].
     pub lookup: &'a EntityLookup,
     /// For relative dates (`since:7d`).
     pub now: DateTime<Utc>,
 }
 
+/// Parses a query as an analyst typed it, resolving entities and relative
+/// dates against `context`; an error gives the column of the problem.
 pub fn parse(input: &str, context: &QueryContext<'_>) -> Result<Expr, QueryError> {
     let tokens = lex(input)?;
     if tokens.is_empty() {
@@ -653,6 +678,8 @@ pub struct Lowering<'a> {
 const TITLE_BOOST: f32 = 2.0;
 
 impl<'a> Lowering<'a> {
+    /// Prepares the analysers of the index's text fields, so a query's
+    /// words are cut and folded exactly as the documents' were.
     pub fn new(fields: &'a Fields) -> Lowering<'a> {
         let mut text_fields = vec![(fields.body, analysis::folded(), 1.0)];
         for (language, field) in &fields.stemmed {
@@ -667,6 +694,8 @@ impl<'a> Lowering<'a> {
         }
     }
 
+    /// The Tantivy query for `expr`. It fails when a word leaves nothing
+    /// searchable after analysis (only punctuation, or too long to index).
     pub fn lower(&mut self, expr: &Expr) -> Result<Box<dyn Query>, QueryError> {
         Ok(match expr {
             Expr::All => Box::new(AllQuery),

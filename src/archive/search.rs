@@ -28,6 +28,7 @@ pub const MAX_OFFSET: usize = 10_000;
 /// Length of a snippet, in characters.
 const SNIPPET_CHARS: usize = 220;
 
+/// The order of a search's hits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SortOrder {
@@ -62,6 +63,8 @@ impl FromStr for SortOrder {
 /// One page of a search, the query as typed.
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
+    /// In the query language of [`crate::archive::query`]; empty matches
+    /// every document.
     pub query: String,
     /// Capped at [`MAX_LIMIT`]; 0 asks for counts and facets only.
     pub limit: usize,
@@ -93,39 +96,55 @@ pub struct ResultPage {
     pub sort: Option<SortOrder>,
 }
 
+/// One page of matches, with counts and facets over all of them.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SearchResults {
     /// The query as typed, or as the archive reads a built one.
     pub query: String,
     /// Documents matching, in all.
     pub total: usize,
+    /// How many matches come before this page (after capping).
     pub offset: usize,
     /// The page size used (after capping).
     pub limit: usize,
+    /// The order used: the one asked for, or the default for the query.
     pub sort: SortOrder,
+    /// This page's documents, in that order.
     pub hits: Vec<Hit>,
+    /// The most frequent sources, languages, kinds and entities among all
+    /// the matches, not only this page.
     pub facets: Facets,
     /// Every place named in the result set that has coordinates, most
     /// named first: what a map of the results shows.
     pub places: Vec<PlaceCount>,
 }
 
+/// A matching document as a result list shows it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Hit {
+    /// The document's id in the record, for `/api/documents/{id}`.
     pub id: i64,
+    /// The title as extracted from the source.
     pub title: String,
+    /// The document's canonical address.
     pub url: String,
     /// Ids of the feeds that carried it, first first.
     pub sources: Vec<String>,
+    /// The detected language code (`fr`, `en`, `ar`…), if one was
+    /// detected.
     pub language: Option<String>,
+    /// When it was published, as RFC 3339 in UTC.
     pub published: String,
     /// The source gave no plausible date (none, one in the future, one
     /// before 1900): `published` is when veille first saw the document.
     pub published_is_fetch_time: bool,
+    /// `article` or `transcript`.
     pub kind: String,
+    /// Ids of the gazetteer entities it names.
     pub entities: Vec<String>,
     /// Relevance score, when sorted by relevance.
     pub score: Option<f32>,
+    /// The passage that shows why it matched.
     pub snippet: Snippet,
     /// For a transcript: when the snippet's first matched word was said.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -135,6 +154,8 @@ pub struct Hit {
 /// A passage of the text with the words that matched.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Snippet {
+    /// The passage as plain text, with `…` where the document goes on
+    /// before or after it.
     pub text: String,
     /// Matched words as `[start, end)` character offsets into `text`.
     pub highlights: Vec<(usize, usize)>,
@@ -149,18 +170,26 @@ pub struct Snippet {
 /// A document with everything the record and the gazetteer say about it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DocumentView {
+    /// The document as the record holds it.
     #[serde(flatten)]
     pub document: StoredDocument,
+    /// Every source that carried it, with its link and when it was seen
+    /// there.
     #[serde(rename = "sources")]
     pub source_details: Vec<DocumentSource>,
+    /// The entities the current gazetteer finds in it, by id.
     #[serde(rename = "entities")]
     pub entity_mentions: Vec<EntityMentions>,
 }
 
+/// One entity named in a document, with every place it is named.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EntityMentions {
+    /// The entity's id in the gazetteer.
     pub id: String,
+    /// Its display name in the gazetteer.
     pub name: String,
+    /// Its gazetteer type, such as `armed_group` or `place`.
     #[serde(rename = "type")]
     pub kind: String,
     /// Where it is named: `field` is `title` or `text`, offsets are in
@@ -168,11 +197,16 @@ pub struct EntityMentions {
     pub mentions: Vec<MentionAt>,
 }
 
+/// One place where an entity is named.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct MentionAt {
+    /// `title` or `text`.
     pub field: &'static str,
+    /// Character offset where the mention starts.
     pub start: usize,
+    /// Character offset just after the mention.
     pub end: usize,
+    /// The words as the document wrote them.
     pub text: String,
 }
 
@@ -184,6 +218,8 @@ pub struct Search {
 }
 
 impl Search {
+    /// Searches `archive`, naming and resolving entities with `tagger`'s
+    /// gazetteer; a reload builds a new one.
     pub fn new(archive: Arc<Archive>, tagger: Arc<Tagger>) -> Search {
         let lookup = EntityLookup::new(tagger.gazetteer());
         Search {
@@ -490,6 +526,8 @@ pub struct Highlighter {
 }
 
 impl Highlighter {
+    /// Prepares to mark the words of `query` (rarer words first) and the
+    /// entities `expr` asks for.
     pub fn new(searcher: &tantivy::Searcher, query: &dyn Query, expr: &Expr) -> Highlighter {
         let mut terms: HashMap<Field, BTreeMap<String, Score>> = HashMap::new();
         query.query_terms(&mut |term, _| {
@@ -508,6 +546,8 @@ impl Highlighter {
         Highlighter { terms, entities }
     }
 
+    /// The passage of `document` where the query's words match best, or
+    /// else where a wanted entity is first named, with those marked.
     pub fn snippet(
         &self,
         document: &StoredDocument,
@@ -695,7 +735,7 @@ impl SegmentCollector for DatedIdsSegment {
             let published = self
                 .published
                 .first(doc)
-                .map_or(0, |time| time.into_timestamp_secs());
+                .map_or(0, tantivy::DateTime::into_timestamp_secs);
             self.found.push((published, id));
         }
     }

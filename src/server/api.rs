@@ -25,14 +25,14 @@ const DEFAULT_LIMIT: usize = 20;
 const DEFAULT_ENTITY_LIMIT: usize = 50;
 
 /// An error answer: `{"error": "...", "column": n}`.
-pub struct ApiError {
+pub(crate) struct ApiError {
     pub status: StatusCode,
     pub message: String,
     pub column: Option<usize>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             message: message.into(),
@@ -87,7 +87,7 @@ const CONCURRENT_SEARCHES: usize = 4;
 static SEARCHES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_SEARCHES);
 
 /// Runs blocking search work off the async threads, a few at a time.
-pub async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let turn = SEARCHES.acquire().await.map_err(internal)?;
@@ -101,7 +101,7 @@ pub async fn blocking<T: Send + 'static>(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SearchParams {
+pub(crate) struct SearchParams {
     #[serde(default)]
     q: String,
     limit: Option<usize>,
@@ -110,7 +110,7 @@ pub struct SearchParams {
     sort: Option<SortOrder>,
 }
 
-pub async fn search(
+pub(crate) async fn search(
     State(state): State<Arc<AppState>>,
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -125,7 +125,7 @@ pub async fn search(
     Ok(Json(results).into_response())
 }
 
-pub async fn document(
+pub(crate) async fn document(
     State(state): State<Arc<AppState>>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Response, ApiError> {
@@ -143,14 +143,14 @@ pub async fn document(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EntityParams {
+pub(crate) struct EntityParams {
     #[serde(default)]
     q: String,
     since: Option<String>,
     limit: Option<usize>,
 }
 
-pub async fn entities(
+pub(crate) async fn entities(
     State(state): State<Arc<AppState>>,
     params: Result<Query<EntityParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -168,7 +168,7 @@ pub async fn entities(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ExportParams {
+pub(crate) struct ExportParams {
     #[serde(default)]
     q: String,
     format: Option<ExportFormat>,
@@ -177,7 +177,7 @@ pub struct ExportParams {
 /// Streams the export: a blocking task writes batches into a channel that
 /// the response body drains, so memory stays flat whatever the size, and a
 /// client that hangs up stops the export.
-pub async fn export(
+pub(crate) async fn export(
     State(state): State<Arc<AppState>>,
     params: Result<Query<ExportParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -247,7 +247,7 @@ impl Write for ChannelWriter {
 
 /// Every rule with its state: last run, next run, pending and delivered
 /// counts, the last delivery error.
-pub async fn alerts(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+pub(crate) async fn alerts(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let rules = blocking(move || rule_list(&state)).await?;
     Ok(Json(serde_json::json!({ "rules": rules })).into_response())
 }
@@ -255,7 +255,7 @@ pub async fn alerts(State(state): State<Arc<AppState>>) -> Result<Response, ApiE
 /// A rule as `/api/alerts` and the alerts pages show it: what it asks,
 /// when it runs, and what it found and delivered.
 #[derive(Serialize)]
-pub struct RuleEntry {
+pub(crate) struct RuleEntry {
     pub id: String,
     pub name: String,
     pub mode: AlertMode,
@@ -269,7 +269,7 @@ pub struct RuleEntry {
 }
 
 /// The rules as `/api/alerts` and the alerts page show them.
-pub fn rule_list(state: &AppState) -> Result<Vec<RuleEntry>, ApiError> {
+pub(crate) fn rule_list(state: &AppState) -> Result<Vec<RuleEntry>, ApiError> {
     let now = chrono::Utc::now();
     state
         .live()
@@ -305,7 +305,7 @@ pub fn rule_list(state: &AppState) -> Result<Vec<RuleEntry>, ApiError> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MatchParams {
+pub(crate) struct MatchParams {
     limit: Option<usize>,
     #[serde(default)]
     offset: usize,
@@ -313,7 +313,7 @@ pub struct MatchParams {
 
 /// A rule's matches, newest document first, with each document's title,
 /// link and sources and whether its digest was delivered.
-pub async fn alert_matches(
+pub(crate) async fn alert_matches(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     params: Result<Query<MatchParams>, QueryRejection>,
@@ -326,7 +326,7 @@ pub async fn alert_matches(
 
 /// A page of a rule's matches.
 #[derive(Serialize)]
-pub struct RuleMatches {
+pub(crate) struct RuleMatches {
     pub rule: String,
     pub total: i64,
     pub offset: usize,
@@ -336,7 +336,7 @@ pub struct RuleMatches {
 
 /// A match with the document it found, while the record still holds it.
 #[derive(Serialize)]
-pub struct MatchEntry {
+pub(crate) struct MatchEntry {
     #[serde(flatten)]
     pub row: MatchRow,
     #[serde(flatten)]
@@ -344,7 +344,7 @@ pub struct MatchEntry {
 }
 
 #[derive(Serialize)]
-pub struct MatchedDocument {
+pub(crate) struct MatchedDocument {
     pub title: String,
     pub url: String,
     pub sources: Vec<String>,
@@ -353,7 +353,7 @@ pub struct MatchedDocument {
 
 /// A page of a rule's matches, as `/api/alerts/{id}/matches` and the
 /// alerts page show them; 404 for a rule not configured.
-pub fn rule_matches(
+pub(crate) fn rule_matches(
     state: &AppState,
     id: &str,
     limit: usize,
@@ -396,7 +396,7 @@ pub fn rule_matches(
 
 /// The stored documents with these ids, by id: a document deleted since
 /// its id was read is simply absent.
-pub fn documents_by_id(
+pub(crate) fn documents_by_id(
     state: &AppState,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, crate::store::StoredDocument>, ApiError> {
@@ -411,7 +411,7 @@ pub fn documents_by_id(
 
 /// A failure of veille's own, not of the request. The details (which may
 /// name files under the data directory) go to the log, not to the client.
-pub fn internal(error: impl std::fmt::Display) -> ApiError {
+pub(crate) fn internal(error: impl std::fmt::Display) -> ApiError {
     tracing::error!(%error, "request failed");
     ApiError {
         status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -420,7 +420,7 @@ pub fn internal(error: impl std::fmt::Display) -> ApiError {
     }
 }
 
-pub async fn not_found() -> ApiError {
+pub(crate) async fn not_found() -> ApiError {
     ApiError {
         status: StatusCode::NOT_FOUND,
         message:

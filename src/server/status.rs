@@ -20,7 +20,7 @@ use crate::telemetry::health::{self, HealthStatus};
 
 /// A source as `/api/feeds` and the feeds page show it.
 #[derive(Serialize)]
-pub struct FeedView {
+pub(crate) struct FeedView {
     pub id: String,
     pub name: String,
     pub kind: &'static str,
@@ -49,7 +49,7 @@ pub struct FeedView {
 
 /// Every source, with how many are failing.
 #[derive(Serialize)]
-pub struct FeedList<T = FeedView> {
+pub(crate) struct FeedList<T = FeedView> {
     pub total: usize,
     pub failing: usize,
     pub feeds: Vec<T>,
@@ -72,14 +72,14 @@ fn state_of(feed: &Feed, status: Option<&FeedStatus>) -> &'static str {
     }
 }
 
-pub async fn feeds(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+pub(crate) async fn feeds(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let body = blocking(move || feed_list(&state)).await?;
     Ok(Json(body).into_response())
 }
 
 /// Every source with its state, as `/api/feeds` and the feeds page show
 /// them.
-pub fn feed_list(state: &AppState) -> Result<FeedList, ApiError> {
+pub(crate) fn feed_list(state: &AppState) -> Result<FeedList, ApiError> {
     let live = state.live();
     let statuses = state.store.feed_statuses().map_err(internal)?;
     let activity = state.store.feed_activity(Utc::now()).map_err(internal)?;
@@ -129,7 +129,7 @@ fn view(feed: &Feed, status: Option<&FeedStatus>, counts: FeedActivity) -> FeedV
 
 /// 200 when ok or degraded (the service works; something it watches does
 /// not), 503 when failing.
-pub async fn healthz(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+pub(crate) async fn healthz(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let report = blocking(move || {
         let live = state.live();
         Ok(health::assess(
@@ -147,7 +147,7 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Result<Response, Api
     Ok((status, Json(report)).into_response())
 }
 
-pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let text = blocking(move || {
         let gauges = gauges(&state).map_err(internal)?;
         Ok(state.telemetry.render(&gauges))
@@ -196,7 +196,7 @@ fn folder_size(dir: &Path) -> u64 {
     entries
         .filter_map(Result::ok)
         .filter_map(|entry| entry.metadata().ok())
-        .filter(|metadata| metadata.is_file())
+        .filter(std::fs::Metadata::is_file)
         .map(|metadata| metadata.len())
         .sum()
 }

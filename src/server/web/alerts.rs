@@ -97,7 +97,7 @@ struct BacktestMatch {
     terms: Vec<String>,
 }
 
-pub async fn alerts(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+pub(crate) async fn alerts(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let frame = Frame::new(&headers, "/alerts".to_owned(), "alerts");
     let page = blocking(move || {
         let rules = rule_list(&state)?
@@ -121,7 +121,7 @@ pub async fn alerts(State(state): State<Arc<AppState>>, headers: HeaderMap) -> R
     }
 }
 
-pub async fn rule(
+pub(crate) async fn rule(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -195,7 +195,7 @@ fn default_since() -> String {
     DEFAULT_SINCE.to_owned()
 }
 
-pub async fn backtest(
+pub(crate) async fn backtest(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,

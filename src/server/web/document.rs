@@ -67,7 +67,7 @@ struct EntityLink {
     href: String,
 }
 
-pub async fn document(
+pub(crate) async fn document(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Path(id): Path<String>,

@@ -23,7 +23,7 @@ struct LoginPage {
     failed: bool,
 }
 
-pub async fn login_form(headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+pub(crate) async fn login_form(headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     let frame = Frame::new(&headers, path_and_query("/login", raw.as_deref()), "login");
     let page = LoginPage {
         back: local_path(back(raw.as_deref())),
@@ -33,7 +33,7 @@ pub async fn login_form(headers: HeaderMap, RawQuery(raw): RawQuery) -> Response
 }
 
 #[derive(Deserialize)]
-pub struct LoginForm {
+pub(crate) struct LoginForm {
     token: String,
     back: Option<String>,
 }
@@ -41,7 +41,7 @@ pub struct LoginForm {
 /// Checks the token the reader typed and keeps it in a cookie that
 /// scripts cannot read (`HttpOnly`) and other sites cannot send
 /// (`SameSite`).
-pub async fn login(
+pub(crate) async fn login(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,

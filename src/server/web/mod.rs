@@ -18,7 +18,7 @@ mod document;
 mod i18n;
 mod login;
 mod reading;
-pub mod request;
+pub(crate) mod request;
 mod search;
 mod sources;
 
@@ -39,7 +39,7 @@ use i18n::Lang;
 use request::{back, encode, local_path};
 
 /// The templates, by name: embedded so the binary is the whole install.
-pub const TEMPLATES: &[(&str, &str)] = &[
+pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     (
         "base.html",
         include_str!("../../../assets/web/templates/base.html"),
@@ -146,7 +146,7 @@ fn when(value: Option<String>) -> String {
     })
 }
 
-pub fn routes() -> Router<Arc<AppState>> {
+pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(search::search))
         .route("/documents/{id}", get(document::document))
@@ -161,13 +161,13 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 /// Paths a browser may load before it has the token: the login form, its
 /// style and script, and the language switch.
-pub fn is_public(path: &str) -> bool {
+pub(crate) fn is_public(path: &str) -> bool {
     path == "/login" || path.starts_with("/assets/") || path.starts_with("/lang/")
 }
 
 /// Whether `path` is a page (which sends a browser to the login form when
 /// the token is missing) rather than the API (which answers 401).
-pub fn is_page(path: &str) -> bool {
+pub(crate) fn is_page(path: &str) -> bool {
     !(path.starts_with("/api/") || path == "/healthz" || path == "/metrics")
 }
 
@@ -294,7 +294,7 @@ async fn switch_language(Path(code): Path<String>, RawQuery(raw): RawQuery) -> R
 }
 
 /// Unknown addresses: JSON under `/api/`, a page elsewhere.
-pub async fn not_found(headers: HeaderMap, uri: axum::http::Uri) -> Response {
+pub(crate) async fn not_found(headers: HeaderMap, uri: axum::http::Uri) -> Response {
     if !is_page(uri.path()) {
         return super::api::not_found().await.into_response();
     }

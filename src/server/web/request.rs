@@ -7,10 +7,10 @@ use axum::http::{HeaderMap, header};
 
 /// The cookie that carries the API token for a browser, which cannot send
 /// an `Authorization` header when following a link.
-pub const TOKEN_COOKIE: &str = "veille_token";
+pub(crate) const TOKEN_COOKIE: &str = "veille_token";
 
 /// A cookie's value from the request, percent-decoded.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -26,12 +26,12 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// `text` as one component of an address's query.
-pub fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// The address a request asked for: `path`, and its query if any.
-pub fn path_and_query(path: &str, raw: Option<&str>) -> String {
+pub(crate) fn path_and_query(path: &str, raw: Option<&str>) -> String {
     match raw {
         Some(query) if !query.is_empty() => format!("{path}?{query}"),
         _ => path.to_owned(),
@@ -39,7 +39,9 @@ pub fn path_and_query(path: &str, raw: Option<&str>) -> String {
 }
 
 /// Parameters with the API's strictness: an unknown one is an error.
-pub fn strict_params<T: serde::de::DeserializeOwned>(raw: Option<&str>) -> Result<T, String> {
+pub(crate) fn strict_params<T: serde::de::DeserializeOwned>(
+    raw: Option<&str>,
+) -> Result<T, String> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
         .into_owned()
         .collect();
@@ -54,12 +56,12 @@ pub fn strict_params<T: serde::de::DeserializeOwned>(raw: Option<&str>) -> Resul
 
 /// Where a page sends a browser back to: `?back=`.
 #[derive(serde::Deserialize)]
-pub struct BackParams {
+pub(crate) struct BackParams {
     pub back: Option<String>,
 }
 
 /// `?back=` of a request, when it parses.
-pub fn back(raw: Option<&str>) -> Option<String> {
+pub(crate) fn back(raw: Option<&str>) -> Option<String> {
     strict_params::<BackParams>(raw)
         .ok()
         .and_then(|params| params.back)
@@ -67,7 +69,7 @@ pub fn back(raw: Option<&str>) -> Option<String> {
 
 /// Only a path on this server: an address from elsewhere (`//evil`,
 /// `https://…`) would make the switch an open redirect.
-pub fn local_path(back: Option<String>) -> String {
+pub(crate) fn local_path(back: Option<String>) -> String {
     back.filter(|back| {
         // Browsers drop tabs and newlines from a URL, so `/\t/evil` would
         // become `//evil`; and a backslash counts as a slash.

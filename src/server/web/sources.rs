@@ -13,7 +13,7 @@ use crate::server::AppState;
 use crate::server::api::blocking;
 use crate::server::status::{FeedList, FeedView, feed_list};
 
-pub async fn feeds(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+pub(crate) async fn feeds(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let frame = Frame::new(&headers, "/feeds".to_owned(), "feeds");
     match blocking(move || feed_list(&state)).await {
         Ok(list) => frame.render("feeds.html", StatusCode::OK, &feeds_page(list)),

@@ -7,15 +7,15 @@ use crate::archive::query::{Expr, QueryContext, QueryError};
 use crate::archive::{MAX_OFFSET, SortOrder};
 
 /// Results on a page of the search.
-pub const PAGE_SIZE: usize = 20;
+pub(crate) const PAGE_SIZE: usize = 20;
 
 /// Deepest page offered: as the API, past this narrow the query.
-pub const MAX_PAGE: usize = MAX_OFFSET / PAGE_SIZE;
+pub(crate) const MAX_PAGE: usize = MAX_OFFSET / PAGE_SIZE;
 
 /// The facets a form filters on, as the address and the query language
 /// name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Facet {
+pub(crate) enum Facet {
     Entity,
     Source,
     Lang,
@@ -23,10 +23,10 @@ pub enum Facet {
 }
 
 impl Facet {
-    pub const ALL: [Facet; 4] = [Facet::Entity, Facet::Source, Facet::Lang, Facet::Kind];
+    pub(crate) const ALL: [Facet; 4] = [Facet::Entity, Facet::Source, Facet::Lang, Facet::Kind];
 
     /// The parameter in the address, which is also the query field.
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Facet::Entity => "entity",
             Facet::Source => "source",
@@ -37,7 +37,7 @@ impl Facet {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SearchForm {
+pub(crate) struct SearchForm {
     pub q: String,
     pub entities: Vec<String>,
     pub sources: Vec<String>,
@@ -52,7 +52,7 @@ pub struct SearchForm {
 
 impl SearchForm {
     /// The search for documents naming entity `id`, alone.
-    pub fn for_entity(id: &str) -> SearchForm {
+    pub(crate) fn for_entity(id: &str) -> SearchForm {
         SearchForm {
             entities: vec![id.to_owned()],
             page: 1,
@@ -61,7 +61,7 @@ impl SearchForm {
     }
 
     /// The search for documents carried by source `id`, alone.
-    pub fn for_source(id: &str) -> SearchForm {
+    pub(crate) fn for_source(id: &str) -> SearchForm {
         SearchForm {
             sources: vec![id.to_owned()],
             page: 1,
@@ -69,7 +69,7 @@ impl SearchForm {
         }
     }
 
-    pub fn parse(raw: Option<&str>) -> Result<SearchForm, String> {
+    pub(crate) fn parse(raw: Option<&str>) -> Result<SearchForm, String> {
         let mut form = SearchForm {
             page: 1,
             ..SearchForm::default()
@@ -130,7 +130,11 @@ impl SearchForm {
     /// The search as the archive runs it: `typed` (the parsed `q`) and
     /// the filters, each checked as the query language checks it.
     /// Several values of one facet widen; different facets narrow.
-    pub fn query(&self, typed: Expr, context: &QueryContext<'_>) -> Result<Expr, QueryError> {
+    pub(crate) fn query(
+        &self,
+        typed: Expr,
+        context: &QueryContext<'_>,
+    ) -> Result<Expr, QueryError> {
         let mut parts = Vec::new();
         if !self.q.is_empty() {
             parts.push(typed);
@@ -154,7 +158,7 @@ impl SearchForm {
 
     /// The search in the query language, for the export link: the
     /// address of `/api/export`, which takes a query as text.
-    pub fn export_text(&self) -> String {
+    pub(crate) fn export_text(&self) -> String {
         let mut parts = Vec::new();
         if !self.q.is_empty() {
             parts.push(format!("({})", self.q));
@@ -181,7 +185,7 @@ impl SearchForm {
     }
 
     /// Whether the form asks for nothing: every document.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.q.is_empty()
             && Facet::ALL
                 .iter()
@@ -190,7 +194,7 @@ impl SearchForm {
             && self.to.is_empty()
     }
 
-    pub fn href(&self) -> String {
+    pub(crate) fn href(&self) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         if !self.q.is_empty() {
             out.append_pair("q", &self.q);
@@ -221,7 +225,7 @@ impl SearchForm {
     }
 
     /// This search with `change` made, back on its first page.
-    pub fn with(&self, change: impl FnOnce(&mut SearchForm)) -> String {
+    pub(crate) fn with(&self, change: impl FnOnce(&mut SearchForm)) -> String {
         let mut form = self.clone();
         form.page = 1;
         change(&mut form);
@@ -229,7 +233,7 @@ impl SearchForm {
     }
 
     /// This search narrowed to documents naming entity `id`.
-    pub fn with_entity(&self, id: &str) -> String {
+    pub(crate) fn with_entity(&self, id: &str) -> String {
         self.with(|form| {
             if !form.entities.iter().any(|chosen| chosen == id) {
                 form.entities.push(id.to_owned());
@@ -238,14 +242,14 @@ impl SearchForm {
     }
 
     /// This search on another page.
-    pub fn on_page(&self, page: usize) -> String {
+    pub(crate) fn on_page(&self, page: usize) -> String {
         let mut form = self.clone();
         form.page = page;
         form.href()
     }
 
     /// The values chosen for `facet`.
-    pub fn chosen(&self, facet: Facet) -> &[String] {
+    pub(crate) fn chosen(&self, facet: Facet) -> &[String] {
         match facet {
             Facet::Entity => &self.entities,
             Facet::Source => &self.sources,
@@ -254,7 +258,7 @@ impl SearchForm {
         }
     }
 
-    pub fn values(&mut self, facet: Facet) -> &mut Vec<String> {
+    pub(crate) fn values(&mut self, facet: Facet) -> &mut Vec<String> {
         match facet {
             Facet::Entity => &mut self.entities,
             Facet::Source => &mut self.sources,
@@ -265,7 +269,7 @@ impl SearchForm {
 
     /// The filters the search box's form must carry along when
     /// resubmitted.
-    pub fn hidden_fields(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn hidden_fields(&self) -> Vec<(&'static str, String)> {
         Facet::ALL
             .iter()
             .flat_map(|facet| {

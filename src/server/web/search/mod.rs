@@ -23,7 +23,7 @@ use crate::archive::{
 };
 use crate::server::AppState;
 use crate::server::api::{ApiError, blocking, internal};
-pub use form::SearchForm;
+pub(crate) use form::SearchForm;
 use form::{Facet, MAX_PAGE, PAGE_SIZE};
 
 /// Keeps [`MAX_LIMIT`] and the page size in step: a page never asks the
@@ -170,7 +170,7 @@ struct SortLink {
     href: String,
 }
 
-pub async fn search(
+pub(crate) async fn search(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
@@ -291,8 +291,8 @@ fn timeline(
             .iter()
             .map(|bar| {
                 let href = form.with(|form| {
-                    form.from = bar.from.clone();
-                    form.to = bar.to.clone();
+                    form.from.clone_from(&bar.from);
+                    form.to.clone_from(&bar.to);
                 });
                 Linked::new(bar.clone(), href)
             })
