@@ -45,7 +45,8 @@ pub enum Delivery {
     Delivered,
     /// Some target refused; retried at `retry_at`.
     Failed {
-        /// What the targets that refused answered.
+        /// Why: the refusing targets' answers, or that the rule is no longer
+        /// configured.
         error: String,
         /// When the next attempt is due, after the back-off.
         retry_at: DateTime<Utc>,

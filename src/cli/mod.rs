@@ -3,6 +3,11 @@
 //! Library errors arrive typed; here they get context and become messages
 //! for a person at a terminal or a journal.
 
+#![allow(
+    clippy::disallowed_macros,
+    reason = "the CLI is the one part of veille that writes to the terminal"
+)]
+
 mod alerts;
 mod archive;
 mod check;

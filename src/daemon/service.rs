@@ -97,8 +97,8 @@ pub struct Service {
     /// The health watcher's own connection, so that busy API handlers
     /// cannot hold up the watchdog's pings.
     pub health_store: Store,
-    /// The token API clients must send; `None` leaves the API open to
-    /// whoever can reach the socket.
+    /// The token every request but the public pages (login, assets) must
+    /// carry; `None` asks for none.
     pub api_token: Option<String>,
 }
 

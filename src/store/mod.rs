@@ -287,7 +287,7 @@ pub struct StoredValidators {
 /// The outcome of one poll of a feed, as recorded.
 #[derive(Debug, Clone, Default)]
 pub struct FeedAttempt {
-    /// When the poll ended.
+    /// When the poll began.
     pub at: DateTime<Utc>,
     /// `None` for success.
     pub error: Option<String>,

@@ -29,8 +29,8 @@ const MAX_NAMED: usize = 10;
 pub enum HealthStatus {
     /// Everything works.
     Ok,
-    /// The daemon works, but part of what it watches does not (failing
-    /// feeds, an index or delivery falling behind).
+    /// The daemon works, but part of its work does not (failing feeds, an
+    /// index that cannot be updated or falls behind).
     Degraded,
     /// The daemon itself is broken (the record unreadable, a loop stalled);
     /// the systemd watchdog is no longer fed.

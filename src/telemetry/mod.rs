@@ -51,9 +51,10 @@ pub struct Gauges {
     pub digests_undelivered: i64,
     /// Size of the index folder on disk.
     pub index_size_bytes: i64,
-    /// Configured feeds whose last poll succeeded.
+    /// Enabled feeds polled at least once, with no failure since the last
+    /// success.
     pub feeds_ok: i64,
-    /// Configured feeds whose last poll failed.
+    /// Enabled feeds whose last poll failed.
     pub feeds_failing: i64,
     /// Enabled feeds not polled yet.
     pub feeds_never_fetched: i64,
