@@ -100,15 +100,18 @@ pub struct NewDocument {
     pub text: String,
     /// The byline, when the source gives one.
     pub author: Option<String>,
-    /// When the story was published, in UTC; the fetch time when the source gave no usable date.
+    /// When the story was published, in UTC; the fetch time when the source
+    /// gave no usable date.
     pub published: DateTime<Utc>,
     /// No usable date in the source: `published` is the fetch time.
     pub published_is_fetch_time: bool,
     /// When veille fetched it.
     pub fetched: DateTime<Utc>,
-    /// The feed's configured language (ISO 639-1), used when detection is unsure.
+    /// The feed's configured language (ISO 639-1), used when detection is
+    /// unsure.
     pub language_hint: Option<String>,
-    /// Hash of the title's and text's words, which finds the same story under another URL.
+    /// Hash of the title's and text's words, which finds the same story under
+    /// another URL.
     pub content_hash: String,
     /// Where the text came from: `feed`, `extractor`, `selector`, or the
     /// transcript's format.
@@ -143,7 +146,8 @@ pub struct DocumentTranscript {
     pub audio_url: Option<String>,
     /// The file format it was read from: `vtt`, `srt`, `json`, `html`, `text`.
     pub format: String,
-    /// The text's passages, each with its byte range in the text and, when the file gives them, its speaker and time.
+    /// The text's passages, each with its byte offset in the text and, when the
+    /// file gives them, its times and speaker.
     pub segments: Vec<SegmentAt>,
 }
 
@@ -242,7 +246,8 @@ pub struct StoredDocument {
     pub text: String,
     /// The byline, when the source gave one.
     pub author: Option<String>,
-    /// Publication time, RFC 3339 in UTC (the fetch time when `published_is_fetch_time`).
+    /// Publication time, RFC 3339 in UTC (the fetch time when
+    /// `published_is_fetch_time`).
     pub published: String,
     /// No usable date in the source: `published` is the fetch time.
     pub published_is_fetch_time: bool,
@@ -250,13 +255,16 @@ pub struct StoredDocument {
     pub fetched: String,
     /// The feed's configured language (ISO 639-1), if any.
     pub language_hint: Option<String>,
-    /// Hash of the title's and text's words (see [`NewDocument::content_hash`]).
+    /// Hash of the title's and text's words (see
+    /// [`NewDocument::content_hash`]).
     pub content_hash: String,
-    /// Where the text came from: `feed`, `extractor`, `selector`, or the transcript's format.
+    /// Where the text came from: `feed`, `extractor`, `selector`, or the
+    /// transcript's format.
     pub extraction: String,
     /// Ids of the feeds that carried it, in the order they did.
     pub sources: Vec<String>,
-    /// Detected language (ISO 639-1), `None` when neither detection nor the feed could tell.
+    /// Detected language (ISO 639-1), `None` when neither detection nor the
+    /// feed could tell.
     pub language: Option<String>,
     /// The detector's confidence in `language`, 0 to 1.
     pub language_confidence: f64,
@@ -278,9 +286,11 @@ pub struct StoredDocument {
 pub struct StoredValidators {
     /// The `ETag` the server last sent, sent back as `If-None-Match`.
     pub etag: Option<String>,
-    /// The `Last-Modified` the server last sent, sent back as `If-Modified-Since`.
+    /// The `Last-Modified` the server last sent, sent back as
+    /// `If-Modified-Since`.
     pub last_modified: Option<String>,
-    /// Hash of the last body read, so an unchanged body is not parsed again when the server ignores validators.
+    /// Hash of the last body read, so an unchanged body is not parsed again
+    /// when the server ignores validators.
     pub body_hash: Option<String>,
 }
 
@@ -295,7 +305,8 @@ pub struct FeedAttempt {
     pub http_status: Option<u16>,
     /// The server answered 304: nothing changed since the last poll.
     pub not_modified: bool,
-    /// The feed was malformed XML and was read only after repair (stray `&` escaped).
+    /// The feed was malformed XML and was read only after repair (stray `&`
+    /// escaped).
     pub needed_repair: bool,
     /// Documents stored for the first time.
     pub new_documents: usize,
@@ -322,11 +333,13 @@ pub struct FeedStatus {
     pub http_status: Option<u16>,
     /// Why the last poll failed; `None` when it succeeded.
     pub error: Option<String>,
-    /// Failed polls in a row, reset by a success; the scheduler backs off on it.
+    /// Failed polls in a row, reset by a success; the scheduler's back-off
+    /// grows with it.
     pub consecutive_failures: i64,
     /// When the scheduler plans to poll it next, RFC 3339 in UTC.
     pub next_run: Option<String>,
-    /// The server asked not to be polled before this time (`Retry-After`), RFC 3339 in UTC.
+    /// The server asked not to be polled before this time (`Retry-After`),
+    /// RFC 3339 in UTC.
     pub retry_not_before: Option<String>,
     /// The last poll read the feed only after repairing malformed XML.
     pub needed_repair: bool,
@@ -493,7 +506,8 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The HTTP validators remembered for `url`; empty when it was never fetched.
+    /// The HTTP validators remembered for `url`; empty when it was never
+    /// fetched.
     pub fn validators(&self, url: &str) -> Result<StoredValidators> {
         let connection = self.connection();
         let found = connection
@@ -509,7 +523,8 @@ impl Store {
         Ok(found.unwrap_or_default())
     }
 
-    /// Remembers `url`'s validators for the next conditional request, replacing the old ones.
+    /// Remembers `url`'s validators for the next conditional request, replacing
+    /// the old ones.
     pub fn save_validators(&self, url: &str, validators: &StoredValidators) -> Result<()> {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(
@@ -684,7 +699,8 @@ impl Store {
         Ok(())
     }
 
-    /// Records when the scheduler plans to poll `feed_id` next, shown on the status page.
+    /// Records when the scheduler plans to poll `feed_id` next, shown on the
+    /// status page.
     pub fn set_next_run(&self, feed_id: &str, next_run: DateTime<Utc>) -> Result<()> {
         self.connection().execute(
             "INSERT INTO feed_status (feed_id, next_run) VALUES (?1, ?2)
@@ -694,7 +710,8 @@ impl Store {
         Ok(())
     }
 
-    /// The recorded status of `feed_id`; `None` when it was never polled or scheduled.
+    /// The recorded status of `feed_id`; `None` when it was never polled or
+    /// scheduled.
     pub fn feed_status(&self, feed_id: &str) -> Result<Option<FeedStatus>> {
         let connection = self.connection();
         Ok(connection
