@@ -8,7 +8,7 @@
 //! acceptance and recording it, the one copy sent again can be recognised
 //! by the receiver, and the outbox simply rewrites the same file.
 
-use std::fmt::Write as _;
+use crate::sources::text::hex;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -255,13 +255,7 @@ impl Deliverer {
 pub fn signature(secret: &[u8], body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(body);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .fold(String::from("sha256="), |mut signature, byte| {
-            write!(signature, "{byte:02x}").expect("writing to a String cannot fail");
-            signature
-        })
+    format!("sha256={}", hex(&mac.finalize().into_bytes()))
 }
 
 /// A Message-ID that is the same on every attempt at one digest.

@@ -4,7 +4,7 @@
 //! loaded; errors still point at the rule's line in `feeds.toml`, with the
 //! column inside the query.
 
-use std::fmt::Write as _;
+use crate::sources::text::hex;
 
 use chrono::Utc;
 use sha2::{Digest, Sha256};
@@ -235,8 +235,5 @@ fn filters(languages: &[String], sources: &[String], kinds: &[String]) -> Option
 fn fingerprint(condition: &AlertCondition) -> String {
     let canonical = format!("{condition:?}");
     let hash = Sha256::digest(canonical.as_bytes());
-    hash.iter().take(12).fold(String::new(), |mut hex, byte| {
-        write!(hex, "{byte:02x}").expect("writing to a String cannot fail");
-        hex
-    })
+    hex(&hash[..12])
 }

@@ -22,10 +22,16 @@ use crate::store::DigestRow;
 
 /// Everything alerting needs, built once from the config.
 pub struct Alerting {
+    /// The record matches and digests are kept in, and the tagger rules
+    /// name entities by.
     pub pipeline: Arc<Pipeline>,
+    /// The configured rules, in the file's order.
     pub rules: Vec<Rule>,
+    /// The rules compiled for matching stored documents.
     pub matcher: Matcher,
+    /// Turns waiting matches into rendered digests.
     pub digests: DigestMaker,
+    /// Hands digests to their targets.
     pub deliverer: Deliverer,
     feeds: Vec<Feed>,
     retry_initial: Duration,
@@ -35,15 +41,21 @@ pub struct Alerting {
 /// What one delivery attempt did.
 #[derive(Debug)]
 pub enum Delivery {
+    /// Every target accepted the digest.
     Delivered,
     /// Some target refused; retried at `retry_at`.
     Failed {
+        /// Why: the refusing targets' answers, or that the rule is no longer
+        /// configured.
         error: String,
+        /// When the next attempt is due, after the back-off.
         retry_at: DateTime<Utc>,
     },
 }
 
 impl Alerting {
+    /// Compiles `rules` and loads the digest templates and delivery targets
+    /// `config` names.
     pub fn new(config: &Config, pipeline: Arc<Pipeline>, rules: Vec<Rule>) -> Result<Alerting> {
         let matcher = Matcher::new(&rules, pipeline.tagger.gazetteer())?;
         let feed_names = config
@@ -69,6 +81,7 @@ impl Alerting {
         })
     }
 
+    /// The rule with id `id`, if configured.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|rule| rule.id() == id)
     }

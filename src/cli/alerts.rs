@@ -13,7 +13,7 @@ use veille::ingest::Pipeline;
 use veille::store::{Store, timestamp};
 
 #[derive(clap::Subcommand)]
-pub enum AlertsCommand {
+pub(crate) enum AlertsCommand {
     /// Every rule with its schedule, waiting and delivered matches, and the
     /// last delivery error.
     List,
@@ -23,7 +23,7 @@ pub enum AlertsCommand {
 }
 
 #[derive(clap::Args)]
-pub struct BacktestArgs {
+pub(crate) struct BacktestArgs {
     /// The rule's id.
     rule: String,
     /// How far back: an age (`30d`, `12h`, `2w`) or a date (`2026-10-01`).
@@ -39,7 +39,7 @@ pub struct BacktestArgs {
 
 #[derive(clap::Args)]
 #[command(group = clap::ArgGroup::new("action").required(true).args(["dry_run", "now"]))]
-pub struct DigestArgs {
+pub(crate) struct DigestArgs {
     /// The rule's id.
     #[arg(long)]
     rule: String,
@@ -56,13 +56,16 @@ pub struct DigestArgs {
 }
 
 /// The rules of `config`, compiled against its gazetteer.
-pub fn compile_rules(config: &Config, pipeline: &Pipeline) -> anyhow::Result<Vec<Rule>> {
+pub(crate) fn compile_rules(config: &Config, pipeline: &Pipeline) -> anyhow::Result<Vec<Rule>> {
     Ok(alerts::compile(config, pipeline.tagger.gazetteer())?)
 }
 
 /// Alerting for `config`, with its rules recorded (new and edited rules
 /// start now).
-pub fn open_alerting(config: &Config, pipeline: Arc<Pipeline>) -> anyhow::Result<Arc<Alerting>> {
+pub(crate) fn open_alerting(
+    config: &Config,
+    pipeline: Arc<Pipeline>,
+) -> anyhow::Result<Arc<Alerting>> {
     let alerting = build_alerting(config, pipeline)?;
     alerting
         .register()
@@ -71,7 +74,10 @@ pub fn open_alerting(config: &Config, pipeline: Arc<Pipeline>) -> anyhow::Result
 }
 
 /// The rules and their delivery, compiled but not yet recorded.
-pub fn build_alerting(config: &Config, pipeline: Arc<Pipeline>) -> anyhow::Result<Arc<Alerting>> {
+pub(crate) fn build_alerting(
+    config: &Config,
+    pipeline: Arc<Pipeline>,
+) -> anyhow::Result<Arc<Alerting>> {
     let rules = compile_rules(config, &pipeline)?;
     Ok(Arc::new(Alerting::new(config, pipeline, rules)?))
 }
@@ -91,7 +97,7 @@ fn find_rule<'a>(rules: &'a [Rule], id: &str, config: &Config) -> anyhow::Result
     })
 }
 
-pub fn alerts(config_path: &Path, command: AlertsCommand) -> anyhow::Result<ExitCode> {
+pub(crate) fn alerts(config_path: &Path, command: AlertsCommand) -> anyhow::Result<ExitCode> {
     match command {
         AlertsCommand::List => list(config_path),
         AlertsCommand::Backtest(args) => backtest(config_path, args),
@@ -193,9 +199,9 @@ fn backtest(config_path: &Path, args: BacktestArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn digest(config_path: &Path, args: DigestArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn digest(config_path: &Path, args: DigestArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config_path)?;
-    let pipeline = super::open_pipeline(&config)?;
+    let pipeline = super::open_pipeline_off_runtime(&config).await?;
     let alerting = open_alerting(&config, pipeline.clone())?;
     let rule = find_rule(&alerting.rules, &args.rule, &config)?.clone();
     {

@@ -10,7 +10,7 @@ use veille::config::Config;
 use veille::enrich::Tagger;
 use veille::store::Store;
 
-pub fn open_store(config: &Config) -> anyhow::Result<Store> {
+pub(crate) fn open_store(config: &Config) -> anyhow::Result<Store> {
     Store::open(&config.storage_dir()).with_context(|| {
         format!(
             "cannot open the record under {}",
@@ -21,7 +21,7 @@ pub fn open_store(config: &Config) -> anyhow::Result<Store> {
 
 /// Opens the index for writing. An index holding revisions the record does
 /// not have (the record was replaced) is rebuilt.
-pub fn open_writer(
+pub(crate) fn open_writer(
     config: &Config,
     store: &Store,
     tagger: &Tagger,
@@ -38,7 +38,11 @@ pub fn open_writer(
 
 /// Brings the index up to the record after a command that changed it,
 /// unless a running daemon owns the index (it does the same on its own).
-pub fn update_archive(config: &Config, store: &Store, tagger: &Tagger) -> anyhow::Result<()> {
+pub(crate) fn update_archive(
+    config: &Config,
+    store: &Store,
+    tagger: &Tagger,
+) -> anyhow::Result<()> {
     // Asked first: the index's own lock goes with its folder, and a daemon
     // rebuilding a deleted index must not meet a second writer there.
     if veille::daemon::storage_lock::held_by_daemon(&config.storage_dir()) {
@@ -62,7 +66,11 @@ pub fn update_archive(config: &Config, store: &Store, tagger: &Tagger) -> anyhow
 }
 
 /// The index for searching, with a note on stderr when it lags the record.
-pub fn open_search(config: &Config, store: &Store, tagger: Arc<Tagger>) -> anyhow::Result<Search> {
+pub(crate) fn open_search(
+    config: &Config,
+    store: &Store,
+    tagger: Arc<Tagger>,
+) -> anyhow::Result<Search> {
     let archive = Archive::open(&config.storage_dir())?;
     let behind = store.count_changed_after(archive.indexed_revision()?)?;
     if behind > 0 {
@@ -74,7 +82,7 @@ pub fn open_search(config: &Config, store: &Store, tagger: Arc<Tagger>) -> anyho
 }
 
 /// A progress bar on a terminal, nothing otherwise.
-pub fn progress_bar(total: u64) -> ProgressBar {
+pub(crate) fn progress_bar(total: u64) -> ProgressBar {
     if std::io::stderr().is_terminal() && total > 0 {
         let bar = ProgressBar::new(total);
         bar.set_style(

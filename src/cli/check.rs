@@ -10,7 +10,7 @@ use veille::daemon::due_at;
 use veille::enrich::Gazetteer;
 use veille::store::{DATABASE_FILE, ScheduleState, Store};
 
-pub fn check(path: &Path) -> anyhow::Result<ExitCode> {
+pub(crate) fn check(path: &Path) -> anyhow::Result<ExitCode> {
     let config = super::load_config(path)?;
     let gazetteer = Gazetteer::for_config(&config)?;
     let rules = veille::alerts::compile(&config, &gazetteer)?;

@@ -9,7 +9,7 @@ use veille::fetch::charset;
 use veille::sources::article::{Article, extract_article};
 
 #[derive(clap::Args)]
-pub struct ExtractArgs {
+pub(crate) struct ExtractArgs {
     /// The HTML file.
     file: PathBuf,
     /// The page's URL, to resolve relative links (canonical URL).
@@ -28,7 +28,7 @@ pub struct ExtractArgs {
     explain: bool,
 }
 
-pub fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     if let Some(selector) = &args.selector {

@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 use veille::ingest::{Pipeline, PollOutcome, PollReport, Preview, PreviewOutcome};
 
 #[derive(clap::Args)]
-pub struct FetchArgs {
+pub(crate) struct FetchArgs {
     /// Only this feed (repeatable). Default: every enabled feed.
     #[arg(long = "feed", value_name = "ID")]
     feeds: Vec<String>,
@@ -20,7 +20,7 @@ pub struct FetchArgs {
     dry_run: bool,
 }
 
-pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(path)?;
     let selected: Vec<_> = if args.feeds.is_empty() {
         config
@@ -47,7 +47,7 @@ pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
         }
         selected
     };
-    let pipeline = super::open_pipeline(&config)?;
+    let pipeline = super::open_pipeline_off_runtime(&config).await?;
     if args.dry_run {
         return dry_run(&pipeline, &selected).await;
     }

@@ -3,6 +3,11 @@
 //! Library errors arrive typed; here they get context and become messages
 //! for a person at a terminal or a journal.
 
+#![allow(
+    clippy::disallowed_macros,
+    reason = "the CLI is the one part of veille that writes to the terminal"
+)]
+
 mod alerts;
 mod archive;
 mod check;
@@ -76,7 +81,7 @@ enum Command {
     Digest(alerts::DigestArgs),
 }
 
-pub fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_level = match (&cli.command, cli.verbose) {
         (_, 2..) => "trace",
@@ -178,12 +183,12 @@ fn print_table<const N: usize>(rows: &[[String; N]], indent: &str) {
 }
 
 /// Loads the configuration, or explains every problem in it.
-pub fn load_config(path: &Path) -> anyhow::Result<Config> {
+pub(crate) fn load_config(path: &Path) -> anyhow::Result<Config> {
     Ok(config::load(path)?)
 }
 
 /// Opens the record and builds the fetcher for `config`.
-pub fn open_pipeline(config: &Config) -> anyhow::Result<Arc<Pipeline>> {
+pub(crate) fn open_pipeline(config: &Config) -> anyhow::Result<Arc<Pipeline>> {
     let store = Store::open(&config.storage_dir()).with_context(|| {
         format!(
             "cannot open the record under {}",
@@ -199,8 +204,28 @@ pub fn open_pipeline(config: &Config) -> anyhow::Result<Arc<Pipeline>> {
     }))
 }
 
+/// [`open_pipeline`] for the async commands. Opening the record can wait
+/// (up to 5 s) for another process that is creating the same record, and
+/// compiling the gazetteer is CPU work: both run on the blocking pool, not
+/// on a runtime thread.
+async fn open_pipeline_off_runtime(config: &Config) -> anyhow::Result<Arc<Pipeline>> {
+    let config = config.clone();
+    off_runtime(move || open_pipeline(&config)).await
+}
+
+/// Runs blocking start-up `work` on tokio's blocking pool and waits for it.
+async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        // A panic goes on up, as it did when the work ran inline.
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
+    }
+}
+
 /// The gazetteer `config` names, compiled.
-pub fn load_tagger(config: &Config) -> anyhow::Result<Tagger> {
+pub(crate) fn load_tagger(config: &Config) -> anyhow::Result<Tagger> {
     let gazetteer = Gazetteer::for_config(config)?;
     Ok(Tagger::new(gazetteer)?)
 }

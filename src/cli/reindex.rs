@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-pub fn reindex(config_path: &Path) -> anyhow::Result<ExitCode> {
+pub(crate) fn reindex(config_path: &Path) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config_path)?;
     let tagger = super::load_tagger(&config)?;
     let store = super::archive::open_store(&config)?;

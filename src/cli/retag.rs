@@ -10,7 +10,7 @@ use veille::store::Store;
 /// Documents re-tagged per transaction.
 const BATCH: usize = 500;
 
-pub fn retag(config_path: &Path) -> anyhow::Result<ExitCode> {
+pub(crate) fn retag(config_path: &Path) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config_path)?;
     let tagger = super::load_tagger(&config)?;
     let store = Store::open(&config.storage_dir()).with_context(|| {

@@ -13,7 +13,7 @@ use veille::daemon::storage_lock::StorageLock;
 /// Shortest API token accepted: anything shorter is guessable.
 const MIN_TOKEN_LENGTH: usize = 16;
 
-pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(path: &Path) -> anyhow::Result<ExitCode> {
     // First, so that a SIGTERM or SIGHUP during start-up is handled, not
     // fatal.
     let mut signals = Signals::install().context("cannot handle signals")?;
@@ -21,7 +21,7 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
     // Before anything is opened: a second daemon on the same storage would
     // only wait for the first one's index and never serve.
     let _held = StorageLock::take(&config.storage_dir())?;
-    let first = build_generation(config)?;
+    let first = super::off_runtime(move || build_generation(config)).await?;
     // Rules are recorded before the first poll, so new rules see every
     // document stored from now on.
     first
@@ -33,8 +33,16 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let api_token = read_token(config)?;
-    let server_store = super::archive::open_store(config)?;
-    let health_store = super::archive::open_store(config)?;
+    let (server_store, health_store) = {
+        let config = config.clone();
+        super::off_runtime(move || {
+            Ok((
+                super::archive::open_store(&config)?,
+                super::archive::open_store(&config)?,
+            ))
+        })
+        .await?
+    };
     let listener = tokio::net::TcpListener::bind(&config.server.bind)
         .await
         .with_context(|| format!("cannot listen on {} ([server] bind)", config.server.bind))?;

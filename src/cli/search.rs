@@ -8,7 +8,7 @@ use std::sync::Arc;
 use veille::archive::{ExportFormat, Hit, SearchRequest, SearchResults, SortOrder};
 
 #[derive(clap::Args)]
-pub struct SearchArgs {
+pub(crate) struct SearchArgs {
     /// The query (see the README: words, "phrases", AND/OR/NOT, entity:,
     /// place:, type:, source:, lang:, kind:, title:, since:, until:).
     /// Several arguments are joined with spaces. Quote the query, or put
@@ -31,7 +31,7 @@ pub struct SearchArgs {
 }
 
 #[derive(clap::Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// The query, as for `veille search`.
     #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,
@@ -40,7 +40,7 @@ pub struct ExportArgs {
     format: ExportFormat,
 }
 
-pub fn search(config_path: &Path, args: SearchArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn search(config_path: &Path, args: SearchArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config_path)?;
     let tagger = Arc::new(super::load_tagger(&config)?);
     let store = super::archive::open_store(&config)?;
@@ -62,7 +62,7 @@ pub fn search(config_path: &Path, args: SearchArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn export(config_path: &Path, args: ExportArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn export(config_path: &Path, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config_path)?;
     let tagger = Arc::new(super::load_tagger(&config)?);
     let store = super::archive::open_store(&config)?;

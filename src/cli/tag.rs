@@ -8,7 +8,7 @@ use anyhow::Context;
 use veille::enrich::{Explained, Gazetteer, Tagger, detect_language};
 
 #[derive(clap::Args)]
-pub struct TagArgs {
+pub(crate) struct TagArgs {
     /// The text file to tag; `-` or nothing reads standard input.
     file: Option<PathBuf>,
     /// Gazetteer file (repeatable). Default: the config's `[enrich] gazetteer`.
@@ -27,7 +27,7 @@ pub struct TagArgs {
     explain: bool,
 }
 
-pub fn tag(config_path: &Path, args: TagArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn tag(config_path: &Path, args: TagArgs) -> anyhow::Result<ExitCode> {
     let gazetteer = if args.gazetteer.is_empty() {
         let config = super::load_config(config_path)
             .context("no --gazetteer given, and the config naming one could not be read")?;

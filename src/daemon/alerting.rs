@@ -71,7 +71,7 @@ pub async fn run(
             }
             Err(error) => {
                 healthy = false;
-                tracing::error!(%error, "cannot read pending digests")
+                tracing::error!(%error, "cannot read pending digests");
             }
         }
         if healthy {
@@ -101,11 +101,11 @@ fn prepare(
         Ok(0) => {}
         Ok(found) => {
             telemetry.matches_recorded(found);
-            tracing::debug!(found, "new alert matches")
+            tracing::debug!(found, "new alert matches");
         }
         Err(error) => {
             healthy = false;
-            tracing::error!(%error, "alert matching failed; retrying")
+            tracing::error!(%error, "alert matching failed; retrying");
         }
     }
     let mut ran = Vec::new();

@@ -58,7 +58,7 @@ pub async fn follow_record(
                         telemetry.index_committed(added, current.revision(), elapsed);
                         telemetry.index_succeeded();
                         telemetry.index_beat();
-                        tracing::debug!(added, revision = current.revision(), "index updated")
+                        tracing::debug!(added, revision = current.revision(), "index updated");
                     }
                     // No heartbeat, and a failure /healthz reports at once
                     // (degraded) and, when it lasts, as failing, which stops

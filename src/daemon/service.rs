@@ -44,7 +44,9 @@ const STATUS_PERIOD: Duration = Duration::from_secs(30);
 
 /// Everything built from one reading of the configuration.
 pub struct Generation {
+    /// The configuration this generation runs by.
     pub config: Config,
+    /// The fetcher, record and tagger its polls use.
     pub pipeline: Arc<Pipeline>,
     /// Built but not yet recorded: [`serve`] records the rules when the
     /// generation goes into force.
@@ -61,12 +63,20 @@ pub enum ReloadError {
     /// account of it, every mistake with its place.
     #[error("{0}")]
     Load(String),
+    /// The new file names another storage folder, which only a restart
+    /// may move to.
     #[error(
         "[storage] dir changed ({} to {}); restart veille to move its data",
         old.display(),
         new.display()
     )]
-    StorageMoved { old: PathBuf, new: PathBuf },
+    StorageMoved {
+        /// The storage folder in use.
+        old: PathBuf,
+        /// The storage folder the new file names.
+        new: PathBuf,
+    },
+    /// The new alert rules could not be recorded.
     #[error("cannot record the new alert rules: {0}")]
     Rules(#[from] AlertError),
     /// The task recording the rules panicked or was cancelled.
@@ -76,14 +86,19 @@ pub enum ReloadError {
 
 /// What the process keeps from start to stop.
 pub struct Service {
+    /// Stop and reload requests, installed before start-up began.
     pub signals: Signals,
+    /// The one index writer, which the indexing loop owns.
     pub writer: ArchiveWriter,
+    /// The bound socket the HTTP API and web page answer on.
     pub listener: TcpListener,
     /// The HTTP server's own connection to the record.
     pub server_store: Store,
     /// The health watcher's own connection, so that busy API handlers
     /// cannot hold up the watchdog's pings.
     pub health_store: Store,
+    /// The token every request but the public pages (login, assets) must
+    /// carry; `None` asks for none.
     pub api_token: Option<String>,
 }
 

@@ -2,6 +2,7 @@
 
 use tokio::signal::unix::{Signal as Stream, SignalKind, signal};
 
+/// What a received signal asks of the daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
     /// SIGTERM or SIGINT: stop cleanly.
@@ -10,6 +11,8 @@ pub enum Signal {
     Reload,
 }
 
+/// The handlers for SIGINT, SIGTERM and SIGHUP; signals received are
+/// queued until [`Signals::next`] reads them.
 pub struct Signals {
     interrupt: Stream,
     terminate: Stream,

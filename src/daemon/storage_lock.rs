@@ -11,20 +11,28 @@ use std::path::{Path, PathBuf};
 /// The lock file in the storage folder.
 pub const LOCK_FILE: &str = "veille-run.lock";
 
+/// Why the storage folder could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
+    /// Another process holds the lock.
     #[error(
         "another `veille run`{} is using the storage folder {}; stop it first, or give this one another [storage] dir",
         .holder.as_ref().map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
         .dir.display()
     )]
     Held {
+        /// The storage folder.
         dir: PathBuf,
+        /// The holder's process id as it wrote it in the lock file, if it
+        /// could be read.
         holder: Option<String>,
     },
+    /// The lock file could not be created, opened or locked.
     #[error("cannot lock {}: {error}", .path.display())]
     Io {
+        /// The lock file.
         path: PathBuf,
+        /// What the file system answered.
         error: std::io::Error,
     },
 }

@@ -17,6 +17,7 @@ pub fn ready(status: &str) {
     send(&[NotifyState::Ready, NotifyState::Status(status)]);
 }
 
+/// Replaces the line `systemctl status` shows.
 pub fn status(status: &str) {
     send(&[NotifyState::Status(status)]);
 }
@@ -31,6 +32,7 @@ pub fn reloading() {
     send(&states);
 }
 
+/// The daemon is stopping cleanly; systemd waits for it to exit.
 pub fn stopping() {
     send(&[NotifyState::Stopping, NotifyState::Status("stopping")]);
 }

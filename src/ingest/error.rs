@@ -15,6 +15,8 @@ use crate::sources::nesting::TooDeep;
 use crate::sources::transcript::TranscriptError;
 use crate::store::StoreError;
 
+/// Why a poll or one of its entries failed; its text is the reason the
+/// feed's status shows.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// The source, a page or a file could not be fetched.
@@ -31,6 +33,7 @@ pub enum IngestError {
     /// before the validators are saved, so that the next poll retries.
     #[error("record: {0}")]
     Record(#[from] StoreError),
+    /// The body is not a feed veille can read.
     #[error(transparent)]
     Feed(#[from] FeedError),
     /// A listing page nested too deep to parse.
@@ -42,14 +45,22 @@ pub enum IngestError {
         "no item with a link matched the listing's selectors on {page}{}",
         skipped_note(*.skipped)
     )]
-    NoListedItem { page: Url, skipped: usize },
+    NoListedItem {
+        /// The listing page read.
+        page: Url,
+        /// Items that matched the item selector but had no usable link.
+        skipped: usize,
+    },
+    /// An article page gave no text to store.
     #[error(transparent)]
     Article(#[from] ExtractError),
+    /// A transcript file could not be parsed.
     #[error(transparent)]
     Transcript(#[from] TranscriptError),
     /// A transcript source's page that is not a transcript either.
     #[error("the page links to no transcript file (.vtt, .srt, .json, .txt)")]
     NoTranscriptLink,
+    /// An item neither carries a transcript nor links to one.
     #[error("no transcript")]
     NoTranscript,
     /// Every transcript an item offers failed, each for its reason.
@@ -57,7 +68,13 @@ pub enum IngestError {
     TranscriptOffers(Vec<(Url, IngestError)>),
     /// A dropped transcript's sidecar `.toml` could not be read.
     #[error("{name}: {reason}")]
-    Sidecar { name: String, reason: String },
+    Sidecar {
+        /// The sidecar's file name.
+        name: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// A link in the source is not a valid URL.
     #[error(transparent)]
     Url(#[from] url::ParseError),
     /// A parser panicked on this input (a bug meeting hostile input); the

@@ -33,7 +33,9 @@ pub const SHORTEST_ARTICLE_CHARS: usize = 500;
 
 /// What a process needs to poll feeds: one fetcher, one record.
 pub struct Pipeline {
+    /// The bounded HTTP and file client every source and page is read with.
     pub fetcher: Fetcher,
+    /// The record documents, seen marks and feed statuses go to.
     pub store: Store,
     /// The compiled gazetteer every document is tagged with.
     pub tagger: Arc<Tagger>,
@@ -43,6 +45,7 @@ pub struct Pipeline {
 /// (`veille fetch --dry-run`, for tuning a source's selectors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
+    /// The normal poll: documents, status and validators are recorded.
     Store,
     /// Nothing is written: not the documents, not the feed's status, not
     /// the validators; and validators are not sent, so the source is read
@@ -53,12 +56,17 @@ pub enum Mode {
 /// What a dry run would have done with one entry.
 #[derive(Debug, Clone)]
 pub struct Preview {
+    /// The entry's key within its feed, which would mark it seen.
     pub key: String,
+    /// The entry's title as the source gives it.
     pub title: String,
+    /// The entry's link, if it has one.
     pub url: Option<String>,
+    /// What storing it would do.
     pub outcome: PreviewOutcome,
 }
 
+/// What storing a previewed entry would do.
 #[derive(Debug, Clone)]
 pub enum PreviewOutcome {
     /// Would be stored as this document.
@@ -78,6 +86,7 @@ pub enum PollOutcome {
     Updated,
     /// 304, or the same bytes as last time.
     NotModified,
+    /// The poll failed; the reason is recorded on the feed.
     Failed(IngestError),
 }
 
@@ -99,8 +108,11 @@ impl PartialEq for PollOutcome {
 /// What one poll did.
 #[derive(Debug)]
 pub struct PollReport {
+    /// The configured id of the feed polled.
     pub feed_id: String,
+    /// How the poll ended.
     pub outcome: PollOutcome,
+    /// Entries stored as new documents.
     pub new: usize,
     /// Entries whose story was already stored from another entry or feed.
     pub duplicate: usize,
@@ -109,8 +121,12 @@ pub struct PollReport {
     /// Problems with single entries (an article page that failed), which did
     /// not stop the others.
     pub warnings: Vec<String>,
+    /// The feed was malformed XML and was read only after repair.
     pub repaired: bool,
+    /// The HTTP status of the source's answer (`None` for a file, or when
+    /// no answer came).
     pub http_status: Option<u16>,
+    /// The server asked not to be polled again before this time.
     pub retry_not_before: Option<DateTime<Utc>>,
     /// Listing pages read (html sources).
     pub pages: usize,
@@ -140,6 +156,8 @@ impl PollReport {
         }
     }
 
+    /// Whether the poll as a whole failed (single entries' failures are
+    /// warnings and do not count).
     pub fn failed(&self) -> bool {
         matches!(self.outcome, PollOutcome::Failed(_))
     }
@@ -223,7 +241,7 @@ impl Pipeline {
         }
         match &report.outcome {
             PollOutcome::Failed(error) => {
-                tracing::warn!(feed_id = %feed.id, url = %feed.url, %error, "feed failed")
+                tracing::warn!(feed_id = %feed.id, url = %feed.url, %error, "feed failed");
             }
             outcome => tracing::info!(
                 feed_id = %feed.id,
@@ -295,7 +313,7 @@ impl Pipeline {
         match (feed.kind, &feed.listing) {
             (FeedKind::Html, Some(listing)) => {
                 self.read_listing(feed, listing, fetched, started, report, mode)
-                    .await?
+                    .await?;
             }
             (FeedKind::Transcript, _) => {
                 let mut entries = self.transcript_entries(feed, fetched, report).await?;

@@ -265,7 +265,7 @@ impl Pipeline {
                 .await
             {
                 Ok(mut entry) => {
-                    entry.key = file.name.clone();
+                    entry.key.clone_from(&file.name);
                     entries.push(entry);
                 }
                 Err(error) => {

@@ -18,10 +18,15 @@ use super::{Entry, ParsedFeed, TranscriptLink, TranscriptSource, dates, extensio
 /// Why a body could not be read as a feed.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
+    /// The body is a web page: the configured URL is likely the site's
+    /// page rather than its feed.
     #[error("got an HTML page, not a feed (is the URL the site's page rather than its feed?)")]
     HtmlPage,
+    /// The body holds nothing but whitespace.
     #[error("empty body")]
     Empty,
+    /// The body is neither RSS, Atom nor JSON Feed, even after repair; the
+    /// parser's reason.
     #[error("not a valid feed: {0}")]
     Invalid(String),
 }

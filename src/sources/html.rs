@@ -8,7 +8,7 @@
 //! listing is read here: the article text is fetched separately.
 //!
 //! Pages are untrusted. A page nested deeper than browsers build is refused
-//! before parsing ([`nesting`](super::nesting)), and every walk over the tree
+//! before parsing ([`nesting`]), and every walk over the tree
 //! is iterative and bounded, so that a page nested a hundred thousand levels
 //! deep, or one with a hundred thousand matching items, costs bounded time
 //! and never overflows the stack.

@@ -5,6 +5,8 @@
 //! the document page stay readable.
 //! [`words_hash`] names a text by its words alone, whatever its markup.
 
+use std::fmt::Write as _;
+
 use ego_tree::NodeRef;
 use scraper::{Html, Node};
 use sha2::{Digest, Sha256};
@@ -194,11 +196,17 @@ pub fn words_hash(parts: &[&str]) -> String {
         }
         hasher.update(b"\n");
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex(&hasher.finalize())
+}
+
+/// `bytes` as lower-case hexadecimal, two digits a byte: how veille writes
+/// every hash it keeps.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        write!(out, "{byte:02x}").expect("writing to a String cannot fail");
+    }
+    out
 }
 
 #[cfg(test)]

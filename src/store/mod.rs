@@ -29,36 +29,59 @@ pub use alerts::{DigestRow, FeedHealth, HealthEvent, MatchRow, RuleSummary};
 /// File name of the record inside the storage directory.
 pub const DATABASE_FILE: &str = "veille.sqlite";
 
+/// Why the record could not be opened, read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The storage directory does not exist and could not be made.
     #[error("cannot create storage directory {}: {error}", path.display())]
     CreateDir {
+        /// The configured storage directory.
         path: PathBuf,
+        /// What the file system answered.
         error: std::io::Error,
     },
+    /// SQLite could not open the record file or set it up (WAL, pragmas).
     #[error("record {}: {error}", path.display())]
     Open {
+        /// The record file.
         path: PathBuf,
+        /// What SQLite answered.
         error: rusqlite::Error,
     },
+    /// The record was written by a newer veille; opening it would risk
+    /// damaging what that version stored.
     #[error(
         "record {} has schema version {found}, newer than this veille understands ({supported}); upgrade veille",
         path.display()
     )]
     TooNew {
+        /// The record file.
         path: PathBuf,
+        /// The schema version stored in the record.
         found: i64,
+        /// The newest schema version this build knows.
         supported: i64,
     },
+    /// The record file is empty while an index or outbox beside it shows
+    /// that it once held data: it was lost, and starting over would wipe
+    /// the index and send every alert again.
     #[error(
         "record {} is empty (0 bytes), but {} beside it comes from an earlier record: the record was truncated or lost. Restore it from a backup; to start over on purpose, move the whole storage folder aside",
         path.display(), evidence.display()
     )]
-    Emptied { path: PathBuf, evidence: PathBuf },
+    Emptied {
+        /// The empty record file.
+        path: PathBuf,
+        /// The index or outbox that shows the record once held data.
+        evidence: PathBuf,
+    },
+    /// A query or transaction failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
 
+/// The result of a record operation; the error is a [`StoreError`] unless
+/// said otherwise.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// A document about to be stored.
@@ -71,18 +94,29 @@ pub struct NewDocument {
     /// Other canonical forms the same page is known by (the entry link when
     /// the page declares another canonical URL, the URL after redirects).
     pub aliases: Vec<String>,
+    /// The headline, as plain text.
     pub title: String,
+    /// The body as plain text, paragraphs separated by blank lines.
     pub text: String,
+    /// The byline, when the source gives one.
     pub author: Option<String>,
+    /// When the story was published, in UTC; the fetch time when the source
+    /// gave no usable date.
     pub published: DateTime<Utc>,
     /// No usable date in the source: `published` is the fetch time.
     pub published_is_fetch_time: bool,
+    /// When veille fetched it.
     pub fetched: DateTime<Utc>,
+    /// The feed's configured language (ISO 639-1), used when detection is
+    /// unsure.
     pub language_hint: Option<String>,
+    /// Hash of the title's and text's words, which finds the same story under
+    /// another URL.
     pub content_hash: String,
     /// Where the text came from: `feed`, `extractor`, `selector`, or the
     /// transcript's format.
     pub extraction: String,
+    /// The language and entities found in the title and text.
     pub enrichment: Enrichment,
     /// For a radio transcript, what it keeps beside its text.
     pub transcript: Option<DocumentTranscript>,
@@ -104,6 +138,7 @@ impl NewDocument {
 /// can be traced back to the moment it was said.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DocumentTranscript {
+    /// The station that broadcast it, when known.
     pub station: Option<String>,
     /// The programme, else the air time as the station's clock showed it.
     pub programme: Option<String>,
@@ -111,6 +146,8 @@ pub struct DocumentTranscript {
     pub audio_url: Option<String>,
     /// The file format it was read from: `vtt`, `srt`, `json`, `html`, `text`.
     pub format: String,
+    /// The text's passages, each with its byte offset in the text and, when the
+    /// file gives them, its times and speaker.
     pub segments: Vec<SegmentAt>,
 }
 
@@ -121,6 +158,7 @@ pub struct Timecode {
     pub seconds: u64,
     /// `00:12:34`.
     pub label: String,
+    /// Who speaks in that passage, when the transcript says.
     pub speaker: Option<String>,
     /// The recording at that moment (`…/journal.mp3#t=754`), if known.
     pub audio_link: Option<String>,
@@ -170,8 +208,12 @@ impl DocumentTranscript {
 /// The source an entry came through.
 #[derive(Debug, Clone, Copy)]
 pub struct SourceRef<'a> {
+    /// The configured id of the feed.
     pub feed_id: &'a str,
+    /// The item's key within its feed (its id or link, a transcript's file
+    /// name), by which it is marked seen.
     pub entry_key: &'a str,
+    /// The item's link in that source.
     pub url: &'a str,
     /// The feed's `tags`, kept with the document.
     pub tags: &'a [String],
@@ -192,22 +234,41 @@ pub enum Recorded {
 /// A stored document, as read back.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StoredDocument {
+    /// The record's sequence number for the document, stable for its lifetime.
     pub id: i64,
+    /// The link as the first source gave it.
     pub url: String,
+    /// The identity used for dedup (see `enrich::dedup::canonical_url`).
     pub canonical_url: String,
+    /// The headline, as plain text.
     pub title: String,
+    /// The body as plain text.
     pub text: String,
+    /// The byline, when the source gave one.
     pub author: Option<String>,
+    /// Publication time, RFC 3339 in UTC (the fetch time when
+    /// `published_is_fetch_time`).
     pub published: String,
+    /// No usable date in the source: `published` is the fetch time.
     pub published_is_fetch_time: bool,
+    /// Fetch time, RFC 3339 in UTC.
     pub fetched: String,
+    /// The feed's configured language (ISO 639-1), if any.
     pub language_hint: Option<String>,
+    /// Hash of the title's and text's words (see
+    /// [`NewDocument::content_hash`]).
     pub content_hash: String,
+    /// Where the text came from: `feed`, `extractor`, `selector`, or the
+    /// transcript's format.
     pub extraction: String,
     /// Ids of the feeds that carried it, in the order they did.
     pub sources: Vec<String>,
+    /// Detected language (ISO 639-1), `None` when neither detection nor the
+    /// feed could tell.
     pub language: Option<String>,
+    /// The detector's confidence in `language`, 0 to 1.
     pub language_confidence: f64,
+    /// How `language` was decided: `detector`, `hint`, `guess` or `unknown`.
     pub language_source: String,
     /// Entity ids with their number of mentions, by id.
     pub entities: Vec<(String, i64)>,
@@ -215,6 +276,7 @@ pub struct StoredDocument {
     pub revision: i64,
     /// `article` or `transcript`.
     pub kind: String,
+    /// For a radio transcript, what it keeps beside its text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript: Option<DocumentTranscript>,
 }
@@ -222,21 +284,33 @@ pub struct StoredDocument {
 /// HTTP validators and body hash remembered for a URL.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoredValidators {
+    /// The `ETag` the server last sent, sent back as `If-None-Match`.
     pub etag: Option<String>,
+    /// The `Last-Modified` the server last sent, sent back as
+    /// `If-Modified-Since`.
     pub last_modified: Option<String>,
+    /// Hash of the last body read, so an unchanged body is not parsed again
+    /// when the server ignores validators.
     pub body_hash: Option<String>,
 }
 
 /// The outcome of one poll of a feed, as recorded.
 #[derive(Debug, Clone, Default)]
 pub struct FeedAttempt {
+    /// When the poll began.
     pub at: DateTime<Utc>,
     /// `None` for success.
     pub error: Option<String>,
+    /// The HTTP status of the answer, when there was one.
     pub http_status: Option<u16>,
+    /// The server answered 304: nothing changed since the last poll.
     pub not_modified: bool,
+    /// The feed was malformed XML and was read only after repair (stray `&`
+    /// escaped).
     pub needed_repair: bool,
+    /// Documents stored for the first time.
     pub new_documents: usize,
+    /// Items that were stories already stored from another item or feed.
     pub duplicates: usize,
     /// The server asked not to be polled again before this time.
     pub retry_not_before: Option<DateTime<Utc>>,
@@ -249,16 +323,29 @@ pub struct FeedAttempt {
 /// A feed's status, as recorded.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct FeedStatus {
+    /// The configured id of the feed.
     pub feed_id: String,
+    /// When the feed was last polled, RFC 3339 in UTC.
     pub last_attempt: Option<String>,
+    /// When a poll last succeeded, RFC 3339 in UTC.
     pub last_success: Option<String>,
+    /// The HTTP status of the last answer.
     pub http_status: Option<u16>,
+    /// Why the last poll failed; `None` when it succeeded.
     pub error: Option<String>,
+    /// Failed polls in a row, reset by a success; the scheduler's back-off
+    /// grows with it.
     pub consecutive_failures: i64,
+    /// When the scheduler plans to poll it next, RFC 3339 in UTC.
     pub next_run: Option<String>,
+    /// The server asked not to be polled before this time (`Retry-After`),
+    /// RFC 3339 in UTC.
     pub retry_not_before: Option<String>,
+    /// The last poll read the feed only after repairing malformed XML.
     pub needed_repair: bool,
+    /// Documents the last poll stored for the first time.
     pub last_new: i64,
+    /// Items of the last poll that were already stored stories.
     pub last_duplicates: i64,
     /// How many warnings the last poll that read the source had.
     pub warning_count: i64,
@@ -276,14 +363,17 @@ const WARNING_CHARS: usize = 400;
 /// What the scheduler needs to know of a feed after a restart.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScheduleState {
+    /// When the feed was last polled, if ever.
     pub last_attempt: Option<DateTime<Utc>>,
+    /// Failed polls in a row, for the back-off.
     pub consecutive_failures: i64,
     /// The server asked not to be polled before this time.
     pub retry_not_before: Option<DateTime<Utc>>,
 }
 
 /// Handle on the record. Cheap operations only; callers on an async runtime
-/// may call it directly (each call is a few milliseconds at most).
+/// may call it directly (each call is a few milliseconds at most), except
+/// [`Store::open`].
 pub struct Store {
     connection: Mutex<Connection>,
     path: PathBuf,
@@ -332,6 +422,7 @@ fn kept_warnings(warnings: &[String]) -> Option<String> {
     serde_json::to_string(&kept).ok()
 }
 
+/// A time as the record writes it: RFC 3339 in UTC, to the second.
 pub fn timestamp(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -344,7 +435,9 @@ fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
 
 impl Store {
     /// Opens (creating if needed) the record in `dir`, migrating it to the
-    /// current schema.
+    /// current schema. It blocks: when another process is creating the same
+    /// record it waits up to 5 s, so async code calls it under
+    /// `spawn_blocking`.
     pub fn open(dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(|error| StoreError::CreateDir {
             path: dir.to_owned(),
@@ -375,6 +468,7 @@ impl Store {
         })
     }
 
+    /// The record file on disk.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -409,9 +503,11 @@ impl Store {
         // (its own transactions guarantee that), so a poisoned lock is usable.
         self.connection
             .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The HTTP validators remembered for `url`; empty when it was never
+    /// fetched.
     pub fn validators(&self, url: &str) -> Result<StoredValidators> {
         let connection = self.connection();
         let found = connection
@@ -427,6 +523,8 @@ impl Store {
         Ok(found.unwrap_or_default())
     }
 
+    /// Remembers `url`'s validators for the next conditional request, replacing
+    /// the old ones.
     pub fn save_validators(&self, url: &str, validators: &StoredValidators) -> Result<()> {
         let connection = self.connection();
         let mut statement = connection.prepare_cached(
@@ -601,6 +699,8 @@ impl Store {
         Ok(())
     }
 
+    /// Records when the scheduler plans to poll `feed_id` next, shown on the
+    /// status page.
     pub fn set_next_run(&self, feed_id: &str, next_run: DateTime<Utc>) -> Result<()> {
         self.connection().execute(
             "INSERT INTO feed_status (feed_id, next_run) VALUES (?1, ?2)
@@ -610,6 +710,8 @@ impl Store {
         Ok(())
     }
 
+    /// The recorded status of `feed_id`; `None` when it was never polled or
+    /// scheduled.
     pub fn feed_status(&self, feed_id: &str) -> Result<Option<FeedStatus>> {
         let connection = self.connection();
         Ok(connection
@@ -632,6 +734,7 @@ impl Store {
         })
     }
 
+    /// How many documents the record holds.
     pub fn document_count(&self) -> Result<i64> {
         Ok(self
             .connection()
@@ -703,6 +806,7 @@ impl Store {
         Ok(found)
     }
 
+    /// The document with record id `id`, if it exists.
     pub fn document(&self, id: i64) -> Result<Option<StoredDocument>> {
         Ok(self
             .select_documents("WHERE d.id = ?1", [id])?
@@ -825,10 +929,13 @@ fn write_transcript(
 /// A source that carried a document, as the document page shows it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DocumentSource {
+    /// The configured id of the feed.
     pub feed_id: String,
     /// The item's link in that source.
     pub url: String,
+    /// When that source first carried it, RFC 3339 in UTC.
     pub first_seen: String,
+    /// The feed's `tags` when it carried it.
     pub tags: Vec<String>,
 }
 
@@ -846,6 +953,10 @@ fn enable_wal(connection: &Connection) -> rusqlite::Result<()> {
                 if error.code == rusqlite::ErrorCode::DatabaseBusy && attempts < 100 =>
             {
                 attempts += 1;
+                #[allow(
+                    clippy::disallowed_methods,
+                    reason = "opening the record is blocking work: async callers (the CLI's commands) open it on the blocking pool, and the wait is bounded (5 s)"
+                )]
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
             other => return other.map(|_| ()),

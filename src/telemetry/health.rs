@@ -23,20 +23,30 @@ const MIN_STALL: Duration = Duration::from_secs(120);
 /// Failing feeds named one by one in a report; more are counted.
 const MAX_NAMED: usize = 10;
 
+/// The overall answer of `/healthz`, in the order of gravity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HealthStatus {
+    /// Everything works.
     Ok,
+    /// The daemon works, but part of its work does not (failing feeds, an
+    /// index that cannot be updated or falls behind).
     Degraded,
+    /// The daemon itself is broken (the record unreadable, a loop stalled);
+    /// the systemd watchdog is no longer fed.
     Failing,
 }
 
+/// What `/healthz` answers, as JSON.
 #[derive(Debug, Clone, Serialize)]
 pub struct HealthReport {
+    /// The overall answer.
     pub status: HealthStatus,
     /// Why it is not ok, one sentence each; empty when ok.
     pub reasons: Vec<String>,
+    /// The running veille's version.
     pub version: &'static str,
+    /// Seconds since the process started.
     pub uptime_seconds: u64,
 }
 

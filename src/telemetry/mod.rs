@@ -41,6 +41,7 @@ struct FeedStateLabel {
 /// Depths and sizes read from the record and the disk at scrape time.
 #[derive(Debug, Default, Clone)]
 pub struct Gauges {
+    /// Documents in the record.
     pub documents: i64,
     /// Documents stored or changed that the index has not caught up with.
     pub index_backlog: i64,
@@ -48,10 +49,16 @@ pub struct Gauges {
     pub matches_waiting: i64,
     /// Digests made but not yet accepted by every target.
     pub digests_undelivered: i64,
+    /// Size of the index folder on disk.
     pub index_size_bytes: i64,
+    /// Enabled feeds polled at least once, with no failure since the last
+    /// success.
     pub feeds_ok: i64,
+    /// Enabled feeds whose last poll failed.
     pub feeds_failing: i64,
+    /// Enabled feeds not polled yet.
     pub feeds_never_fetched: i64,
+    /// Feeds turned off in the configuration.
     pub feeds_disabled: i64,
 }
 
@@ -95,6 +102,7 @@ impl Default for Telemetry {
 }
 
 impl Telemetry {
+    /// Registers every metric at zero and starts the uptime clock.
     pub fn new() -> Telemetry {
         let mut registry = Registry::with_prefix("veille");
         let telemetry = Telemetry {
@@ -208,6 +216,7 @@ impl Telemetry {
         }
     }
 
+    /// How long the process has run.
     pub fn uptime(&self) -> Duration {
         self.started.elapsed()
     }
@@ -245,18 +254,24 @@ impl Telemetry {
         self.indexed_revision.store(revision, Ordering::Relaxed);
     }
 
+    /// Sets the revision the index holds, at start-up or after a rebuild,
+    /// without counting a commit.
     pub fn set_indexed_revision(&self, revision: i64) {
         self.indexed_revision.store(revision, Ordering::Relaxed);
     }
 
+    /// The record revision the index has committed; the backlog is what
+    /// the record holds beyond it.
     pub fn indexed_revision(&self) -> i64 {
         self.indexed_revision.load(Ordering::Relaxed)
     }
 
+    /// Counts `found` new alert matches.
     pub fn matches_recorded(&self, found: usize) {
         self.alert_matches.inc_by(found as u64);
     }
 
+    /// Counts one digest delivery attempt, by whether it went through.
     pub fn delivery(&self, delivered: bool) {
         let outcome = if delivered { "delivered" } else { "failed" };
         self.deliveries
@@ -264,6 +279,7 @@ impl Telemetry {
             .inc();
     }
 
+    /// Counts one configuration reload (SIGHUP), by whether it was applied.
     pub fn reload(&self, applied: bool) {
         let outcome = if applied { "applied" } else { "rejected" };
         self.reloads.get_or_create(&OutcomeLabel { outcome }).inc();
@@ -299,6 +315,7 @@ impl Telemetry {
             .store(self.millis_since_start(), Ordering::Relaxed);
     }
 
+    /// The alerting loop is alive (a turn ended).
     pub fn alerting_beat(&self) {
         self.alerting_heartbeat
             .store(self.millis_since_start(), Ordering::Relaxed);
@@ -310,6 +327,8 @@ impl Telemetry {
         self.since(&self.index_heartbeat)
     }
 
+    /// How long ago the alerting loop last showed life; `None` before its
+    /// first turn.
     pub fn since_alerting_beat(&self) -> Option<Duration> {
         self.since(&self.alerting_heartbeat)
     }
