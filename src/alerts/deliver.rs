@@ -8,6 +8,7 @@
 //! acceptance and recording it, the one copy sent again can be recognised
 //! by the receiver, and the outbox simply rewrites the same file.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -31,7 +32,11 @@ const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 #[error("{target}: {message}")]
 pub struct DeliveryError {
+    /// Which target refused: `email`, `webhook` or `outbox`, or `config` for
+    /// a target name veille does not know.
     pub target: &'static str,
+    /// What went wrong, with no secret in it (a webhook is named by its host
+    /// only).
     pub message: String,
 }
 
@@ -42,6 +47,8 @@ fn failed(target: &'static str, message: impl std::fmt::Display) -> DeliveryErro
     }
 }
 
+/// Sends a rendered digest to each of a rule's targets; one per process, shared
+/// by every rule.
 pub struct Deliverer {
     outbox: PathBuf,
     from: Mailbox,
@@ -50,6 +57,8 @@ pub struct Deliverer {
 }
 
 impl Deliverer {
+    /// A deliverer writing its outbox under `storage_dir` and sending as
+    /// `[alerts] from`; `smtp` is `None` when no mail server is configured.
     pub fn new(
         storage_dir: &Path,
         alerts: &AlertsConfig,
@@ -246,13 +255,13 @@ impl Deliverer {
 pub fn signature(secret: &[u8], body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(body);
-    let hex: String = mac
-        .finalize()
+    mac.finalize()
         .into_bytes()
         .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    format!("sha256={hex}")
+        .fold(String::from("sha256="), |mut signature, byte| {
+            write!(signature, "{byte:02x}").expect("writing to a String cannot fail");
+            signature
+        })
 }
 
 /// A Message-ID that is the same on every attempt at one digest.

@@ -27,41 +27,58 @@ use crate::store::{DigestRow, HealthEvent, Store, StoredDocument, Timecode};
 /// What the templates and the webhook see.
 #[derive(Debug, Clone, Serialize)]
 pub struct DigestView {
+    /// The rule the digest is for.
     pub rule: RuleView,
     /// `None` for a preview (`veille digest --dry-run`).
     pub digest_id: Option<i64>,
+    /// When the digest was made (RFC 3339, UTC); now for a preview.
     pub created: String,
     /// Matched documents, before collapsing.
     pub matches: usize,
+    /// The stories, oldest first, a story carried by several outlets once.
     pub items: Vec<Item>,
+    /// Source problems found by a health rule.
     pub health: Vec<HealthEvent>,
 }
 
+/// The rule as a template sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleView {
+    /// The rule's `id` from `feeds.toml`.
     pub id: String,
+    /// The rule's `name`, as in the mail subject.
     pub name: String,
+    /// `digest` or `immediate`.
     pub mode: &'static str,
+    /// The rule's query as written, or its weighted terms.
     pub query: String,
 }
 
 /// One story.
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
+    /// The document's id in the record, for its page at `/documents/{id}`.
     pub document_id: i64,
+    /// The document's title.
     pub title: String,
+    /// The article's link; empty when it is not a web or file link.
     pub url: String,
     /// The outlet that carried it first.
     pub source: Outlet,
     /// The other outlets that carried the same story.
     pub also_reported_by: Vec<Outlet>,
+    /// When the outlet published it (RFC 3339, UTC), else when veille first saw
+    /// it.
     pub published: String,
+    /// Its language code, when detected or declared.
     pub language: Option<String>,
     /// `article` or `transcript`.
     pub kind: String,
+    /// The passage around the first matched words, as plain text.
     pub snippet: String,
     /// The snippet as HTML, matched words in `<mark>`; already escaped.
     pub snippet_html: String,
+    /// The gazetteer entities tagged in it.
     pub entities: Vec<Chip>,
     /// The rule's terms found in it.
     pub terms: Vec<String>,
@@ -70,17 +87,27 @@ pub struct Item {
     pub timecode: Option<Timecode>,
 }
 
+/// A source that carried a story.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Outlet {
+    /// The feed's `id`; empty when the record lost it.
     pub id: String,
+    /// The feed's `name`.
     pub name: String,
+    /// The story's link at that outlet; empty when it is not a web or file
+    /// link.
     pub url: String,
 }
 
+/// An entity tagged in a story, as shown beside it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Chip {
+    /// The entity's gazetteer id.
     pub id: String,
+    /// The entity's display name.
     pub name: String,
+    /// The entity's type (`person`, `place`, `armed_group`...), `type` in
+    /// templates; `unknown` when the gazetteer no longer has it.
     #[serde(rename = "type")]
     pub kind: String,
 }
@@ -88,8 +115,11 @@ pub struct Chip {
 /// A digest ready to send.
 #[derive(Debug, Clone)]
 pub struct Rendered {
+    /// The mail subject: the rule's name and what the digest holds.
     pub subject: String,
+    /// The plain-text body, from `digest.txt`.
     pub text: String,
+    /// The HTML body, from `digest.html`.
     pub html: String,
 }
 
@@ -99,7 +129,9 @@ pub struct Templates {
 }
 
 impl Templates {
+    /// File name of the plain-text template, in the templates folder.
     pub const TEXT: &'static str = "digest.txt";
+    /// File name of the HTML template, in the templates folder.
     pub const HTML: &'static str = "digest.html";
     const BUILT_IN: [(&'static str, &'static str); 2] = [
         (Self::TEXT, include_str!("../../templates/digest.txt")),
@@ -169,6 +201,8 @@ impl Templates {
         self.render(&sample).map(|_| ())
     }
 
+    /// Renders both bodies and the subject; a template error names the
+    /// template.
     pub fn render(&self, view: &DigestView) -> Result<Rendered> {
         let render = |name: &str| {
             self.env
@@ -208,10 +242,13 @@ pub struct DigestMaker {
     entity_types: EntityTypes,
     /// Feed id to the outlet's name.
     feed_names: HashMap<String, String>,
+    /// The templates digests are rendered with.
     pub templates: Templates,
 }
 
 impl DigestMaker {
+    /// A maker naming outlets by `feed_names` (feed id to name) and entities by
+    /// the tagger's gazetteer.
     pub fn new(
         tagger: Arc<Tagger>,
         feed_names: HashMap<String, String>,

@@ -26,8 +26,12 @@ use crate::store::StoredDocument;
 /// A rule that matched a document, with the rule's terms found in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
+    /// The rule's id.
     pub rule: String,
+    /// The document's id in the record.
     pub document: i64,
+    /// The rule's query parts and weighted terms the document contains, as
+    /// written in the rule.
     pub terms: Vec<String>,
 }
 
@@ -42,6 +46,8 @@ struct CompiledRule {
     threshold: f64,
 }
 
+/// The document rules compiled for the archive's analysers, with the terms that
+/// can wake each one.
 pub struct Matcher {
     rules: Vec<CompiledRule>,
     /// Field, then term text, to the rules that term may wake.

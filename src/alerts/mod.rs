@@ -6,7 +6,9 @@
 //! [`digest`] gathers a rule's waiting matches into a digest and renders it
 //! from templates; [`deliver`] hands it to the outbox, a mail server or a
 //! webhook; [`health`] turns feeds that failed or went quiet into findings
-//! for source-health rules. The daemon drives all of it (`daemon::alerting`).
+//! for source-health rules. [`turn`] puts them together into the parts of
+//! an alerting turn, which the daemon's loop (`daemon::alerting`) runs on
+//! schedule and `veille alerts` and `veille fetch` once.
 
 pub mod backtest;
 pub mod deliver;
@@ -14,6 +16,7 @@ pub mod digest;
 pub mod health;
 pub mod matcher;
 pub mod rules;
+pub mod turn;
 
 use crate::archive::ArchiveError;
 use crate::config::Diagnostic;
@@ -24,29 +27,43 @@ pub use deliver::{Deliverer, DeliveryError};
 pub use digest::{DigestMaker, DigestView, Rendered, Templates};
 pub use matcher::{Found, Matcher};
 pub use rules::{Rule, RuleKind, compile};
+pub use turn::{Alerting, Delivery};
 
+/// Why alerting could not run; delivery failures are [`DeliveryError`]s,
+/// recorded on the digest instead.
 #[derive(Debug, thiserror::Error)]
 pub enum AlertError {
+    /// The `[[alert]]` tables have mistakes, each with its line.
     #[error("{}", crate::config::render("the alert rules", .0))]
     Rules(Vec<Diagnostic>),
+    /// A digest template does not compile or render.
     #[error("template {name}: {error:#}")]
     Template {
+        /// The template's file name.
         name: String,
+        /// What minijinja reported, with the line.
         error: minijinja::Error,
     },
+    /// A template file in the templates folder cannot be read.
     #[error("cannot read template {}: {error}", path.display())]
     TemplateRead {
+        /// The file.
         path: std::path::PathBuf,
+        /// Why it cannot be read.
         error: std::io::Error,
     },
+    /// The blocking task rendering a digest panicked or was cancelled.
     #[error("alerting task failed: {0}")]
     Task(String),
+    /// The record failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The in-memory index or a query failed.
     #[error(transparent)]
     Archive(#[from] ArchiveError),
 }
 
+/// Result of alerting operations.
 pub type Result<T, E = AlertError> = std::result::Result<T, E>;
 
 /// Documents matched against the rules at a time.

@@ -4,6 +4,8 @@
 //! loaded; errors still point at the rule's line in `feeds.toml`, with the
 //! column inside the query.
 
+use std::fmt::Write as _;
+
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
@@ -17,19 +19,25 @@ use crate::enrich::Gazetteer;
 /// A rule ready to run.
 #[derive(Debug, Clone)]
 pub struct Rule {
+    /// The `[[alert]]` table as configured.
     pub alert: Alert,
+    /// What the rule watches, compiled.
     pub kind: RuleKind,
     /// Hash of what the rule matches (not of its name, schedule or
     /// targets): when it changes, the rule starts afresh.
     pub fingerprint: String,
 }
 
+/// What a rule watches.
 #[derive(Debug, Clone)]
 pub enum RuleKind {
+    /// New documents, by query or weighted terms.
     Documents(DocumentRule),
+    /// The sources themselves: failing or silent feeds.
     Health(HealthConfig),
 }
 
+/// A rule's query and terms, as structures the matcher and the search share.
 #[derive(Debug, Clone)]
 pub struct DocumentRule {
     /// The boolean query, when the rule has one.
@@ -38,6 +46,7 @@ pub struct DocumentRule {
     pub filters: Option<Expr>,
     /// Weighted terms: (as written, parsed, weight).
     pub terms: Vec<(String, Expr, f64)>,
+    /// The sum of weights a document's terms must reach to match.
     pub threshold: f64,
 }
 
@@ -56,6 +65,7 @@ impl DocumentRule {
 }
 
 impl Rule {
+    /// The rule's `id` from `feeds.toml`, its key in the record.
     pub fn id(&self) -> &str {
         &self.alert.id
     }
@@ -225,8 +235,8 @@ fn filters(languages: &[String], sources: &[String], kinds: &[String]) -> Option
 fn fingerprint(condition: &AlertCondition) -> String {
     let canonical = format!("{condition:?}");
     let hash = Sha256::digest(canonical.as_bytes());
-    hash.iter()
-        .take(12)
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hash.iter().take(12).fold(String::new(), |mut hex, byte| {
+        write!(hex, "{byte:02x}").expect("writing to a String cannot fail");
+        hex
+    })
 }

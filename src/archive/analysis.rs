@@ -85,6 +85,8 @@ pub fn terms(analyser: &mut TextAnalyzer, text: &str) -> Vec<String> {
 /// alef, one ya, ta marbuta as ha; optionally without attached prefixes.
 #[derive(Clone)]
 pub struct ArabicFolding {
+    /// Also strip the attached article (al-, alone or after wa-, fa-, bi-,
+    /// ka- or li-) and a leading wa-: set for the Arabic stemmed field only.
     pub strip_prefixes: bool,
 }
 
@@ -99,6 +101,7 @@ impl TokenFilter for ArabicFolding {
     }
 }
 
+/// A tokenizer whose tokens come out folded by [`ArabicFolding`].
 #[derive(Clone)]
 pub struct ArabicFoldingTokenizer<T> {
     inner: T,
@@ -116,6 +119,7 @@ impl<T: Tokenizer> Tokenizer for ArabicFoldingTokenizer<T> {
     }
 }
 
+/// The token stream of [`ArabicFoldingTokenizer`].
 pub struct ArabicFoldingStream<T> {
     tail: T,
     strip_prefixes: bool,

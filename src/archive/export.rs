@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::str::FromStr;
 
+use super::query::Expr;
 use super::{ArchiveError, Result, Search};
 use crate::store::{Store, StoredDocument};
 
@@ -13,6 +14,7 @@ const BATCH: usize = 200;
 /// cut below that, with a mark.
 const CSV_TEXT_CHARS: usize = 32_000;
 
+/// The file format of an export, chosen with `format=` or `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
@@ -35,6 +37,7 @@ impl FromStr for ExportFormat {
 }
 
 impl ExportFormat {
+    /// The HTTP `Content-Type` an export in this format is served with.
     pub fn content_type(self) -> &'static str {
         match self {
             ExportFormat::Csv => "text/csv; charset=utf-8",
@@ -77,12 +80,12 @@ impl<'a> Row<'a> {
 }
 
 /// Writes every document matching `query`, newest first, to `out`, and
-/// returns how many. The query is checked before anything is written, so a
-/// bad query writes nothing.
+/// returns how many. The query is parsed already and lowered before
+/// anything is written, so a bad query writes nothing.
 pub fn export(
     search: &Search,
     store: &Store,
-    query: &str,
+    query: &Expr,
     format: ExportFormat,
     out: &mut dyn Write,
 ) -> Result<usize> {

@@ -10,22 +10,28 @@ use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// How many values of each facet are reported.
-pub const FACET_SIZE: usize = 20;
+pub(crate) const FACET_SIZE: usize = 20;
 
 /// One value of a facet with its number of documents.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Count {
+    /// The value: a feed id, a language code or a day.
     pub value: String,
+    /// Documents with that value.
     pub count: u64,
 }
 
 /// An entity with its number of documents.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct EntityCount {
+    /// The entity's gazetteer id.
     pub id: String,
+    /// The entity's display name.
     pub name: String,
+    /// The entity's type, `type` in JSON.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Documents naming it.
     pub count: u64,
 }
 
@@ -34,7 +40,9 @@ pub struct EntityCount {
 pub struct Facets {
     /// By entity type (`armed_group`, `place`…), most mentioned first.
     pub entities: BTreeMap<String, Vec<EntityCount>>,
+    /// By feed id, most documents first.
     pub sources: Vec<Count>,
+    /// By language code, most documents first.
     pub languages: Vec<Count>,
     /// Documents per day (UTC) of publication, oldest first.
     pub days: Vec<Count>,
@@ -42,7 +50,7 @@ pub struct Facets {
 
 /// Raw counts by value, before naming and ranking.
 #[derive(Debug, Default)]
-pub struct RawCounts {
+pub(crate) struct RawCounts {
     pub entities: HashMap<String, u64>,
     pub sources: HashMap<String, u64>,
     pub languages: HashMap<String, u64>,
@@ -51,9 +59,9 @@ pub struct RawCounts {
 }
 
 /// Counts the facets of every document it collects.
-pub struct FacetCollector;
+pub(crate) struct FacetCollector;
 
-pub struct FacetSegmentCollector {
+pub(crate) struct FacetSegmentCollector {
     entity: Option<StrColumn>,
     source: Option<StrColumn>,
     lang: Option<StrColumn>,
@@ -158,7 +166,7 @@ impl SegmentCollector for FacetSegmentCollector {
 }
 
 /// Values by count, most first, ties by value; at most `size`.
-pub fn ranked(counts: HashMap<String, u64>, size: usize) -> Vec<Count> {
+pub(crate) fn ranked(counts: HashMap<String, u64>, size: usize) -> Vec<Count> {
     let mut ranked: Vec<Count> = counts
         .into_iter()
         .map(|(value, count)| Count { value, count })

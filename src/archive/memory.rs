@@ -14,6 +14,8 @@ use crate::store::StoredDocument;
 /// few megabytes, and Tantivy asks for at least 15.
 const HEAP_BYTES: usize = 32 * 1024 * 1024;
 
+/// A batch of documents indexed in memory, searchable with the archive's
+/// queries.
 pub struct MemoryIndex {
     searcher: Searcher,
     fields: Fields,
@@ -22,6 +24,7 @@ pub struct MemoryIndex {
 }
 
 impl MemoryIndex {
+    /// Indexes `documents` into one in-memory segment.
     pub fn build(documents: &[StoredDocument], entity_types: &EntityTypes) -> Result<MemoryIndex> {
         let (schema, fields) = schema::build();
         let index = Index::create_in_ram(schema);
@@ -40,10 +43,12 @@ impl MemoryIndex {
         })
     }
 
+    /// The searcher over the batch.
     pub fn searcher(&self) -> &Searcher {
         &self.searcher
     }
 
+    /// The batch's fields, the archive's schema.
     pub fn fields(&self) -> &Fields {
         &self.fields
     }

@@ -27,11 +27,11 @@ pub use export::{ExportFormat, export};
 pub use facets::{Count, EntityCount, Facets};
 pub use memory::MemoryIndex;
 pub use overview::{PlaceCount, TIMELINE_SERIES, Timeline, TimelineDay, is_actor};
-pub use query::{EntityLookup, QueryError};
+pub use query::{EntityLookup, Expr, QueryError};
 pub use schema::Fields;
 pub use search::{
-    DocumentView, Highlighter, Hit, MAX_LIMIT, MAX_OFFSET, Search, SearchRequest, SearchResults,
-    Snippet, SortOrder,
+    DocumentView, Highlighter, Hit, MAX_LIMIT, MAX_OFFSET, ResultPage, Search, SearchRequest,
+    SearchResults, Snippet, SortOrder,
 };
 pub use writer::ArchiveWriter;
 
@@ -40,43 +40,72 @@ use crate::store::StoreError;
 /// Directory of the index inside the storage directory.
 pub const ARCHIVE_DIR: &str = "archive";
 
+/// Why the index could not be opened, written or searched.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
+    /// The index folder could not be created.
     #[error("cannot create index directory {}: {error}", path.display())]
     CreateDir {
+        /// The folder.
         path: PathBuf,
+        /// Why it could not be made.
         error: std::io::Error,
     },
+    /// Tantivy could not open or create the index.
     #[error("index {}: {error}", path.display())]
     Index {
+        /// The index folder.
         path: PathBuf,
+        /// What Tantivy reported.
         error: tantivy::TantivyError,
     },
     #[error(
         "the index {} is being written by another veille process (a running daemon keeps it up to date)",
         path.display()
     )]
-    Locked { path: PathBuf },
+    /// Another process holds the index's writer lock.
+    Locked {
+        /// The index folder.
+        path: PathBuf,
+    },
     #[error(
         "the index {} could not be written and is being reopened",
         path.display()
     )]
-    Broken { path: PathBuf },
+    /// An earlier write failed; the writer is reopened before it takes more
+    /// documents.
+    Broken {
+        /// The index folder.
+        path: PathBuf,
+    },
+    /// No index exists yet where one was expected.
     #[error("there is no index under {} yet; start the daemon or run `veille reindex`", path.display())]
-    Missing { path: PathBuf },
+    Missing {
+        /// The index folder.
+        path: PathBuf,
+    },
     #[error(
         "the index {} was built by another version of veille; run `veille reindex`",
         path.display()
     )]
-    Outdated { path: PathBuf },
+    /// The index has another schema version; it must be rebuilt from the
+    /// record.
+    Outdated {
+        /// The index folder.
+        path: PathBuf,
+    },
     // Not a `source`: the message already quotes it, and a chain would
     // print it twice.
+    /// The query text is malformed; the error gives the column.
     #[error("invalid query: {0}")]
     Query(QueryError),
+    /// Reading documents from the record failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Writing an export to its destination failed.
     #[error("cannot write the export")]
     Write(#[source] std::io::Error),
+    /// Tantivy failed while searching or indexing.
     #[error("search failed: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }
@@ -87,6 +116,7 @@ impl From<QueryError> for ArchiveError {
     }
 }
 
+/// Result of archive operations.
 pub type Result<T, E = ArchiveError> = std::result::Result<T, E>;
 
 /// What each commit records of the record it was derived from.
@@ -188,6 +218,7 @@ impl Archive {
         self.searcher().num_docs()
     }
 
+    /// The index's fields, resolved from its schema when it was opened.
     pub fn fields(&self) -> &Fields {
         &self.fields
     }

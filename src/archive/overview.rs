@@ -7,13 +7,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::facets::EntityCount;
-use super::query::Lowering;
+use super::query::{Expr, Lowering};
 use super::{Result, Search};
 use crate::enrich::Gazetteer;
 use crate::enrich::gazetteer::EntityType;
@@ -30,24 +30,31 @@ pub struct Timeline {
     pub days: Vec<TimelineDay>,
 }
 
+/// One day of a [`Timeline`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TimelineDay {
     /// `2026-11-20`.
     pub day: String,
+    /// Documents published that day (UTC) in the result set.
     pub total: u64,
     /// Documents per series, parallel to [`Timeline::series`]. A document
     /// naming two of them counts for the more frequent one only, so the
     /// stack of a day adds up to at most its total; the rest is `other`.
     pub counts: Vec<u64>,
+    /// Documents of the day in none of the series.
     pub other: u64,
 }
 
 /// A place named in a result set, where the gazetteer puts it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PlaceCount {
+    /// The place's gazetteer id.
     pub id: String,
+    /// The place's display name.
     pub name: String,
+    /// Latitude in degrees, from the gazetteer.
     pub lat: f64,
+    /// Longitude in degrees, from the gazetteer.
     pub lon: f64,
     /// Documents naming it.
     pub count: u64,
@@ -60,7 +67,7 @@ pub fn is_actor(kind: &str) -> bool {
 
 /// The places and infrastructure among `counts` that have coordinates,
 /// most named first.
-pub fn places(counts: &HashMap<String, u64>, gazetteer: &Gazetteer) -> Vec<PlaceCount> {
+pub(crate) fn places(counts: &HashMap<String, u64>, gazetteer: &Gazetteer) -> Vec<PlaceCount> {
     let mut places: Vec<PlaceCount> = counts
         .iter()
         .filter_map(|(id, count)| {
@@ -82,11 +89,10 @@ pub fn places(counts: &HashMap<String, u64>, gazetteer: &Gazetteer) -> Vec<Place
 }
 
 impl Search {
-    /// The timeline of `query`, split by `series` (entity ids, most
-    /// frequent first, as the facets rank them).
-    pub fn timeline(&self, query: &str, series: Vec<EntityCount>) -> Result<Timeline> {
-        let expr = self.parse(query, Utc::now())?;
-        let lowered = Lowering::new(self.archive.fields()).lower(&expr)?;
+    /// The timeline of the documents matching `expr`, split by `series`
+    /// (entity ids, most frequent first, as the facets rank them).
+    pub fn timeline(&self, expr: &Expr, series: Vec<EntityCount>) -> Result<Timeline> {
+        let lowered = Lowering::new(self.archive.fields()).lower(expr)?;
         let wanted: Vec<String> = series.iter().map(|entity| entity.id.clone()).collect();
         let raw = self
             .archive

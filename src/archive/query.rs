@@ -34,6 +34,7 @@ use crate::enrich::normalise::normalise_alias;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[error("{message} (at column {column})")]
 pub struct QueryError {
+    /// What is wrong, written for the analyst who typed the query.
     pub message: String,
     /// 1-based, in characters.
     pub column: usize,
@@ -67,32 +68,68 @@ pub enum Expr {
     All,
     /// A word, or a "phrase", searched in titles and texts.
     Text {
+        /// The word or phrase as typed, without its quotes.
         text: String,
+        /// Whether it was in double quotes, so its words must follow each
+        /// other in that order.
         phrase: bool,
         /// Where it starts in the query, for errors found when lowering.
         column: usize,
     },
+    /// A `field:value` condition on what the record knows of a document.
     Filter(Filter),
+    /// Every one of these (words side by side, or joined by `AND`).
     And(Vec<Expr>),
+    /// Any one of these (joined by `OR`).
     Or(Vec<Expr>),
+    /// Documents this does not match (`NOT` or a leading `-`).
     Not(Box<Expr>),
 }
 
+/// One `field:value` condition of a query, already checked and normalised.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
+    /// `title:`: words searched in titles only.
     Title(String),
     /// Any of these entity ids (an alias shared by two entities, or a place
     /// with the places inside it).
     Entity(Vec<String>),
+    /// `type:`: documents naming any entity of this gazetteer type, such as
+    /// `armed_group` or `place`.
     EntityType(String),
+    /// `source:`: documents from the feed with this id.
     Source(String),
+    /// `lang:`: documents detected in this language code, lower case.
     Lang(String),
+    /// `kind:`: `article` or `transcript`.
     Kind(String),
+    /// `since:`: documents published at or after this instant.
     Since(DateTime<Utc>),
+    /// `until:`: documents published before this instant (for a day, the
+    /// end of that day).
     Until(DateTime<Utc>),
 }
 
 impl Expr {
+    /// Every one of `parts`: the query itself for one, [`Expr::All`] for
+    /// none, as the parser builds a run of terms.
+    pub fn all_of(mut parts: Vec<Expr>) -> Expr {
+        match parts.len() {
+            0 => Expr::All,
+            1 => parts.pop().expect("one part"),
+            _ => Expr::And(parts),
+        }
+    }
+
+    /// Any one of `parts` (none: nothing to choose from, so `None`).
+    pub fn any_of(mut parts: Vec<Expr>) -> Option<Expr> {
+        match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(Expr::Or(parts)),
+        }
+    }
+
     /// Whether the query searches words (and so has a relevance order).
     pub fn has_text(&self) -> bool {
         match self {
@@ -122,6 +159,8 @@ pub struct EntityLookup {
 }
 
 impl EntityLookup {
+    /// Indexes every entity of `gazetteer`, so a query can name one by any
+    /// of its spellings; built once per gazetteer, not per query.
     pub fn new(gazetteer: &Gazetteer) -> EntityLookup {
         let mut lookup = EntityLookup::default();
         for entity in gazetteer.entities() {
@@ -176,12 +215,17 @@ impl EntityLookup {
 
 /// What a query is parsed against.
 pub struct QueryContext<'a> {
+    /// Where `entity:` and `place:` values are checked and their places
+    /// found.
     pub gazetteer: &'a Gazetteer,
+    /// The same gazetteer's spellings, indexed by [`EntityLookup::new`].
     pub lookup: &'a EntityLookup,
     /// For relative dates (`since:7d`).
     pub now: DateTime<Utc>,
 }
 
+/// Parses a query as an analyst typed it, resolving entities and relative
+/// dates against `context`; an error gives the column of the problem.
 pub fn parse(input: &str, context: &QueryContext<'_>) -> Result<Expr, QueryError> {
     let tokens = lex(input)?;
     if tokens.is_empty() {
@@ -473,8 +517,20 @@ impl Parser<'_> {
                 name,
                 value,
                 value_column,
-            } => self.field(&name, &value, token.column, value_column),
+            } => self
+                .context
+                .field(&name, &value, token.column, value_column),
         }
+    }
+}
+
+impl QueryContext<'_> {
+    /// The filter `name:value` from a value already split off (a form's
+    /// field, an API parameter), checked as the parser checks one typed in
+    /// a query, with the same messages; errors point at column 1, the
+    /// value's start.
+    pub fn filter(&self, name: &str, value: &str) -> Result<Expr, QueryError> {
+        self.field(name, value, 1, 1)
     }
 
     fn field(
@@ -492,7 +548,7 @@ impl Parser<'_> {
                 Filter::Title(value.to_owned())
             }
             "entity" => {
-                let ids = self.context.lookup.resolve(value);
+                let ids = self.lookup.resolve(value);
                 if ids.is_empty() {
                     return Err(error(
                         value_column,
@@ -503,12 +559,11 @@ impl Parser<'_> {
             }
             "place" => {
                 let places: Vec<&String> = self
-                    .context
                     .lookup
                     .resolve(value)
                     .iter()
                     .filter(|id| {
-                        self.context.gazetteer.get(id).is_some_and(|entity| {
+                        self.gazetteer.get(id).is_some_and(|entity| {
                             matches!(entity.kind, EntityType::Place | EntityType::Country)
                         })
                     })
@@ -522,7 +577,7 @@ impl Parser<'_> {
                 let mut ids = Vec::new();
                 let mut seen = HashSet::new();
                 for place in places {
-                    for id in self.context.lookup.with_descendants(place) {
+                    for id in self.lookup.with_descendants(place) {
                         if seen.insert(id.clone()) {
                             ids.push(id);
                         }
@@ -572,7 +627,6 @@ impl Parser<'_> {
     fn date(&self, value: &str, until: bool, column: usize) -> Result<DateTime<Utc>, QueryError> {
         if let Some(age) = parse_age(value) {
             return self
-                .context
                 .now
                 .checked_sub_signed(age)
                 .ok_or_else(|| error(column, format!("'{value}' is too long ago to be a date")));
@@ -624,6 +678,8 @@ pub struct Lowering<'a> {
 const TITLE_BOOST: f32 = 2.0;
 
 impl<'a> Lowering<'a> {
+    /// Prepares the analysers of the index's text fields, so a query's
+    /// words are cut and folded exactly as the documents' were.
     pub fn new(fields: &'a Fields) -> Lowering<'a> {
         let mut text_fields = vec![(fields.body, analysis::folded(), 1.0)];
         for (language, field) in &fields.stemmed {
@@ -638,6 +694,8 @@ impl<'a> Lowering<'a> {
         }
     }
 
+    /// The Tantivy query for `expr`. It fails when a word leaves nothing
+    /// searchable after analysis (only punctuation, or too long to index).
     pub fn lower(&mut self, expr: &Expr) -> Result<Box<dyn Query>, QueryError> {
         Ok(match expr {
             Expr::All => Box::new(AllQuery),

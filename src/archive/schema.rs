@@ -35,14 +35,21 @@ pub struct Fields {
     pub stemmed: Vec<(&'static str, Field)>,
     /// Entity ids, their types, and the feeds that carried the document.
     pub entity: Field,
+    /// The types of those entities (`place`, `person`...).
     pub entity_type: Field,
+    /// Ids of the feeds that carried the document.
     pub source: Field,
+    /// The document's language code.
     pub lang: Field,
+    /// `article` or `transcript`.
     pub kind: Field,
+    /// Publication time, to the second.
     pub published: Field,
 }
 
 impl Fields {
+    /// The stemmed field for a language code, if the archive stems that
+    /// language.
     pub fn stemmed_field(&self, language: &str) -> Option<Field> {
         self.stemmed
             .iter()
@@ -51,6 +58,7 @@ impl Fields {
     }
 }
 
+/// The archive's schema, for a new index (on disk or in memory).
 pub fn build() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let text = |analyser: &str| {
@@ -119,6 +127,7 @@ pub fn resolve(schema: &Schema) -> tantivy::Result<Fields> {
 /// Entity id to type name, for the `entity_type` field.
 pub type EntityTypes = HashMap<String, &'static str>;
 
+/// Every gazetteer entity's type name, by id.
 pub fn entity_types(gazetteer: &Gazetteer) -> EntityTypes {
     gazetteer
         .entities()

@@ -14,7 +14,7 @@ use tantivy::{DocAddress, DocId, Order, Score, SegmentOrdinal, SegmentReader};
 
 use super::facets::{self, EntityCount, FACET_SIZE, FacetCollector, Facets, RawCounts};
 use super::overview::{self, PlaceCount};
-use super::query::{self, EntityLookup, Expr, Lowering, QueryContext};
+use super::query::{self, EntityLookup, Expr, Lowering, QueryContext, QueryError};
 use super::{Archive, Result, analysis};
 use crate::enrich::Tagger;
 use crate::store::{DocumentSource, Store, StoredDocument, Timecode};
@@ -28,6 +28,7 @@ pub const MAX_OFFSET: usize = 10_000;
 /// Length of a snippet, in characters.
 const SNIPPET_CHARS: usize = 220;
 
+/// The order of a search's hits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SortOrder {
@@ -35,6 +36,16 @@ pub enum SortOrder {
     Relevance,
     /// Newest publication first.
     Date,
+}
+
+impl SortOrder {
+    /// As a parameter names it: `relevance` or `date`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SortOrder::Relevance => "relevance",
+            SortOrder::Date => "date",
+        }
+    }
 }
 
 impl FromStr for SortOrder {
@@ -49,9 +60,11 @@ impl FromStr for SortOrder {
     }
 }
 
-/// One page of a search.
+/// One page of a search, the query as typed.
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
+    /// In the query language of [`crate::archive::query`]; empty matches
+    /// every document.
     pub query: String,
     /// Capped at [`MAX_LIMIT`]; 0 asks for counts and facets only.
     pub limit: usize,
@@ -61,38 +74,77 @@ pub struct SearchRequest {
     pub sort: Option<SortOrder>,
 }
 
+impl SearchRequest {
+    /// Which page it asks for, whatever the query.
+    pub fn page(&self) -> ResultPage {
+        ResultPage {
+            limit: self.limit,
+            offset: self.offset,
+            sort: self.sort,
+        }
+    }
+}
+
+/// Which page of the matches a search returns, in what order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultPage {
+    /// Capped at [`MAX_LIMIT`]; 0 asks for counts and facets only.
+    pub limit: usize,
+    /// Capped at [`MAX_OFFSET`].
+    pub offset: usize,
+    /// By default, relevance when the query has words, else date.
+    pub sort: Option<SortOrder>,
+}
+
+/// One page of matches, with counts and facets over all of them.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SearchResults {
+    /// The query as typed, or as the archive reads a built one.
     pub query: String,
     /// Documents matching, in all.
     pub total: usize,
+    /// How many matches come before this page (after capping).
     pub offset: usize,
     /// The page size used (after capping).
     pub limit: usize,
+    /// The order used: the one asked for, or the default for the query.
     pub sort: SortOrder,
+    /// This page's documents, in that order.
     pub hits: Vec<Hit>,
+    /// The most frequent sources, languages, kinds and entities among all
+    /// the matches, not only this page.
     pub facets: Facets,
     /// Every place named in the result set that has coordinates, most
     /// named first: what a map of the results shows.
     pub places: Vec<PlaceCount>,
 }
 
+/// A matching document as a result list shows it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Hit {
+    /// The document's id in the record, for `/api/documents/{id}`.
     pub id: i64,
+    /// The title as extracted from the source.
     pub title: String,
+    /// The document's canonical address.
     pub url: String,
     /// Ids of the feeds that carried it, first first.
     pub sources: Vec<String>,
+    /// The detected language code (`fr`, `en`, `ar`…), if one was
+    /// detected.
     pub language: Option<String>,
+    /// When it was published, as RFC 3339 in UTC.
     pub published: String,
     /// The source gave no plausible date (none, one in the future, one
     /// before 1900): `published` is when veille first saw the document.
     pub published_is_fetch_time: bool,
+    /// `article` or `transcript`.
     pub kind: String,
+    /// Ids of the gazetteer entities it names.
     pub entities: Vec<String>,
     /// Relevance score, when sorted by relevance.
     pub score: Option<f32>,
+    /// The passage that shows why it matched.
     pub snippet: Snippet,
     /// For a transcript: when the snippet's first matched word was said.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,6 +154,8 @@ pub struct Hit {
 /// A passage of the text with the words that matched.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Snippet {
+    /// The passage as plain text, with `…` where the document goes on
+    /// before or after it.
     pub text: String,
     /// Matched words as `[start, end)` character offsets into `text`.
     pub highlights: Vec<(usize, usize)>,
@@ -116,18 +170,26 @@ pub struct Snippet {
 /// A document with everything the record and the gazetteer say about it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DocumentView {
+    /// The document as the record holds it.
     #[serde(flatten)]
     pub document: StoredDocument,
+    /// Every source that carried it, with its link and when it was seen
+    /// there.
     #[serde(rename = "sources")]
     pub source_details: Vec<DocumentSource>,
+    /// The entities the current gazetteer finds in it, by id.
     #[serde(rename = "entities")]
     pub entity_mentions: Vec<EntityMentions>,
 }
 
+/// One entity named in a document, with every place it is named.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EntityMentions {
+    /// The entity's id in the gazetteer.
     pub id: String,
+    /// Its display name in the gazetteer.
     pub name: String,
+    /// Its gazetteer type, such as `armed_group` or `place`.
     #[serde(rename = "type")]
     pub kind: String,
     /// Where it is named: `field` is `title` or `text`, offsets are in
@@ -135,11 +197,16 @@ pub struct EntityMentions {
     pub mentions: Vec<MentionAt>,
 }
 
+/// One place where an entity is named.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct MentionAt {
+    /// `title` or `text`.
     pub field: &'static str,
+    /// Character offset where the mention starts.
     pub start: usize,
+    /// Character offset just after the mention.
     pub end: usize,
+    /// The words as the document wrote them.
     pub text: String,
 }
 
@@ -151,6 +218,8 @@ pub struct Search {
 }
 
 impl Search {
+    /// Searches `archive`, naming and resolving entities with `tagger`'s
+    /// gazetteer; a reload builds a new one.
     pub fn new(archive: Arc<Archive>, tagger: Arc<Tagger>) -> Search {
         let lookup = EntityLookup::new(tagger.gazetteer());
         Search {
@@ -165,40 +234,66 @@ impl Search {
         self.tagger.gazetteer()
     }
 
-    /// Parses `query` against the gazetteer.
-    pub fn parse(&self, query: &str, now: DateTime<Utc>) -> Result<Expr> {
-        Ok(query::parse(
-            query,
-            &QueryContext {
-                gazetteer: self.tagger.gazetteer(),
-                lookup: &self.lookup,
-                now,
-            },
-        )?)
+    /// What queries are read and built against: the gazetteer, with
+    /// relative dates counted from `now`.
+    pub fn context(&self, now: DateTime<Utc>) -> QueryContext<'_> {
+        QueryContext {
+            gazetteer: self.tagger.gazetteer(),
+            lookup: &self.lookup,
+            now,
+        }
     }
 
+    /// Parses `query` against the gazetteer: the one time a typed query is
+    /// read; what follows takes the parsed [`Expr`].
+    pub fn parse(&self, query: &str, now: DateTime<Utc>) -> Result<Expr> {
+        Ok(query::parse(query, &self.context(now))?)
+    }
+
+    /// A page of the documents matching a typed query.
     pub fn search(&self, store: &Store, request: &SearchRequest) -> Result<SearchResults> {
         let expr = self.parse(&request.query, Utc::now())?;
-        let limit = request.limit.min(MAX_LIMIT);
-        let offset = request.offset.min(MAX_OFFSET);
-        let sort = request.sort.unwrap_or(if expr.has_text() {
+        self.run(store, &expr, request.query.clone(), request.page())
+    }
+
+    /// A page of the documents matching `expr`, a query parsed or built
+    /// already (the web page's form builds one).
+    pub fn search_expr(
+        &self,
+        store: &Store,
+        expr: &Expr,
+        page: ResultPage,
+    ) -> Result<SearchResults> {
+        self.run(store, expr, expr.to_string(), page)
+    }
+
+    fn run(
+        &self,
+        store: &Store,
+        expr: &Expr,
+        query: String,
+        page: ResultPage,
+    ) -> Result<SearchResults> {
+        let limit = page.limit.min(MAX_LIMIT);
+        let offset = page.offset.min(MAX_OFFSET);
+        let sort = page.sort.unwrap_or(if expr.has_text() {
             SortOrder::Relevance
         } else {
             SortOrder::Date
         });
         let fields = self.archive.fields();
-        let query = Lowering::new(fields).lower(&expr)?;
+        let lowered = Lowering::new(fields).lower(expr)?;
         let searcher = self.archive.searcher();
         let (page, total, raw): (Vec<(Option<f32>, DocAddress)>, usize, RawCounts) =
             match (limit, sort) {
                 (0, _) => {
-                    let (total, raw) = searcher.search(&query, &(Count, FacetCollector))?;
+                    let (total, raw) = searcher.search(&lowered, &(Count, FacetCollector))?;
                     (Vec::new(), total, raw)
                 }
                 (_, SortOrder::Relevance) => {
                     let top = TopDocs::with_limit(limit).and_offset(offset);
                     let (top, total, raw) =
-                        searcher.search(&query, &(top, Count, FacetCollector))?;
+                        searcher.search(&lowered, &(top, Count, FacetCollector))?;
                     let page = top
                         .into_iter()
                         .map(|(score, at)| (Some(score), at))
@@ -210,7 +305,7 @@ impl Search {
                         .and_offset(offset)
                         .order_by_fast_field::<tantivy::DateTime>("published", Order::Desc);
                     let (top, total, raw) =
-                        searcher.search(&query, &(top, Count, FacetCollector))?;
+                        searcher.search(&lowered, &(top, Count, FacetCollector))?;
                     (
                         top.into_iter().map(|(_, at)| (None, at)).collect(),
                         total,
@@ -224,7 +319,7 @@ impl Search {
             .zip(&page)
             .map(|(id, (score, _))| (*id, *score))
             .collect();
-        let highlighter = Highlighter::new(&searcher, &*query, &expr);
+        let highlighter = Highlighter::new(&searcher, &*lowered, expr);
         let hits = store
             .documents_by_ids(&ids)?
             .into_iter()
@@ -251,7 +346,7 @@ impl Search {
             })
             .collect();
         Ok(SearchResults {
-            query: request.query.clone(),
+            query,
             total,
             offset,
             limit,
@@ -274,11 +369,10 @@ impl Search {
         Ok((total, ids))
     }
 
-    /// Ids of every document matching `query`, newest first: what an
+    /// Ids of every document matching `expr`, newest first: what an
     /// export writes.
-    pub fn matching_ids(&self, query: &str) -> Result<Vec<i64>> {
-        let expr = self.parse(query, Utc::now())?;
-        let query = Lowering::new(self.archive.fields()).lower(&expr)?;
+    pub fn matching_ids(&self, expr: &Expr) -> Result<Vec<i64>> {
+        let query = Lowering::new(self.archive.fields()).lower(expr)?;
         let mut dated = self.archive.searcher().search(&query, &DatedIds)?;
         dated.sort_unstable_by(|a, b| b.cmp(a));
         Ok(dated.into_iter().map(|(_, id)| id as i64).collect())
@@ -295,16 +389,7 @@ impl Search {
         let now = Utc::now();
         let mut expr = self.parse(query, now)?;
         if let Some(since) = since {
-            let since =
-                self.parse(&format!("since:{since}"), now)
-                    .map_err(|error| match error {
-                        super::ArchiveError::Query(mut error) => {
-                            error.message = format!("since: {}", error.message);
-                            error.column = error.column.saturating_sub(6).max(1);
-                            super::ArchiveError::Query(error)
-                        }
-                        other => other,
-                    })?;
+            let since = self.since(since, now)?;
             expr = Expr::And(vec![expr, since]);
         }
         let query = Lowering::new(self.archive.fields()).lower(&expr)?;
@@ -315,6 +400,24 @@ impl Search {
         let mut counts = self.entity_list(raw.entities);
         counts.truncate(limit);
         Ok((total, counts))
+    }
+
+    /// The `since` parameter as a filter: its errors name it, and count
+    /// columns in the value.
+    fn since(&self, since: &str, now: DateTime<Utc>) -> Result<Expr> {
+        let context = self.context(now);
+        let filter = if since.trim().is_empty() {
+            Err(QueryError {
+                message: "'since:' needs a value".to_owned(),
+                column: 1,
+            })
+        } else {
+            context.filter("since", since)
+        };
+        filter.map_err(|mut error| {
+            error.message = format!("since: {}", error.message);
+            super::ArchiveError::Query(error)
+        })
     }
 
     /// A stored document with its sources and its entities' mentions.
@@ -423,6 +526,8 @@ pub struct Highlighter {
 }
 
 impl Highlighter {
+    /// Prepares to mark the words of `query` (rarer words first) and the
+    /// entities `expr` asks for.
     pub fn new(searcher: &tantivy::Searcher, query: &dyn Query, expr: &Expr) -> Highlighter {
         let mut terms: HashMap<Field, BTreeMap<String, Score>> = HashMap::new();
         query.query_terms(&mut |term, _| {
@@ -441,6 +546,8 @@ impl Highlighter {
         Highlighter { terms, entities }
     }
 
+    /// The passage of `document` where the query's words match best, or
+    /// else where a wanted entity is first named, with those marked.
     pub fn snippet(
         &self,
         document: &StoredDocument,
@@ -628,7 +735,7 @@ impl SegmentCollector for DatedIdsSegment {
             let published = self
                 .published
                 .first(doc)
-                .map_or(0, |time| time.into_timestamp_secs());
+                .map_or(0, tantivy::DateTime::into_timestamp_secs);
             self.found.push((published, id));
         }
     }

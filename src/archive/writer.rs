@@ -32,6 +32,7 @@ const READ_BATCH: usize = 500;
 /// interruption.
 const COMMIT_EVERY: usize = 20_000;
 
+/// The one writer of the index, keeping it in step with the record by revision.
 pub struct ArchiveWriter {
     archive: Arc<Archive>,
     /// `None` after an error, until the index is reopened: a Tantivy writer

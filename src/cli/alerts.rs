@@ -7,9 +7,9 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use veille::alerts::{self, Rule};
+use veille::alerts::{Alerting, Delivery};
 use veille::config::Config;
-use veille::daemon::Pipeline;
-use veille::daemon::alerting::{Alerting, Delivery};
+use veille::ingest::Pipeline;
 use veille::store::{Store, timestamp};
 
 #[derive(clap::Subcommand)]

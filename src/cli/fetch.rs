@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::task::JoinSet;
-use veille::daemon::{Pipeline, PollOutcome, PollReport, PreviewOutcome};
+use veille::ingest::{Pipeline, PollOutcome, PollReport, Preview, PreviewOutcome};
 
 #[derive(clap::Args)]
 pub struct FetchArgs {
@@ -70,7 +70,7 @@ pub async fn fetch(path: &Path, args: FetchArgs) -> anyhow::Result<ExitCode> {
         let pipeline = pipeline.clone();
         polls.spawn(async move { (index, pipeline.poll_isolated(&feed).await) });
     }
-    let mut reports: Vec<Option<PollReport>> = vec![None; selected.len()];
+    let mut reports: Vec<Option<PollReport>> = selected.iter().map(|_| None).collect();
     while let Some(joined) = polls.join_next().await {
         let (index, report) = joined?;
         progress.inc(1);
@@ -166,7 +166,7 @@ async fn dry_run(
     })
 }
 
-fn print_preview(preview: &veille::daemon::Preview) {
+fn print_preview(preview: &Preview) {
     let document = match &preview.outcome {
         PreviewOutcome::New(document) => document,
         other => {

@@ -21,9 +21,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use veille::config::{self, Config};
-use veille::daemon::Pipeline;
 use veille::enrich::{Gazetteer, Tagger};
 use veille::fetch::Fetcher;
+use veille::ingest::Pipeline;
 use veille::store::Store;
 
 #[derive(Parser)]

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use veille::archive::ArchiveError;
 use veille::config::Config;
-use veille::daemon::service::{self, Generation, Loader, Service};
+use veille::daemon::service::{self, Generation, Loader, ReloadError, Service};
 use veille::daemon::signals::Signals;
 use veille::daemon::storage_lock::StorageLock;
 
@@ -48,7 +48,8 @@ pub async fn run(path: &Path) -> anyhow::Result<ExitCode> {
     let config_path = path.to_owned();
     let storage_dir = config.storage_dir();
     let loader: Loader = Box::new(move || {
-        reload_generation(&config_path, &storage_dir).map_err(|error| format!("{error:#}"))
+        reload_generation(&config_path, &storage_dir)
+            .map_err(|error| ReloadError::Load(format!("{error:#}")))
     });
     let service = Service {
         signals,
@@ -111,7 +112,7 @@ const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// `None` when a signal asked to stop while waiting.
 async fn open_writer(
     config: &Config,
-    pipeline: &veille::daemon::Pipeline,
+    pipeline: &veille::ingest::Pipeline,
     signals: &mut Signals,
 ) -> anyhow::Result<Option<veille::archive::ArchiveWriter>> {
     let started = std::time::Instant::now();

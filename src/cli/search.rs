@@ -67,14 +67,9 @@ pub fn export(config_path: &Path, args: ExportArgs) -> anyhow::Result<ExitCode> 
     let tagger = Arc::new(super::load_tagger(&config)?);
     let store = super::archive::open_store(&config)?;
     let search = super::archive::open_search(&config, &store, tagger)?;
+    let query = search.parse(&args.query.join(" "), chrono::Utc::now())?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = veille::archive::export(
-        &search,
-        &store,
-        &args.query.join(" "),
-        args.format,
-        &mut out,
-    )?;
+    let written = veille::archive::export(&search, &store, &query, args.format, &mut out)?;
     out.flush()?;
     eprintln!("{written} documents exported");
     Ok(ExitCode::SUCCESS)

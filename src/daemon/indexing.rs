@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::{Pipeline, Telemetry};
 use crate::archive::ArchiveWriter;
+use crate::ingest::Pipeline;
+use crate::telemetry::Telemetry;
 
 /// Runs until `stopped` turns true, then catches up one last time.
 ///

@@ -6,16 +6,11 @@
 //! hangs or fails costs the others nothing.
 
 pub mod alerting;
-pub mod health;
 pub mod indexing;
-mod listing;
-pub mod poll;
 pub mod service;
 pub mod signals;
 pub mod storage_lock;
 pub mod systemd;
-pub mod telemetry;
-mod transcripts;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,9 +21,9 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::config::Feed;
+use crate::ingest::Pipeline;
 use crate::store::ScheduleState;
-pub use poll::{Mode, Pipeline, PollOutcome, PollReport, Preview, PreviewOutcome};
-pub use telemetry::Telemetry;
+use crate::telemetry::Telemetry;
 
 /// How long polls in flight may run on after a stop is requested. Each
 /// entry is stored in its own transaction, so a poll cut short loses nothing

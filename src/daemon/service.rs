@@ -18,13 +18,16 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::alerting::{self, Alerting};
+use super::alerting;
 use super::signals::{Signal, Signals};
-use super::{Pipeline, SHUTDOWN_GRACE, Telemetry, health, indexing, systemd};
+use super::{SHUTDOWN_GRACE, indexing, systemd};
+use crate::alerts::{AlertError, Alerting};
 use crate::archive::{Archive, ArchiveWriter, Search};
 use crate::config::Config;
+use crate::ingest::Pipeline;
 use crate::server::{self, AppState, Live};
 use crate::store::Store;
+use crate::telemetry::{Telemetry, health};
 
 /// Longest wait for HTTP connections to finish after a stop.
 const SERVER_GRACE: Duration = Duration::from_secs(5);
@@ -49,7 +52,27 @@ pub struct Generation {
 }
 
 /// Builds a generation from the configuration file, or says why it cannot.
-pub type Loader = Box<dyn FnMut() -> Result<Generation, String> + Send>;
+pub type Loader = Box<dyn FnMut() -> Result<Generation, ReloadError> + Send>;
+
+/// Why a reload was refused; the running configuration stays in force.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The file could not be read or built into a generation: the loader's
+    /// account of it, every mistake with its place.
+    #[error("{0}")]
+    Load(String),
+    #[error(
+        "[storage] dir changed ({} to {}); restart veille to move its data",
+        old.display(),
+        new.display()
+    )]
+    StorageMoved { old: PathBuf, new: PathBuf },
+    #[error("cannot record the new alert rules: {0}")]
+    Rules(#[from] AlertError),
+    /// The task recording the rules panicked or was cancelled.
+    #[error("cannot record the new alert rules: {0}")]
+    RulesTask(#[from] tokio::task::JoinError),
+}
 
 /// What the process keeps from start to stop.
 pub struct Service {
@@ -141,13 +164,12 @@ fn summary(generation: &Generation) -> String {
 
 /// Why `new` cannot replace `old` without a restart, if it cannot; and the
 /// changes a reload accepts but that wait for a restart.
-fn compare(old: &Config, new: &Config) -> Result<Vec<&'static str>, String> {
+fn compare(old: &Config, new: &Config) -> Result<Vec<&'static str>, ReloadError> {
     if old.storage_dir() != new.storage_dir() {
-        return Err(format!(
-            "[storage] dir changed ({} to {}); restart veille to move its data",
-            old.storage_dir().display(),
-            new.storage_dir().display()
-        ));
+        return Err(ReloadError::StorageMoved {
+            old: old.storage_dir(),
+            new: new.storage_dir(),
+        });
     }
     let mut waiting = Vec::new();
     if old.server.bind != new.server.bind {
@@ -281,7 +303,7 @@ async fn reload(
     old: &Generation,
     running: Running,
     telemetry: &Arc<Telemetry>,
-) -> Result<(Generation, Running), (String, Running)> {
+) -> Result<(Generation, Running), (ReloadError, Running)> {
     // Reading files and compiling the gazetteer is blocking work.
     let new = match tokio::task::block_in_place(load) {
         Ok(new) => new,
@@ -301,12 +323,12 @@ async fn reload(
     new.config.storage.commit_interval = old.config.storage.commit_interval;
     running.stop().await;
     let alerting = new.alerting.clone();
-    let registered = tokio::task::spawn_blocking(move || alerting.register())
-        .await
-        .map_err(|error| error.to_string())
-        .and_then(|result| result.map_err(|error| error.to_string()));
-    if let Err(error) = registered {
-        let reason = format!("cannot record the new alert rules: {error}");
+    let registered = match tokio::task::spawn_blocking(move || alerting.register()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(ReloadError::from(error)),
+        Err(error) => Err(ReloadError::from(error)),
+    };
+    if let Err(reason) = registered {
         return Err((reason, Running::start(old, telemetry)));
     }
     let started = Running::start(&new, telemetry);

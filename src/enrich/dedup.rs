@@ -1,11 +1,106 @@
-//! When are two entries the same story?
+//! When are two entries the same story, and is this one new?
 //!
 //! Two tests, either sufficient: the same canonical URL (outlets syndicate
 //! with tracking parameters, mixed-case hosts and fragments), or the same
-//! content hash (the same wire copy under two URLs).
+//! content hash (the same wire copy under two URLs). [`newness`] is the one
+//! place that applies them: ingest asks it early, with only an entry's link,
+//! to skip fetching a page it has; the record asks it again inside the
+//! transaction that writes the entry, with everything the document is known
+//! by, so two writers carrying one story store it once.
 
 use sha2::{Digest, Sha256};
 use url::Url;
+
+use crate::sources::text::words_hash;
+
+/// Texts shorter than this are not matched by content hash: short texts
+/// ("Communiqué", a one-line teaser) repeat across different stories; only
+/// a real article's hash identifies it.
+pub const MIN_CHARS_FOR_HASH_DEDUP: usize = 200;
+
+/// What a story is known by in the record.
+#[derive(Debug, Clone, Default)]
+pub struct Identity<'a> {
+    /// Canonical URLs (see [`canonical_url`]), the preferred one first.
+    pub urls: Vec<&'a str>,
+    /// The text's [`content_hash`], when the text is long enough to tell
+    /// stories apart.
+    pub content_hash: Option<&'a str>,
+}
+
+impl<'a> Identity<'a> {
+    /// A stored or about-to-be-stored story: its URLs, and its hash if its
+    /// text is long enough.
+    pub fn of_story(
+        canonical_url: &'a str,
+        aliases: &'a [String],
+        text: &str,
+        content_hash: &'a str,
+    ) -> Identity<'a> {
+        let mut urls = vec![canonical_url];
+        urls.extend(aliases.iter().map(String::as_str));
+        Identity {
+            urls,
+            content_hash: (text.chars().count() >= MIN_CHARS_FOR_HASH_DEDUP)
+                .then_some(content_hash),
+        }
+    }
+
+    /// An entry before its page or text are read: its link's canonical
+    /// form, if it has a link that identifies it.
+    pub fn of_link(link_key: Option<&'a str>) -> Identity<'a> {
+        Identity {
+            urls: link_key.into_iter().collect(),
+            content_hash: None,
+        }
+    }
+}
+
+/// What the record can say about an identity: the store answers, over its
+/// connection or inside its write transaction.
+pub trait Known {
+    type Error;
+    /// Whether `feed_id` delivered the item `entry_key` before.
+    fn is_seen(&self, feed_id: &str, entry_key: &str) -> Result<bool, Self::Error>;
+    /// The document known under any of these canonical URLs, trying them in
+    /// order.
+    fn find_by_urls(&self, urls: &[&str]) -> Result<Option<i64>, Self::Error>;
+    /// The first document stored with this content hash.
+    fn find_by_content_hash(&self, hash: &str) -> Result<Option<i64>, Self::Error>;
+}
+
+/// Whether an entry is new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Newness {
+    /// Its source delivered it before.
+    Seen,
+    /// The story is stored already, as this document (from another item or
+    /// another source).
+    Known(i64),
+    New,
+}
+
+/// Decides whether the item `entry_key` of `feed_id`, known by `identity`,
+/// is new: seen before from this source, else the same story as a stored
+/// document by URL, else by content hash.
+pub fn newness<K: Known>(
+    record: &K,
+    feed_id: &str,
+    entry_key: &str,
+    identity: &Identity<'_>,
+) -> Result<Newness, K::Error> {
+    if record.is_seen(feed_id, entry_key)? {
+        return Ok(Newness::Seen);
+    }
+    if let Some(id) = record.find_by_urls(&identity.urls)? {
+        return Ok(Newness::Known(id));
+    }
+    let by_hash = match identity.content_hash {
+        Some(hash) => record.find_by_content_hash(hash)?,
+        None => None,
+    };
+    Ok(by_hash.map_or(Newness::New, Newness::Known))
+}
 
 /// Query parameters that identify a campaign or a click, not a page.
 fn is_tracking_parameter(name: &str) -> bool {
@@ -79,27 +174,15 @@ pub fn canonical_url(url: &Url) -> String {
 /// Hash of a story's text, insensitive to case, whitespace and punctuation,
 /// so that the same copy with different markup hashes the same.
 pub fn content_hash(title: &str, text: &str) -> String {
-    let mut hasher = Sha256::new();
-    for part in [title, text] {
-        for word in part
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-        {
-            hasher.update(word.to_lowercase().as_bytes());
-            hasher.update(b" ");
-        }
-        hasher.update(b"\n");
-    }
-    hex(&hasher.finalize())
+    words_hash(&[title, text])
 }
 
 /// Hash of raw bytes, for "this body is the one we already parsed".
 pub fn body_hash(body: &[u8]) -> String {
-    hex(&Sha256::digest(body))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    Sha256::digest(body)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

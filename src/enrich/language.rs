@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use whatlang::{Detector, Lang};
+use whatlang::{Detector, Info, Lang};
 
 /// The languages detection chooses among, with their ISO 639-1 codes.
 const LANGUAGES: [(Lang, &str); 6] = [
@@ -37,6 +37,8 @@ pub enum LanguageSource {
 }
 
 impl LanguageSource {
+    /// The name the record and the API use: `detector`, `hint`, `guess` or
+    /// `unknown`.
     pub fn as_str(self) -> &'static str {
         match self {
             LanguageSource::Detector => "detector",
@@ -54,6 +56,7 @@ pub struct Language {
     pub code: Option<String>,
     /// whatlang's confidence in its own answer, 0 to 1 (0 when it had none).
     pub confidence: f64,
+    /// Which evidence decided the code.
     pub source: LanguageSource,
 }
 
@@ -71,7 +74,7 @@ pub fn detect_language(text: &str, hint: Option<&str>) -> Language {
     let info = DETECTOR
         .detect(text)
         .filter(|info| code_of(info.lang()).is_some());
-    let confidence = info.as_ref().map_or(0.0, |info| info.confidence());
+    let confidence = info.as_ref().map_or(0.0, Info::confidence);
     match (info, hint) {
         (Some(info), _) if info.is_reliable() => Language {
             code: code_of(info.lang()),

@@ -17,6 +17,7 @@ pub use tagger::{Explained, Mention, Rejected, Tagged, Tagger};
 pub struct Enrichment {
     /// ISO 639-1 code.
     pub language: Option<String>,
+    /// The detector's confidence in its answer, 0 to 1.
     pub language_confidence: f64,
     /// `detector`, `hint`, `guess` or `unknown`.
     pub language_source: String,

@@ -12,6 +12,7 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 /// A normalised copy of a text.
 #[derive(Debug, Clone)]
 pub struct Normalised<'a> {
+    /// The normalised text, which offsets found in it refer to.
     pub text: String,
     /// For each byte of `text`, the byte offset in the original of the
     /// character it came from.
@@ -101,6 +102,7 @@ pub struct CharCounter<'a> {
 }
 
 impl<'a> CharCounter<'a> {
+    /// A counter at the start of `text`.
     pub fn new(text: &'a str) -> CharCounter<'a> {
         CharCounter {
             text,

@@ -23,6 +23,7 @@ use url::{Host, Url};
 /// Why an address was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct AddressRefused {
+    /// The host as written in the URL.
     pub host: String,
     /// The refused addresses, and what each is.
     pub addresses: Vec<(IpAddr, &'static str)>,
@@ -51,6 +52,8 @@ pub struct AddressPolicy {
 }
 
 impl AddressPolicy {
+    /// A policy that lets found URLs reach the `allowed` ranges besides public
+    /// addresses.
     pub fn new(allowed: &[IpNet]) -> AddressPolicy {
         AddressPolicy {
             allowed: allowed.to_vec(),
@@ -174,6 +177,7 @@ fn internal_v6(address: Ipv6Addr) -> Option<&'static str> {
 /// fails when none is left: the client using it cannot connect to them.
 #[derive(Debug, Clone)]
 pub struct GuardedResolver {
+    /// The ranges to drop, shared with the fetcher's own URL checks.
     pub policy: Arc<AddressPolicy>,
 }
 

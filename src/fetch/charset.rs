@@ -16,18 +16,26 @@ use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
 /// Where the encoding decision came from, kept for diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CharsetSource {
+    /// A byte order mark at the start of the body.
     ByteOrderMark,
+    /// The `charset` parameter of the HTTP `Content-Type` header.
     Header,
+    /// The document's own `<meta charset>` or XML declaration.
     Declaration,
+    /// The bytes are valid non-ASCII UTF-8, which overrides a legacy label.
     ValidUtf8,
+    /// No usable label: chardetng guessed from the bytes.
     Detected,
 }
 
 /// Text decoded from a body, and how its encoding was chosen.
 #[derive(Debug, Clone)]
 pub struct Decoded {
+    /// The body as text; undecodable bytes become U+FFFD.
     pub text: String,
+    /// The encoding the bytes were read as.
     pub encoding: &'static Encoding,
+    /// Which evidence chose the encoding.
     pub source: CharsetSource,
 }
 

@@ -14,7 +14,9 @@ use super::FetchError;
 /// A file in the folder that looks finished.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DroppedFile {
+    /// The file's name, without the folder.
     pub name: String,
+    /// Where to read it.
     pub path: PathBuf,
 }
 

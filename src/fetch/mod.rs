@@ -32,7 +32,9 @@ use robots::{RobotsCache, Rules};
 /// request so that an unchanged resource costs a 304 and no parsing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {
+    /// The `ETag` header, sent back as `If-None-Match`.
     pub etag: Option<String>,
+    /// The `Last-Modified` header, sent back as `If-Modified-Since`.
     pub last_modified: Option<String>,
 }
 
@@ -41,9 +43,15 @@ pub struct Validators {
 pub struct Fetched {
     /// Where the body came from after redirects.
     pub final_url: Url,
+    /// The final response's HTTP status, a 2xx.
     pub status: u16,
+    /// The `Content-Type` header as sent, charset included; `charset::decode`
+    /// reads it.
     pub content_type: Option<String>,
+    /// What to send next time so that an unchanged resource answers 304.
     pub validators: Validators,
+    /// The raw body, at most `max_body_bytes` long (cut there when the caller
+    /// asked to keep a truncated page).
     pub body: Vec<u8>,
 }
 
@@ -52,6 +60,7 @@ pub struct Fetched {
 pub enum FetchOutcome {
     /// 304: the validators still hold.
     NotModified,
+    /// The server sent a body.
     Fetched(Fetched),
 }
 
@@ -61,34 +70,75 @@ const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S UTC";
 /// status to know what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
+    /// An error status (4xx or 5xx) with no `Retry-After` time to honour.
     #[error("HTTP {status}")]
-    Status { status: u16 },
+    Status {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The server answered 429 or 503 with a `Retry-After` time, kept so the
+    /// next poll waits for it.
     #[error("HTTP {status}: the server asks not to come back before {}", until.format(TIME_FORMAT))]
-    RetryAfter { status: u16, until: DateTime<Utc> },
+    RetryAfter {
+        /// The HTTP status, 429 or 503.
+        status: u16,
+        /// The earliest time the server accepts another request.
+        until: DateTime<Utc>,
+    },
+    /// The host's robots.txt disallows the URL for veille's user agent, or
+    /// could not be read (which RFC 9309 says to treat as disallowing all).
     #[error("not fetched: {0}")]
     Robots(String),
+    /// An earlier answer from the same host asked veille to wait; no request
+    /// was sent.
     #[error("not fetched: the host asked not to be contacted before {}", until.format(TIME_FORMAT))]
-    HostDeferred { until: DateTime<Utc> },
+    HostDeferred {
+        /// When the host may be contacted again.
+        until: DateTime<Utc>,
+    },
+    /// A 3xx answer whose `Location` is missing or not a URL.
     #[error("redirect without a usable Location (HTTP {status})")]
-    BadRedirect { status: u16 },
+    BadRedirect {
+        /// The redirect's HTTP status.
+        status: u16,
+    },
+    /// The body went past `max_body_bytes`; reading stopped at the limit.
     #[error("body larger than max_body_bytes ({limit} bytes); cut off there")]
-    TooLarge { limit: u64 },
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// No complete answer within the configured timeout.
     #[error("timed out after {}s", .0.as_secs())]
     Timeout(Duration),
+    /// The redirect chain was longer than veille follows.
     #[error("more than {0} redirects")]
     TooManyRedirects(usize),
+    /// The connection ended before the whole body arrived.
     #[error("body cut short: {0}")]
     BodyCut(String),
+    /// No connection could be made (DNS, refused, TLS); the text is the root
+    /// cause.
     #[error("connection failed: {0}")]
     Connect(String),
+    /// Any other transport failure; the text is the root cause.
     #[error("network error: {0}")]
     Network(String),
+    /// The URL leads to an internal address that `[fetch] allow_private` does
+    /// not allow.
     #[error("refused: {0}")]
     Refused(AddressRefused),
+    /// The URL is neither http nor https (nor a file in a watched folder).
     #[error("not fetched: veille follows http and https links only, not {0}:")]
     BadScheme(String),
+    /// A local file (a watched folder's transcript) could not be read.
     #[error("cannot read {path}: {reason}")]
-    File { path: String, reason: String },
+    File {
+        /// The file, as a path.
+        path: String,
+        /// Why it could not be read.
+        reason: String,
+    },
 }
 
 impl FetchError {
@@ -169,6 +219,8 @@ pub const ACCEPT_TRANSCRIPT: &str = "text/vtt, application/x-subrip, application
 pub const ACCEPT_PAGE: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5";
 
 impl Fetcher {
+    /// Builds the two HTTP clients (trusted and address-guarded) from
+    /// `[fetch]`; fails only if the TLS backend cannot start.
     pub fn new(config: &FetchConfig) -> Result<Fetcher, FetchError> {
         let builder = || {
             reqwest::Client::builder()

@@ -7,7 +7,7 @@
 //! `Crawl-delay`).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -18,7 +18,7 @@ use tokio::time::Instant;
 /// which would make a news feed useless.
 const LONGEST_CRAWL_DELAY: Duration = Duration::from_secs(60);
 
-pub struct Politeness {
+pub(crate) struct Politeness {
     delay: Duration,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<HostState>>>,
@@ -37,12 +37,12 @@ struct HostSchedule {
 }
 
 /// Held for the duration of one request to a host.
-pub struct HostTurn {
+pub(crate) struct HostTurn {
     _permit: OwnedSemaphorePermit,
 }
 
 impl Politeness {
-    pub fn new(delay: Duration, per_host: usize) -> Politeness {
+    pub(crate) fn new(delay: Duration, per_host: usize) -> Politeness {
         Politeness {
             delay,
             per_host: per_host.max(1),
@@ -51,10 +51,7 @@ impl Politeness {
     }
 
     fn host(&self, host: &str) -> Arc<HostState> {
-        let mut hosts = self
-            .hosts
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
+        let mut hosts = self.hosts.lock().unwrap_or_else(PoisonError::into_inner);
         hosts
             .entry(host.to_owned())
             .or_insert_with(|| {
@@ -71,30 +68,39 @@ impl Politeness {
     }
 
     /// Records the host's robots.txt `Crawl-delay`.
-    pub fn set_crawl_delay(&self, host: &str, delay: Duration) {
+    pub(crate) fn set_crawl_delay(&self, host: &str, delay: Duration) {
         let state = self.host(host);
-        let mut schedule = state.schedule.lock().unwrap_or_else(|p| p.into_inner());
+        let mut schedule = state
+            .schedule
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         schedule.crawl_delay = delay.min(LONGEST_CRAWL_DELAY);
     }
 
     /// Records a host's `Retry-After`: every request to it waits until then.
-    pub fn defer(&self, host: &str, until: DateTime<Utc>) {
+    pub(crate) fn defer(&self, host: &str, until: DateTime<Utc>) {
         let state = self.host(host);
-        let mut schedule = state.schedule.lock().unwrap_or_else(|p| p.into_inner());
+        let mut schedule = state
+            .schedule
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         schedule.not_before = Some(schedule.not_before.map_or(until, |known| known.max(until)));
     }
 
     /// Waits until a request to `host` may start. A host that asked (with
     /// `Retry-After`) not to be contacted for longer than `longest_wait` is
     /// not waited for: the time it asked for comes back as the error.
-    pub async fn wait_turn(
+    pub(crate) async fn wait_turn(
         &self,
         host: &str,
         longest_wait: Duration,
     ) -> Result<HostTurn, DateTime<Utc>> {
         let state = self.host(host);
         let not_before = {
-            let schedule = state.schedule.lock().unwrap_or_else(|p| p.into_inner());
+            let schedule = state
+                .schedule
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             schedule.not_before.filter(|until| *until > Utc::now())
         };
         if let Some(until) = not_before {
@@ -111,7 +117,10 @@ impl Politeness {
             .await
             .expect("host semaphores are never closed");
         let start = {
-            let mut schedule = state.schedule.lock().unwrap_or_else(|p| p.into_inner());
+            let mut schedule = state
+                .schedule
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             let start = schedule.next_start.max(Instant::now());
             schedule.next_start = start + self.delay.max(schedule.crawl_delay);
             start

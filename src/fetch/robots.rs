@@ -1,7 +1,7 @@
 //! robots.txt rules, as RFC 9309 reads them, cached per origin.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -14,10 +14,10 @@ const FRESH_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 /// silence a feed for a day.
 const UNREACHABLE_FRESH_FOR: Duration = Duration::from_secs(10 * 60);
 /// Google reads the first 500 KiB; so do we.
-pub const MAX_ROBOTS_BYTES: u64 = 500 * 1024;
+pub(crate) const MAX_ROBOTS_BYTES: u64 = 500 * 1024;
 
 /// What one origin's robots.txt says about us.
-pub enum Rules {
+pub(crate) enum Rules {
     AllowAll,
     /// The file could not be fetched (5xx or network error).
     Unreachable(String),
@@ -26,7 +26,7 @@ pub enum Rules {
 
 impl Rules {
     /// Rules from a robots.txt response.
-    pub fn from_response(status: u16, body: &[u8], agent: &str) -> Rules {
+    pub(crate) fn from_response(status: u16, body: &[u8], agent: &str) -> Rules {
         match status {
             200..=299 => match texting_robots::Robot::new(agent, body) {
                 Ok(robot) => Rules::Parsed(Box::new(robot)),
@@ -39,7 +39,7 @@ impl Rules {
         }
     }
 
-    pub fn allows(&self, url: &Url) -> Result<(), String> {
+    pub(crate) fn allows(&self, url: &Url) -> Result<(), String> {
         match self {
             Rules::AllowAll => Ok(()),
             Rules::Unreachable(reason) => Err(format!(
@@ -50,7 +50,7 @@ impl Rules {
         }
     }
 
-    pub fn crawl_delay(&self) -> Option<Duration> {
+    pub(crate) fn crawl_delay(&self) -> Option<Duration> {
         match self {
             Rules::Parsed(robot) => robot
                 .delay
@@ -70,7 +70,7 @@ impl Rules {
 
 /// The agent name robots.txt groups are matched against: the product token
 /// of the User-Agent (`veille/0.1 (…)` → `veille`).
-pub fn agent_token(user_agent: &str) -> &str {
+pub(crate) fn agent_token(user_agent: &str) -> &str {
     user_agent
         .split(['/', ' '])
         .next()
@@ -85,21 +85,21 @@ struct Entry {
 /// Per-origin cache. Each origin has its own async lock so that ten feeds on
 /// one site starting together fetch its robots.txt once.
 #[derive(Default)]
-pub struct RobotsCache {
+pub(crate) struct RobotsCache {
     origins: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Entry>>>>,
 }
 
 impl RobotsCache {
     /// The rules for `url`'s origin, fetching them with `load` when missing or
     /// stale.
-    pub async fn rules<F, Fut>(&self, url: &Url, load: F) -> Arc<Rules>
+    pub(crate) async fn rules<F, Fut>(&self, url: &Url, load: F) -> Arc<Rules>
     where
         F: FnOnce(Url) -> Fut,
         Fut: Future<Output = Rules>,
     {
         let origin = url.origin().ascii_serialization();
         let entry = {
-            let mut origins = self.origins.lock().unwrap_or_else(|p| p.into_inner());
+            let mut origins = self.origins.lock().unwrap_or_else(PoisonError::into_inner);
             origins
                 .entry(origin.clone())
                 .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(Entry { rules: None })))

@@ -10,11 +10,13 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::AppState;
 use crate::archive::{ArchiveError, ExportFormat, MAX_LIMIT, SearchRequest, SortOrder};
+use crate::config::alerts::AlertMode;
+use crate::store::{MatchRow, RuleSummary};
 
 /// Page size when none is asked for.
 const DEFAULT_LIMIT: usize = 20;
@@ -23,14 +25,14 @@ const DEFAULT_LIMIT: usize = 20;
 const DEFAULT_ENTITY_LIMIT: usize = 50;
 
 /// An error answer: `{"error": "...", "column": n}`.
-pub struct ApiError {
+pub(crate) struct ApiError {
     pub status: StatusCode,
     pub message: String,
     pub column: Option<usize>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             message: message.into(),
@@ -85,7 +87,7 @@ const CONCURRENT_SEARCHES: usize = 4;
 static SEARCHES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_SEARCHES);
 
 /// Runs blocking search work off the async threads, a few at a time.
-pub async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let turn = SEARCHES.acquire().await.map_err(internal)?;
@@ -99,7 +101,7 @@ pub async fn blocking<T: Send + 'static>(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SearchParams {
+pub(crate) struct SearchParams {
     #[serde(default)]
     q: String,
     limit: Option<usize>,
@@ -108,7 +110,7 @@ pub struct SearchParams {
     sort: Option<SortOrder>,
 }
 
-pub async fn search(
+pub(crate) async fn search(
     State(state): State<Arc<AppState>>,
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -123,7 +125,7 @@ pub async fn search(
     Ok(Json(results).into_response())
 }
 
-pub async fn document(
+pub(crate) async fn document(
     State(state): State<Arc<AppState>>,
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Response, ApiError> {
@@ -141,14 +143,14 @@ pub async fn document(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EntityParams {
+pub(crate) struct EntityParams {
     #[serde(default)]
     q: String,
     since: Option<String>,
     limit: Option<usize>,
 }
 
-pub async fn entities(
+pub(crate) async fn entities(
     State(state): State<Arc<AppState>>,
     params: Result<Query<EntityParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -166,7 +168,7 @@ pub async fn entities(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ExportParams {
+pub(crate) struct ExportParams {
     #[serde(default)]
     q: String,
     format: Option<ExportFormat>,
@@ -175,36 +177,29 @@ pub struct ExportParams {
 /// Streams the export: a blocking task writes batches into a channel that
 /// the response body drains, so memory stays flat whatever the size, and a
 /// client that hangs up stops the export.
-pub async fn export(
+pub(crate) async fn export(
     State(state): State<Arc<AppState>>,
     params: Result<Query<ExportParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(params) = params?;
     let format = params.format.unwrap_or(ExportFormat::Csv);
-    // Check the query first, so a bad one gets a 400 rather than a broken
-    // stream.
-    {
+    // Parse the query first, so a bad one gets a 400 rather than a broken
+    // stream; the export runs the parsed query.
+    let (live, query) = {
         let state = state.clone();
-        let query = params.q.clone();
         blocking(move || {
-            Ok(state
-                .live()
-                .search
-                .parse(&query, chrono::Utc::now())
-                .map(|_| ())?)
+            let live = state.live();
+            let query = live.search.parse(&params.q, chrono::Utc::now())?;
+            Ok((live, query))
         })
-        .await?;
-    }
+        .await?
+    };
     let (sender, receiver) = mpsc::channel::<Bytes>(4);
     tokio::task::spawn_blocking(move || {
         let mut out = ChannelWriter { sender };
-        if let Err(error) = crate::archive::export(
-            &state.live().search,
-            &state.store,
-            &params.q,
-            format,
-            &mut out,
-        ) {
+        if let Err(error) =
+            crate::archive::export(&live.search, &state.store, &query, format, &mut out)
+        {
             let cause = std::error::Error::source(&error).map(ToString::to_string);
             tracing::warn!(%error, cause = cause.as_deref().unwrap_or(""), "export stopped");
         }
@@ -252,13 +247,29 @@ impl Write for ChannelWriter {
 
 /// Every rule with its state: last run, next run, pending and delivered
 /// counts, the last delivery error.
-pub async fn alerts(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+pub(crate) async fn alerts(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let rules = blocking(move || rule_list(&state)).await?;
     Ok(Json(serde_json::json!({ "rules": rules })).into_response())
 }
 
+/// A rule as `/api/alerts` and the alerts pages show it: what it asks,
+/// when it runs, and what it found and delivered.
+#[derive(Serialize)]
+pub(crate) struct RuleEntry {
+    pub id: String,
+    pub name: String,
+    pub mode: AlertMode,
+    pub schedule: Option<String>,
+    pub next_run: Option<String>,
+    pub query: String,
+    pub min_matches: usize,
+    pub targets: Vec<&'static str>,
+    #[serde(flatten)]
+    pub summary: RuleSummary,
+}
+
 /// The rules as `/api/alerts` and the alerts page show them.
-pub fn rule_list(state: &AppState) -> Result<Vec<serde_json::Value>, ApiError> {
+pub(crate) fn rule_list(state: &AppState) -> Result<Vec<RuleEntry>, ApiError> {
     let now = chrono::Utc::now();
     state
         .live()
@@ -277,29 +288,24 @@ pub fn rule_list(state: &AppState) -> Result<Vec<serde_json::Value>, ApiError> {
                     .map_or(now, |time| time.with_timezone(&chrono::Utc));
                 crate::store::timestamp(schedule.next_after(last).max(now))
             });
-            let mut entry = serde_json::json!({
-                "id": rule.id(),
-                "name": rule.alert.name,
-                "mode": rule.alert.mode,
-                "schedule": rule.alert.schedule.as_ref().map(ToString::to_string),
-                "next_run": next_run,
-                "query": rule.describe(),
-                "min_matches": rule.alert.min_matches,
-                "targets": rule.alert.targets.names(),
-            });
-            if let (Some(object), Ok(serde_json::Value::Object(extra))) =
-                (entry.as_object_mut(), serde_json::to_value(&summary))
-            {
-                object.extend(extra);
-            }
-            Ok(entry)
+            Ok(RuleEntry {
+                id: rule.id().to_owned(),
+                name: rule.alert.name.clone(),
+                mode: rule.alert.mode,
+                schedule: rule.alert.schedule.as_ref().map(ToString::to_string),
+                next_run,
+                query: rule.describe(),
+                min_matches: rule.alert.min_matches,
+                targets: rule.alert.targets.names(),
+                summary,
+            })
         })
         .collect()
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MatchParams {
+pub(crate) struct MatchParams {
     limit: Option<usize>,
     #[serde(default)]
     offset: usize,
@@ -307,7 +313,7 @@ pub struct MatchParams {
 
 /// A rule's matches, newest document first, with each document's title,
 /// link and sources and whether its digest was delivered.
-pub async fn alert_matches(
+pub(crate) async fn alert_matches(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     params: Result<Query<MatchParams>, QueryRejection>,
@@ -318,14 +324,41 @@ pub async fn alert_matches(
     Ok(Json(body).into_response())
 }
 
+/// A page of a rule's matches.
+#[derive(Serialize)]
+pub(crate) struct RuleMatches {
+    pub rule: String,
+    pub total: i64,
+    pub offset: usize,
+    pub limit: usize,
+    pub matches: Vec<MatchEntry>,
+}
+
+/// A match with the document it found, while the record still holds it.
+#[derive(Serialize)]
+pub(crate) struct MatchEntry {
+    #[serde(flatten)]
+    pub row: MatchRow,
+    #[serde(flatten)]
+    pub document: Option<MatchedDocument>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct MatchedDocument {
+    pub title: String,
+    pub url: String,
+    pub sources: Vec<String>,
+    pub published: String,
+}
+
 /// A page of a rule's matches, as `/api/alerts/{id}/matches` and the
 /// alerts page show them; 404 for a rule not configured.
-pub fn rule_matches(
+pub(crate) fn rule_matches(
     state: &AppState,
     id: &str,
     limit: usize,
     offset: usize,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<RuleMatches, ApiError> {
     if !state.live().rules.iter().any(|rule| rule.id() == id) {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -338,32 +371,32 @@ pub fn rule_matches(
         .map_err(internal)?;
     let ids: Vec<i64> = rows.iter().map(|row| row.document_id).collect();
     let documents = documents_by_id(state, &ids)?;
-    let matches: Vec<serde_json::Value> = rows
+    let matches = rows
         .into_iter()
-        .map(|row| {
-            let document = documents.get(&row.document_id);
-            let mut entry = serde_json::to_value(&row).unwrap_or_default();
-            if let (Some(object), Some(document)) = (entry.as_object_mut(), document) {
-                object.insert("title".into(), document.title.clone().into());
-                object.insert("url".into(), document.url.clone().into());
-                object.insert("sources".into(), document.sources.clone().into());
-                object.insert("published".into(), document.published.clone().into());
-            }
-            entry
+        .map(|row| MatchEntry {
+            document: documents
+                .get(&row.document_id)
+                .map(|document| MatchedDocument {
+                    title: document.title.clone(),
+                    url: document.url.clone(),
+                    sources: document.sources.clone(),
+                    published: document.published.clone(),
+                }),
+            row,
         })
         .collect();
-    Ok(serde_json::json!({
-        "rule": id,
-        "total": total,
-        "offset": offset,
-        "limit": limit,
-        "matches": matches,
-    }))
+    Ok(RuleMatches {
+        rule: id.to_owned(),
+        total,
+        offset,
+        limit,
+        matches,
+    })
 }
 
 /// The stored documents with these ids, by id: a document deleted since
 /// its id was read is simply absent.
-pub fn documents_by_id(
+pub(crate) fn documents_by_id(
     state: &AppState,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, crate::store::StoredDocument>, ApiError> {
@@ -378,7 +411,7 @@ pub fn documents_by_id(
 
 /// A failure of veille's own, not of the request. The details (which may
 /// name files under the data directory) go to the log, not to the client.
-pub fn internal(error: impl std::fmt::Display) -> ApiError {
+pub(crate) fn internal(error: impl std::fmt::Display) -> ApiError {
     tracing::error!(%error, "request failed");
     ApiError {
         status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -387,7 +420,7 @@ pub fn internal(error: impl std::fmt::Display) -> ApiError {
     }
 }
 
-pub async fn not_found() -> ApiError {
+pub(crate) async fn not_found() -> ApiError {
     ApiError {
         status: StatusCode::NOT_FOUND,
         message:

@@ -19,14 +19,14 @@ const MAX_TARGET_BYTES: usize = 8 * 1024;
 
 /// Largest request body accepted: the login form is the only body taken,
 /// and the limit keeps a client from making the server read a big one.
-pub const MAX_BODY_BYTES: u64 = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: u64 = 64 * 1024;
 
 /// An API token, kept as its digest: comparing digests in constant time
 /// reveals neither the token's bytes nor its length through timing.
-pub struct Token([u8; 32]);
+pub(crate) struct Token([u8; 32]);
 
 impl Token {
-    pub fn new(token: &str) -> Token {
+    pub(crate) fn new(token: &str) -> Token {
         Token(Sha256::digest(token.as_bytes()).into())
     }
 
@@ -45,7 +45,11 @@ const DATA_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
 /// origin, forms posting only here.
 const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub(crate) async fn guard(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_owned();
     let mut response = match check(&state, &request) {
         Err(refusal) if refusal.status == StatusCode::UNAUTHORIZED && web::is_page(&path) => {
@@ -117,7 +121,8 @@ fn check(state: &AppState, request: &Request) -> Result<(), ApiError> {
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::to_owned);
         // A browser carries it in the cookie the login form set.
-        let presented = bearer.or_else(|| web::cookie(request.headers(), web::TOKEN_COOKIE));
+        let presented =
+            bearer.or_else(|| web::request::cookie(request.headers(), web::request::TOKEN_COOKIE));
         if !presented.is_some_and(|presented| token.admits(presented.trim())) {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,

@@ -24,8 +24,8 @@ use tokio::net::TcpListener;
 use crate::alerts::Rule;
 use crate::archive::Search;
 use crate::config::Feed;
-use crate::daemon::Telemetry;
 use crate::store::Store;
+use crate::telemetry::Telemetry;
 
 /// What a configuration reload replaces.
 pub struct Live {
@@ -35,6 +35,8 @@ pub struct Live {
     pub rules: Vec<Rule>,
     /// The configured sources, for `/api/feeds` and `/healthz`.
     pub feeds: Vec<Feed>,
+    /// How often the daemon commits the index: `/healthz` reports indexing
+    /// as stalled when several such intervals pass without a commit.
     pub commit_interval: Duration,
 }
 
@@ -44,6 +46,8 @@ pub struct AppState {
     /// writes (WAL lets them run side by side).
     pub store: Store,
     live: RwLock<Arc<Live>>,
+    /// The daemon's counters and last-run times, read by `/metrics` and
+    /// `/healthz`.
     pub telemetry: Arc<Telemetry>,
     /// The search index's folder, whose size `/metrics` reports.
     pub archive_dir: PathBuf,
@@ -53,6 +57,9 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state for one server. Without `token`, the API is open to
+    /// whoever can reach its address; `request_timeout` bounds every
+    /// request.
     pub fn new(
         store: Store,
         live: Live,
@@ -76,7 +83,7 @@ impl AppState {
     pub fn live(&self) -> Arc<Live> {
         self.live
             .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
 
@@ -85,10 +92,12 @@ impl AppState {
         *self
             .live
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(live);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(live);
     }
 }
 
+/// Every route of the API, the service endpoints and the web page, behind
+/// the guard; the daemon serves it on its configured address.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/search", get(api::search))

@@ -14,37 +14,45 @@ use serde::Serialize;
 use super::AppState;
 use super::api::{ApiError, blocking, internal};
 use crate::config::{Feed, FeedKind};
-use crate::daemon::health::{self, HealthStatus};
-use crate::daemon::telemetry::Gauges;
 use crate::store::{FeedActivity, FeedStatus};
+use crate::telemetry::Gauges;
+use crate::telemetry::health::{self, HealthStatus};
 
-/// A source as `/api/feeds` shows it.
+/// A source as `/api/feeds` and the feeds page show it.
 #[derive(Serialize)]
-struct FeedView<'a> {
-    id: &'a str,
-    name: &'a str,
-    kind: &'static str,
-    url: &'a str,
-    schedule: String,
-    enabled: bool,
+pub(crate) struct FeedView {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub url: String,
+    pub schedule: String,
+    pub enabled: bool,
     /// `ok`, `failing`, `never_fetched` or `disabled`.
-    state: &'static str,
-    last_attempt: Option<&'a str>,
-    last_success: Option<&'a str>,
+    pub state: &'static str,
+    pub last_attempt: Option<String>,
+    pub last_success: Option<String>,
     /// The last attempt's error; absent once a poll succeeds again.
-    last_error: Option<&'a str>,
-    http_status: Option<u16>,
-    consecutive_failures: i64,
-    next_run: Option<&'a str>,
-    retry_not_before: Option<&'a str>,
+    pub last_error: Option<String>,
+    pub http_status: Option<u16>,
+    pub consecutive_failures: i64,
+    pub next_run: Option<String>,
+    pub retry_not_before: Option<String>,
     /// New documents from the last successful poll.
-    last_new: i64,
+    pub last_new: i64,
     /// What the last poll that read the source went on without (refused
     /// links, article pages that failed): the count, and the first few.
-    warning_count: i64,
-    warnings: &'a [String],
-    documents_24h: i64,
-    documents_7d: i64,
+    pub warning_count: i64,
+    pub warnings: Vec<String>,
+    pub documents_24h: i64,
+    pub documents_7d: i64,
+}
+
+/// Every source, with how many are failing.
+#[derive(Serialize)]
+pub(crate) struct FeedList<T = FeedView> {
+    pub total: usize,
+    pub failing: usize,
+    pub feeds: Vec<T>,
 }
 
 fn kind_name(kind: FeedKind) -> &'static str {
@@ -64,14 +72,14 @@ fn state_of(feed: &Feed, status: Option<&FeedStatus>) -> &'static str {
     }
 }
 
-pub async fn feeds(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+pub(crate) async fn feeds(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let body = blocking(move || feed_list(&state)).await?;
     Ok(Json(body).into_response())
 }
 
 /// Every source with its state, as `/api/feeds` and the feeds page show
 /// them.
-pub fn feed_list(state: &AppState) -> Result<serde_json::Value, ApiError> {
+pub(crate) fn feed_list(state: &AppState) -> Result<FeedList, ApiError> {
     let live = state.live();
     let statuses = state.store.feed_statuses().map_err(internal)?;
     let activity = state.store.feed_activity(Utc::now()).map_err(internal)?;
@@ -85,35 +93,35 @@ pub fn feed_list(state: &AppState) -> Result<serde_json::Value, ApiError> {
         })
         .collect();
     let failing = feeds.iter().filter(|feed| feed.state == "failing").count();
-    Ok(serde_json::json!({
-        "total": feeds.len(),
-        "failing": failing,
-        "feeds": feeds,
-    }))
+    Ok(FeedList {
+        total: feeds.len(),
+        failing,
+        feeds,
+    })
 }
 
-fn view<'a>(feed: &'a Feed, status: Option<&'a FeedStatus>, counts: FeedActivity) -> FeedView<'a> {
+fn view(feed: &Feed, status: Option<&FeedStatus>, counts: FeedActivity) -> FeedView {
     let failing = status.is_some_and(|status| status.consecutive_failures > 0);
     FeedView {
-        id: &feed.id,
-        name: &feed.name,
+        id: feed.id.clone(),
+        name: feed.name.clone(),
         kind: kind_name(feed.kind),
-        url: feed.url.as_str(),
+        url: feed.url.as_str().to_owned(),
         schedule: feed.schedule.to_string(),
         enabled: feed.enabled,
         state: state_of(feed, status),
-        last_attempt: status.and_then(|status| status.last_attempt.as_deref()),
-        last_success: status.and_then(|status| status.last_success.as_deref()),
+        last_attempt: status.and_then(|status| status.last_attempt.clone()),
+        last_success: status.and_then(|status| status.last_success.clone()),
         last_error: status
             .filter(|_| failing)
-            .and_then(|status| status.error.as_deref()),
+            .and_then(|status| status.error.clone()),
         http_status: status.and_then(|status| status.http_status),
         consecutive_failures: status.map_or(0, |status| status.consecutive_failures),
-        next_run: status.and_then(|status| status.next_run.as_deref()),
-        retry_not_before: status.and_then(|status| status.retry_not_before.as_deref()),
+        next_run: status.and_then(|status| status.next_run.clone()),
+        retry_not_before: status.and_then(|status| status.retry_not_before.clone()),
         last_new: status.map_or(0, |status| status.last_new),
         warning_count: status.map_or(0, |status| status.warning_count),
-        warnings: status.map_or(&[], |status| status.warnings.as_slice()),
+        warnings: status.map_or_else(Vec::new, |status| status.warnings.clone()),
         documents_24h: counts.documents_24h,
         documents_7d: counts.documents_7d,
     }
@@ -121,7 +129,7 @@ fn view<'a>(feed: &'a Feed, status: Option<&'a FeedStatus>, counts: FeedActivity
 
 /// 200 when ok or degraded (the service works; something it watches does
 /// not), 503 when failing.
-pub async fn healthz(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+pub(crate) async fn healthz(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let report = blocking(move || {
         let live = state.live();
         Ok(health::assess(
@@ -139,7 +147,7 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Result<Response, Api
     Ok((status, Json(report)).into_response())
 }
 
-pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+pub(crate) async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let text = blocking(move || {
         let gauges = gauges(&state).map_err(internal)?;
         Ok(state.telemetry.render(&gauges))
@@ -188,7 +196,7 @@ fn folder_size(dir: &Path) -> u64 {
     entries
         .filter_map(Result::ok)
         .filter_map(|entry| entry.metadata().ok())
-        .filter(|metadata| metadata.is_file())
+        .filter(std::fs::Metadata::is_file)
         .map(|metadata| metadata.len())
         .sum()
 }

@@ -16,10 +16,16 @@ use serde::Deserialize;
 /// name only the station, a sidecar only the programme.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Broadcast {
+    /// The station's name as the file name or sidecar spells it.
     pub station: Option<String>,
+    /// The programme's name.
     pub programme: Option<String>,
+    /// When the broadcast went on air, read in the station's time zone.
     pub air_time: Option<DateTime<Utc>>,
+    /// A title for the broadcast, used when the item has none.
     pub title: Option<String>,
+    /// The language of the broadcast, primary subtag: the language hint when
+    /// the transcript offer itself declares none.
     pub language: Option<String>,
     /// The recording: an absolute URL, or a path relative to the transcript.
     pub audio: Option<String>,
@@ -27,6 +33,7 @@ pub struct Broadcast {
 
 impl Broadcast {
     /// `self`, with what it lacks taken from `fallback`.
+    #[must_use]
     pub fn or(self, fallback: Broadcast) -> Broadcast {
         Broadcast {
             station: self.station.or(fallback.station),
@@ -45,11 +52,15 @@ pub enum PatternError {
     #[error(
         "unknown placeholder {{{0}}}: use {{station}}, {{programme}}, {{date}}, {{time}}, {{lang}} or {{*}}"
     )]
+    /// A `{name}` that is not one of the placeholders.
     UnknownPlaceholder(String),
+    /// The same placeholder twice, which a file name cannot fill consistently.
     #[error("{{{0}}} appears twice")]
     Repeated(String),
+    /// A `{` with no `}` after it.
     #[error("a '{{' is not closed")]
     Unclosed,
+    /// The pattern is too long to compile.
     #[error("cannot be compiled: {0}")]
     Regex(String),
 }
@@ -62,6 +73,8 @@ pub struct FilePattern {
 }
 
 impl FilePattern {
+    /// Compiles a `file_pattern` setting; text outside placeholders must match
+    /// literally, case aside.
     pub fn parse(pattern: &str) -> Result<FilePattern, PatternError> {
         let mut regex = String::from("(?i)^");
         let mut seen = Vec::new();
@@ -104,6 +117,7 @@ impl FilePattern {
         })
     }
 
+    /// The pattern as the operator wrote it.
     pub fn as_str(&self) -> &str {
         &self.source
     }

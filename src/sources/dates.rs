@@ -605,9 +605,7 @@ fn read_relative(text: &str, timezone: Tz, now: DateTime<Utc>) -> Option<DateTim
     }
     let tokens = &all[start..];
     match tokens {
-        ["l'instant"] | ["a", "l'instant"] | ["just", "now"] | ["now"] | ["maintenant"] => {
-            Some(now)
-        }
+        ["l'instant" | "now" | "maintenant"] | ["a", "l'instant"] | ["just", "now"] => Some(now),
         ["il", "y", "a", span @ ..] => before(now, span),
         [span @ .., "ago"] => before(now, span),
         ["avant-hier", rest @ ..] | ["avant", "hier", rest @ ..] => {

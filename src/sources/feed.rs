@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use feed_rs::model;
 use url::Url;
 
-use super::text::{html_to_text, maybe_html_to_text, normalise_whitespace};
+use super::text::{html_to_text, maybe_html_to_text, normalise_whitespace, words_hash};
 use super::transcript::TranscriptFormat;
 use super::{Entry, ParsedFeed, TranscriptLink, TranscriptSource, dates, extension, followable};
 
@@ -281,7 +281,7 @@ fn convert_entry(entry: &model::Entry, base: &Url, feed_language: Option<&str>) 
     } else {
         format!(
             "text:{}",
-            crate::enrich::dedup::content_hash("", &format!("{summary}\n{content}"))
+            words_hash(&["", &format!("{summary}\n{content}")])
         )
     };
     Entry {

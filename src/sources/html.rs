@@ -396,6 +396,7 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
     use chrono_tz::Africa::{Bamako, Lagos};
+    use std::fmt::Write as _;
 
     /// Thursday 10 July 2025, noon UTC.
     fn now() -> DateTime<Utc> {
@@ -843,9 +844,14 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
 
         // Far more items than any listing has.
-        let many: String = (0..20_000)
-            .map(|n| format!("<article class=\"post\"><a href=\"/{n}\">Article {n}</a></article>"))
-            .collect();
+        let many = (0..20_000).fold(String::new(), |mut many, n| {
+            write!(
+                many,
+                "<article class=\"post\"><a href=\"/{n}\">Article {n}</a></article>"
+            )
+            .expect("writing to a String cannot fail");
+            many
+        });
         let page = Url::parse("https://example.ml/").unwrap();
         let listing = parse_listing(
             &many,

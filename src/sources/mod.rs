@@ -1,7 +1,7 @@
 //! Source parsers: from decoded text to entries.
 //!
 //! A source parser knows one format and nothing about fetching or storage;
-//! the daemon's poll hands it text and gets entries back: `feed` for
+//! ingest hands it text and gets entries back: `feed` for
 //! RSS/Atom/JSON Feed, `html` for listing pages read with CSS selectors,
 //! `transcript` for radio transcripts and `broadcast` for what a transcript's
 //! file name or sidecar says; `article` extracts a linked page's text.
@@ -27,12 +27,16 @@ pub struct Entry {
     pub key: String,
     /// The item's link, resolved against the source URL.
     pub url: Option<Url>,
+    /// The item's headline as plain text; empty when the source gives none.
     pub title: String,
     /// Plain text of the summary/description.
     pub summary: String,
     /// Plain text of the full content, when the source carries it.
     pub content: String,
+    /// The byline, as the source writes it.
     pub author: Option<String>,
+    /// When the source says the item was published; `None` if it gives no date
+    /// or one that does not parse.
     pub published: Option<DateTime<Utc>>,
     /// Language declared by the item or its source, primary subtag.
     pub language: Option<String>,
@@ -53,7 +57,9 @@ pub enum TranscriptSource {
     Links(Vec<TranscriptLink>),
     /// Read already (a drop-folder file).
     Read {
+        /// The format the file was read as.
         format: transcript::TranscriptFormat,
+        /// The file's segments, in order.
         segments: Vec<transcript::Segment>,
     },
 }
@@ -61,6 +67,7 @@ pub enum TranscriptSource {
 /// A transcript file offered for an item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TranscriptLink {
+    /// Where the file is, resolved against the item's source.
     pub url: Url,
     /// `None` when neither the offer's type nor the file name tells;
     /// the content decides then.
@@ -123,8 +130,11 @@ pub fn extension(path: &str) -> Option<&str> {
 /// A parsed source document.
 #[derive(Debug, Clone)]
 pub struct ParsedFeed {
+    /// The channel's or page's own title.
     pub title: Option<String>,
+    /// The language the source declares for all its items, primary subtag.
     pub language: Option<String>,
+    /// The items in document order.
     pub entries: Vec<Entry>,
     /// The body had to be repaired (stray `&` escaped) before it parsed.
     pub repaired: bool,

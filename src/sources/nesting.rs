@@ -25,6 +25,8 @@ pub const MAX_DEPTH: usize = 512;
 /// builder mostly does, and the scan stays linear.
 const SEARCH_WINDOW: usize = 24;
 
+/// A page nests elements deeper than [`MAX_DEPTH`]; it is refused rather than
+/// parsed, since a tree that deep only serves to exhaust the stack.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("page nested more than {MAX_DEPTH} levels deep (a hostile or broken page); not parsed")]
 pub struct TooDeep;

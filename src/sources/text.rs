@@ -3,9 +3,11 @@
 //! The record keeps text, not markup: it is what gets searched, tagged and
 //! quoted in digests. Paragraph breaks survive as blank lines so snippets and
 //! the document page stay readable.
+//! [`words_hash`] names a text by its words alone, whatever its markup.
 
 use ego_tree::NodeRef;
 use scraper::{Html, Node};
+use sha2::{Digest, Sha256};
 
 /// Elements whose text is never content.
 const SKIPPED: &[&str] = &[
@@ -172,6 +174,31 @@ pub fn normalise_whitespace(text: &str) -> String {
         }
     }
     out
+}
+
+/// A hash of the words of `parts` (hex SHA-256), insensitive to case,
+/// whitespace and punctuation, so that the same text under different
+/// markup hashes the same. Each part ends with its own separator, so words
+/// moved from one part to the next change the hash. It names an item that
+/// has nothing else to be known by, and is what a story's content hash
+/// (`enrich::dedup::content_hash`) is made of.
+pub fn words_hash(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        for word in part
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            hasher.update(word.to_lowercase().as_bytes());
+            hasher.update(b" ");
+        }
+        hasher.update(b"\n");
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

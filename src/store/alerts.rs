@@ -14,9 +14,13 @@ use super::{Result, Store, parse_timestamp, timestamp};
 /// A match, as listed by the API.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct MatchRow {
+    /// The matched document's id in the record.
     pub document_id: i64,
+    /// When the rule matched it (RFC 3339, UTC).
     pub matched_at: String,
+    /// The rule's query parts and terms found in the document.
     pub terms: Vec<String>,
+    /// The digest the match went into; `None` while it waits for the next one.
     pub digest_id: Option<i64>,
     /// When the digest holding it was delivered.
     pub delivered: Option<String>,
@@ -25,38 +29,53 @@ pub struct MatchRow {
 /// A digest waiting for delivery.
 #[derive(Debug, Clone)]
 pub struct DigestRow {
+    /// The digest's id, also in its Message-ID and webhook idempotency key.
     pub id: i64,
+    /// The rule the digest was made for.
     pub rule_id: String,
+    /// When the digest was made and its matches claimed.
     pub created: DateTime<Utc>,
+    /// Delivery attempts so far, failed or not.
     pub attempts: i64,
 }
 
 /// A source-health finding.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct HealthEvent {
+    /// The feed the finding is about.
     pub feed_id: String,
     /// `failing` or `silent`.
     pub condition: String,
+    /// Since when the condition holds (RFC 3339, UTC).
     pub since: String,
+    /// What an operator reads: the last error, or how long nothing new came.
     pub detail: String,
 }
 
 /// What health rules need to know of a feed.
 #[derive(Debug, Clone, Default)]
 pub struct FeedHealth {
+    /// The feed's id from `feeds.toml`.
     pub feed_id: String,
+    /// Start of the current run of failed polls; `None` when the last poll
+    /// worked.
     pub failing_since: Option<DateTime<Utc>>,
+    /// When the feed last brought a new document.
     pub last_new_at: Option<DateTime<Utc>>,
     /// First attempt recorded: a feed that never stored anything has been
     /// silent since then.
     pub tracked_since: Option<DateTime<Utc>>,
+    /// The last poll's error, if it failed.
     pub error: Option<String>,
 }
 
 /// A rule's state, for listings and the API.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct RuleSummary {
+    /// When the rule (in its current form) was first seen; a changed rule
+    /// starts afresh.
     pub added: Option<String>,
+    /// When the rule's schedule last ran, whether or not it made a digest.
     pub last_run: Option<String>,
     /// Matches (and health events) not yet in a digest.
     pub pending: i64,
@@ -64,6 +83,7 @@ pub struct RuleSummary {
     pub delivered: i64,
     /// Digests created but not yet accepted by every target.
     pub undelivered_digests: i64,
+    /// When a digest of the rule was last accepted by every target.
     pub last_delivered: Option<String>,
     /// The last delivery error of an undelivered digest.
     pub last_error: Option<String>,
@@ -301,6 +321,7 @@ impl Store {
         )
     }
 
+    /// One digest by id, delivered or not.
     pub fn digest(&self, id: i64) -> Result<Option<DigestRow>> {
         Ok(self.digests_where("id = ?1", [id])?.into_iter().next())
     }

@@ -169,7 +169,7 @@ const MIGRATIONS: &[&str] = &[
 /// Each step takes the write lock first and reads the version inside it, so
 /// two processes opening a new record at once (the daemon and a `veille
 /// fetch`) do not both apply the same step.
-pub fn migrate(connection: &mut Connection, path: &Path) -> Result<()> {
+pub(crate) fn migrate(connection: &mut Connection, path: &Path) -> Result<()> {
     let supported = MIGRATIONS.len() as i64;
     loop {
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -22,6 +22,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use crate::enrich::Enrichment;
+use crate::enrich::dedup::{self, Identity, Known, Newness};
 use crate::sources::transcript::{SegmentAt, segment_at};
 pub use alerts::{DigestRow, FeedHealth, HealthEvent, MatchRow, RuleSummary};
 
@@ -60,9 +61,6 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// Texts shorter than this are not matched by content hash.
-pub const MIN_CHARS_FOR_HASH_DEDUP: usize = 200;
-
 /// A document about to be stored.
 #[derive(Debug, Clone)]
 pub struct NewDocument {
@@ -88,6 +86,18 @@ pub struct NewDocument {
     pub enrichment: Enrichment,
     /// For a radio transcript, what it keeps beside its text.
     pub transcript: Option<DocumentTranscript>,
+}
+
+impl NewDocument {
+    /// What the story is known by, for [`dedup::newness`].
+    pub fn identity(&self) -> Identity<'_> {
+        Identity::of_story(
+            &self.canonical_url,
+            &self.aliases,
+            &self.text,
+            &self.content_hash,
+        )
+    }
 }
 
 /// What a transcript keeps beside its text, so that a passage of the text
@@ -434,17 +444,6 @@ impl Store {
         Ok(())
     }
 
-    /// Whether `feed_id` already delivered the item `entry_key`.
-    pub fn is_seen(&self, feed_id: &str, entry_key: &str) -> Result<bool> {
-        is_seen(&self.connection(), feed_id, entry_key)
-    }
-
-    /// The document known under any of these canonical URLs.
-    pub fn find_by_urls(&self, urls: &[&str]) -> Result<Option<i64>> {
-        let connection = self.connection();
-        find_by_urls(&connection, urls)
-    }
-
     /// Whether `feed_id` already carried document `id`.
     pub fn has_source(&self, id: i64, feed_id: &str) -> Result<bool> {
         let connection = self.connection();
@@ -460,44 +459,37 @@ impl Store {
         // Immediate: take the write lock before reading, so a concurrent
         // writer (another veille process) makes us wait, not fail.
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if is_seen(&transaction, source.feed_id, source.entry_key)? {
+        if !link_source(&transaction, id, source)? {
+            // Dropping the transaction rolls it back.
             return Ok(Recorded::AlreadySeen);
         }
-        link_source(&transaction, id, source)?;
         bump_revision(&transaction, id)?;
         transaction.commit()?;
         Ok(Recorded::Duplicate(id))
     }
 
     /// Stores an entry: as a new document, or as one more source of the
-    /// document it duplicates (same canonical URL or alias, or same content
-    /// hash). The check and the write are one transaction, so two feeds
-    /// carrying the same story at the same moment still store it once.
+    /// document it duplicates, as [`dedup::newness`] decides. The decision
+    /// and the write are one transaction, so two feeds carrying the same
+    /// story at the same moment still store it once; and the seen mark's
+    /// key stands guard behind it: an item marked seen meanwhile is
+    /// "already have it", never an error.
     pub fn record(&self, document: &NewDocument, source: SourceRef<'_>) -> Result<Recorded> {
         let mut connection = self.connection();
         // Immediate: take the write lock before reading, so a concurrent
         // writer (another veille process) makes us wait, not fail.
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if is_seen(&transaction, source.feed_id, source.entry_key)? {
-            return Ok(Recorded::AlreadySeen);
-        }
-        let mut urls: Vec<&str> = vec![&document.canonical_url];
-        urls.extend(document.aliases.iter().map(String::as_str));
-        let existing = match find_by_urls(&transaction, &urls)? {
-            Some(id) => Some(id),
-            // Short texts ("Communiqué", a one-line teaser) repeat across
-            // different stories; only a real article's hash identifies it.
-            None if document.text.chars().count() < MIN_CHARS_FOR_HASH_DEDUP => None,
-            None => transaction
-                .prepare_cached(
-                    "SELECT id FROM documents WHERE content_hash = ?1 ORDER BY id LIMIT 1",
-                )?
-                .query_row([&document.content_hash], |row| row.get(0))
-                .optional()?,
-        };
-        let outcome = match existing {
-            Some(id) => Recorded::Duplicate(id),
-            None => {
+        let identity = document.identity();
+        let newness = dedup::newness(
+            &Lookup(&transaction),
+            source.feed_id,
+            source.entry_key,
+            &identity,
+        )?;
+        let outcome = match newness {
+            Newness::Seen => return Ok(Recorded::AlreadySeen),
+            Newness::Known(id) => Recorded::Duplicate(id),
+            Newness::New => {
                 transaction
                     .prepare_cached(
                         "INSERT INTO documents (url, canonical_url, title, text, author, published,
@@ -534,14 +526,16 @@ impl Store {
         let (Recorded::New(id) | Recorded::Duplicate(id)) = outcome else {
             unreachable!("outcome is New or Duplicate here");
         };
-        for url in urls {
+        for url in &identity.urls {
             transaction
                 .prepare_cached(
                     "INSERT OR IGNORE INTO document_urls (url, document_id) VALUES (?1, ?2)",
                 )?
                 .execute(params![url, id])?;
         }
-        link_source(&transaction, id, source)?;
+        if !link_source(&transaction, id, source)? {
+            return Ok(Recorded::AlreadySeen);
+        }
         bump_revision(&transaction, id)?;
         transaction.commit()?;
         Ok(outcome)
@@ -859,10 +853,58 @@ fn enable_wal(connection: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-fn is_seen(connection: &Connection, feed_id: &str, entry_key: &str) -> Result<bool> {
-    let mut statement = connection
-        .prepare_cached("SELECT 1 FROM seen_items WHERE feed_id = ?1 AND entry_key = ?2")?;
-    Ok(statement.exists(params![feed_id, entry_key])?)
+/// The record's answers for [`dedup::newness`], over a connection or a
+/// transaction.
+struct Lookup<'c>(&'c Connection);
+
+impl Known for Lookup<'_> {
+    type Error = StoreError;
+
+    fn is_seen(&self, feed_id: &str, entry_key: &str) -> Result<bool> {
+        let mut statement = self
+            .0
+            .prepare_cached("SELECT 1 FROM seen_items WHERE feed_id = ?1 AND entry_key = ?2")?;
+        Ok(statement.exists(params![feed_id, entry_key])?)
+    }
+
+    fn find_by_urls(&self, urls: &[&str]) -> Result<Option<i64>> {
+        let mut statement = self
+            .0
+            .prepare_cached("SELECT document_id FROM document_urls WHERE url = ?1")?;
+        for url in urls {
+            if let Some(id) = statement.query_row([url], |row| row.get(0)).optional()? {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+
+    fn find_by_content_hash(&self, hash: &str) -> Result<Option<i64>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT id FROM documents WHERE content_hash = ?1 ORDER BY id LIMIT 1")?
+            .query_row([hash], |row| row.get(0))
+            .optional()?)
+    }
+}
+
+/// The store answers [`dedup::newness`] outside a write too (ingest's early
+/// question, a dry run); the answer may be stale by the time of the write,
+/// which asks again inside its transaction.
+impl Known for Store {
+    type Error = StoreError;
+
+    fn is_seen(&self, feed_id: &str, entry_key: &str) -> Result<bool> {
+        Lookup(&self.connection()).is_seen(feed_id, entry_key)
+    }
+
+    fn find_by_urls(&self, urls: &[&str]) -> Result<Option<i64>> {
+        Lookup(&self.connection()).find_by_urls(urls)
+    }
+
+    fn find_by_content_hash(&self, hash: &str) -> Result<Option<i64>> {
+        Lookup(&self.connection()).find_by_content_hash(hash)
+    }
 }
 
 fn write_enrichment(connection: &Connection, id: i64, enrichment: &Enrichment) -> Result<()> {
@@ -898,19 +940,20 @@ fn bump_revision(connection: &Connection, id: i64) -> Result<()> {
     Ok(())
 }
 
-fn find_by_urls(connection: &Connection, urls: &[&str]) -> Result<Option<i64>> {
-    let mut statement =
-        connection.prepare_cached("SELECT document_id FROM document_urls WHERE url = ?1")?;
-    for url in urls {
-        if let Some(id) = statement.query_row([url], |row| row.get(0)).optional()? {
-            return Ok(Some(id));
-        }
-    }
-    Ok(None)
-}
-
-fn link_source(connection: &Connection, id: i64, source: SourceRef<'_>) -> Result<()> {
+/// Marks `source`'s item seen and links it to document `id`. `false` when
+/// the item was marked seen already: the mark's primary key is the last
+/// word on "already have it", whoever wrote it first.
+fn link_source(connection: &Connection, id: i64, source: SourceRef<'_>) -> Result<bool> {
     let now = timestamp(Utc::now());
+    let marked = connection
+        .prepare_cached(
+            "INSERT INTO seen_items (feed_id, entry_key, document_id, first_seen)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![source.feed_id, source.entry_key, id, now])?;
+    if marked == 0 {
+        return Ok(false);
+    }
     let tags = serde_json::to_string(source.tags).unwrap_or_else(|_| "[]".to_owned());
     let mut statement = connection.prepare_cached(
         "INSERT OR IGNORE INTO document_sources (document_id, feed_id, url, entry_key, first_seen, tags)
@@ -924,13 +967,7 @@ fn link_source(connection: &Connection, id: i64, source: SourceRef<'_>) -> Resul
         now,
         tags
     ])?;
-    connection
-        .prepare_cached(
-            "INSERT OR IGNORE INTO seen_items (feed_id, entry_key, document_id, first_seen)
-         VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![source.feed_id, source.entry_key, id, now])?;
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -949,6 +986,76 @@ mod tests {
         for handle in handles {
             handle.join().unwrap().expect("open");
         }
+    }
+
+    fn story(canonical_url: &str, text: &str) -> NewDocument {
+        NewDocument {
+            url: canonical_url.to_owned(),
+            canonical_url: canonical_url.to_owned(),
+            aliases: Vec::new(),
+            title: "Blocus".to_owned(),
+            text: text.to_owned(),
+            author: None,
+            published: Utc::now(),
+            published_is_fetch_time: false,
+            fetched: Utc::now(),
+            language_hint: None,
+            content_hash: dedup::content_hash("Blocus", text),
+            extraction: "feed".to_owned(),
+            enrichment: Enrichment::default(),
+            transcript: None,
+        }
+    }
+
+    fn source<'a>(feed_id: &'a str, entry_key: &'a str) -> SourceRef<'a> {
+        SourceRef {
+            feed_id,
+            entry_key,
+            url: "",
+            tags: &[],
+        }
+    }
+
+    #[test]
+    fn newness_decides_and_the_seen_mark_guards() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let long = "Les citernes restent bloquées sur la route de Diboli. ".repeat(5);
+        let Recorded::New(id) = store
+            .record(&story("https://example.org/a", &long), source("f", "1"))
+            .unwrap()
+        else {
+            panic!("the first copy is new");
+        };
+        // The same words under another URL: known by hash, from another feed.
+        assert_eq!(
+            store
+                .record(&story("https://example.com/b", &long), source("g", "9"))
+                .unwrap(),
+            Recorded::Duplicate(id)
+        );
+        // A short text is not matched by hash.
+        assert!(matches!(
+            store
+                .record(&story("https://example.com/c", "Communiqué"), source("g", "10"))
+                .unwrap(),
+            Recorded::New(other) if other != id
+        ));
+        assert_eq!(
+            store
+                .record(&story("https://example.org/a", &long), source("f", "1"))
+                .unwrap(),
+            Recorded::AlreadySeen
+        );
+        // Linking an item seen meanwhile is "already have it", not an error,
+        // and leaves the record as it was.
+        let revision = store.latest_revision().unwrap();
+        assert_eq!(
+            store.add_source(id, source("g", "9")).unwrap(),
+            Recorded::AlreadySeen
+        );
+        assert_eq!(store.latest_revision().unwrap(), revision);
+        assert_eq!(store.document_sources(id).unwrap().len(), 2);
     }
 
     #[test]

@@ -11,13 +11,16 @@ use super::{FEED_STATUS_COLUMNS, FeedStatus, Result, Store, feed_status_row, tim
 /// Documents a source carried lately.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct FeedActivity {
+    /// Documents first seen in the last 24 hours.
     pub documents_24h: i64,
+    /// Documents first seen in the last 7 days.
     pub documents_7d: i64,
 }
 
 /// Work waiting in the record.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Queues {
+    /// Documents in the record.
     pub documents: i64,
     /// Alert matches and health findings not yet in a digest.
     pub matches_waiting: i64,
@@ -28,8 +31,11 @@ pub struct Queues {
 /// An undelivered digest whose last attempt failed.
 #[derive(Debug, Clone)]
 pub struct FailingDelivery {
+    /// The rule whose digest is stuck.
     pub rule_id: String,
+    /// Attempts so far.
     pub attempts: i64,
+    /// The last attempt's error.
     pub error: String,
 }
 

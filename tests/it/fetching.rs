@@ -5,14 +5,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use veille::daemon::{PollOutcome, PollReport};
+use veille::ingest::{PollOutcome, PollReport};
 
 use crate::support::{Reply, Setup, TestServer, long_text, rss};
 
 /// The reason a poll failed; panics if it did not.
-fn failure(report: &PollReport) -> &str {
+fn failure(report: &PollReport) -> String {
     match &report.outcome {
-        PollOutcome::Failed(reason) => reason,
+        PollOutcome::Failed(reason) => reason.to_string(),
         other => panic!("{}: expected a failure, got {other:?}", report.feed_id),
     }
 }

@@ -1,7 +1,7 @@
 //! `kind = "html"`: sites without feeds, read from their listing pages on a
 //! loopback server; `veille fetch --dry-run`; selector mistakes at check.
 
-use veille::daemon::PollOutcome;
+use veille::ingest::PollOutcome;
 use veille::store::Store;
 
 use crate::support::{FAST_FETCH, Reply, Setup, TestServer, long_text, text};
@@ -208,7 +208,7 @@ async fn a_selector_matching_nothing_fails_the_feed() {
     let pipeline = setup.pipeline();
     let report = pipeline.poll(&setup.config().feeds[0]).await;
     match &report.outcome {
-        PollOutcome::Failed(reason) => assert!(reason.contains("no item"), "{reason}"),
+        PollOutcome::Failed(reason) => assert!(reason.to_string().contains("no item"), "{reason}"),
         other => panic!("expected a failure, got {other:?}"),
     }
     let status = pipeline.store.feed_status("redesigned").unwrap().unwrap();

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use url::Url;
-use veille::daemon::PollOutcome;
+use veille::ingest::PollOutcome;
 use veille::sources::TranscriptSource;
 use veille::sources::feed::parse_feed;
 use veille::sources::transcript::{TranscriptFormat, parse};
@@ -474,7 +474,9 @@ async fn a_transcript_url_serving_neither_transcripts_nor_a_feed_fails() {
     {
         let report = pipeline.poll(feed).await;
         match &report.outcome {
-            PollOutcome::Failed(reason) => assert!(reason.contains(expected), "{reason}"),
+            PollOutcome::Failed(reason) => {
+                assert!(reason.to_string().contains(expected), "{reason}")
+            }
             other => panic!("{}: expected a failure, got {other:?}", feed.id),
         }
     }

@@ -19,7 +19,7 @@ const TIMELINE_HEIGHT: f64 = 140.0;
 const MAX_BARS: i64 = 120;
 
 #[derive(Debug, Serialize)]
-pub struct TimelineChart {
+pub(crate) struct TimelineChart {
     pub width: f64,
     pub height: f64,
     pub bars: Vec<Bar>,
@@ -31,8 +31,8 @@ pub struct TimelineChart {
     pub days_per_bar: i64,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Bar {
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Bar {
     pub x: f64,
     pub width: f64,
     /// First and last day the bar covers.
@@ -43,8 +43,8 @@ pub struct Bar {
     pub parts: Vec<BarPart>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct BarPart {
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct BarPart {
     /// 0–4 for the series, 5 for the rest: the CSS class's number.
     pub series: usize,
     pub y: f64,
@@ -54,7 +54,7 @@ pub struct BarPart {
 
 /// Lays out `timeline` as bars, gaps included, so a quiet week shows as
 /// one. `None` when nothing matched.
-pub fn timeline(timeline: &Timeline) -> Option<TimelineChart> {
+pub(crate) fn timeline(timeline: &Timeline) -> Option<TimelineChart> {
     let parse = |day: &str| NaiveDate::parse_from_str(day, "%Y-%m-%d").ok();
     let first = parse(&timeline.days.first()?.day)?;
     let last = parse(&timeline.days.last()?.day)?;
@@ -249,7 +249,7 @@ static BASEMAP: LazyLock<Basemap> = LazyLock::new(|| {
 });
 
 #[derive(Debug, Serialize)]
-pub struct MapChart {
+pub(crate) struct MapChart {
     pub width: f64,
     pub height: f64,
     /// Names of the countries the map is about, in the page's language.
@@ -260,14 +260,14 @@ pub struct MapChart {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Label {
+pub(crate) struct Label {
     pub name: &'static str,
     pub x: f64,
     pub y: f64,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Point {
+pub(crate) struct Point {
     pub id: String,
     pub name: String,
     pub count: u64,
@@ -280,7 +280,7 @@ pub struct Point {
 
 /// The countries as one SVG file, the same for every search: served as
 /// an asset the browser keeps, under the points each page draws.
-pub fn basemap_svg() -> &'static str {
+pub(crate) fn basemap_svg() -> &'static str {
     static SVG: LazyLock<String> = LazyLock::new(|| {
         let basemap = &*BASEMAP;
         let Projection { width, height, .. } = basemap.projection;
@@ -313,7 +313,7 @@ const LABEL_ROOM: (f64, f64) = (70.0, 14.0);
 /// The map of `places`: points sized by the documents naming them (area
 /// proportional to the count), largest drawn first so small ones stay on
 /// top and clickable.
-pub fn map(places: &[PlaceCount], lang: Lang) -> MapChart {
+pub(crate) fn map(places: &[PlaceCount], lang: Lang) -> MapChart {
     let basemap = &*BASEMAP;
     let projection = basemap.projection;
     let max = places.iter().map(|place| place.count).max().unwrap_or(1) as f64;

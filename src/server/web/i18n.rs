@@ -9,25 +9,25 @@ use std::sync::LazyLock;
 use axum::http::{HeaderMap, header};
 
 /// The cookie that remembers the reader's choice.
-pub const COOKIE: &str = "veille_lang";
+pub(crate) const COOKIE: &str = "veille_lang";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
+pub(crate) enum Lang {
     Fr,
     En,
 }
 
 impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::Fr, Lang::En];
+    pub(crate) const ALL: [Lang; 2] = [Lang::Fr, Lang::En];
 
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Lang::Fr => "fr",
             Lang::En => "en",
         }
     }
 
-    pub fn from_code(code: &str) -> Option<Lang> {
+    pub(crate) fn from_code(code: &str) -> Option<Lang> {
         match code.get(..2)?.to_ascii_lowercase().as_str() {
             "fr" => Some(Lang::Fr),
             "en" => Some(Lang::En),
@@ -37,8 +37,9 @@ impl Lang {
 
     /// The reader's language, from the switch's cookie or the browser's
     /// `Accept-Language`.
-    pub fn negotiate(headers: &HeaderMap) -> Lang {
-        if let Some(chosen) = super::cookie(headers, COOKIE).and_then(|code| Lang::from_code(&code))
+    pub(crate) fn negotiate(headers: &HeaderMap) -> Lang {
+        if let Some(chosen) =
+            super::request::cookie(headers, COOKIE).and_then(|code| Lang::from_code(&code))
         {
             return chosen;
         }
@@ -50,7 +51,7 @@ impl Lang {
     }
 
     /// The message `key` in this language.
-    pub fn text(self, key: &str) -> Option<&'static str> {
+    pub(crate) fn text(self, key: &str) -> Option<&'static str> {
         let catalog = match self {
             Lang::Fr => &*FRENCH,
             Lang::En => &*ENGLISH,

@@ -9,7 +9,7 @@ use crate::store::DocumentTranscript;
 
 /// A run of text, marked or not.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Piece {
+pub(crate) struct Piece {
     pub text: String,
     /// For a mention: the entity.
     pub entity: Option<MentionOf>,
@@ -18,7 +18,7 @@ pub struct Piece {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MentionOf {
+pub(crate) struct MentionOf {
     pub id: String,
     pub name: String,
     /// `armed_group`, `place`…: the colour.
@@ -27,14 +27,14 @@ pub struct MentionOf {
 
 /// A paragraph, or a transcript's segment with when it was said.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Block {
+pub(crate) struct Block {
     pub pieces: Vec<Piece>,
     pub time: Option<TimeRef>,
     pub speaker: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TimeRef {
+pub(crate) struct TimeRef {
     /// `00:12:34`.
     pub label: String,
     /// The recording at that moment, if known.
@@ -50,7 +50,7 @@ fn plain(text: &str) -> Piece {
 }
 
 /// A snippet's text with its matched words marked.
-pub fn snippet(snippet: &Snippet) -> Vec<Piece> {
+pub(crate) fn snippet(snippet: &Snippet) -> Vec<Piece> {
     let chars: Vec<(usize, char)> = snippet.text.char_indices().collect();
     let byte = |at: usize| chars.get(at).map_or(snippet.text.len(), |(byte, _)| *byte);
     let mut pieces = Vec::new();
@@ -151,7 +151,7 @@ fn pieces(
 }
 
 /// The title with its mentions marked.
-pub fn title(view: &DocumentView) -> Vec<Piece> {
+pub(crate) fn title(view: &DocumentView) -> Vec<Piece> {
     let title = &view.document.title;
     let spans = spans(view, "title", title);
     pieces(view, title, &spans, 0..title.len())
@@ -159,7 +159,7 @@ pub fn title(view: &DocumentView) -> Vec<Piece> {
 
 /// The text as blocks: a transcript's segments with their time codes, else
 /// paragraphs.
-pub fn body(view: &DocumentView) -> Vec<Block> {
+pub(crate) fn body(view: &DocumentView) -> Vec<Block> {
     let text = &view.document.text;
     let spans = spans(view, "text", text);
     let block = |range: std::ops::Range<usize>| {

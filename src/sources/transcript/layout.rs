@@ -9,10 +9,13 @@ use super::Segment;
 pub struct SegmentAt {
     /// Byte offset of the segment's first character in the document text.
     pub offset: usize,
+    /// The segment's start in seconds, when the transcript is timed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<f64>,
+    /// The segment's end in seconds, when the transcript is timed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<f64>,
+    /// Who speaks in the segment, when the transcript says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speaker: Option<String>,
 }

@@ -32,7 +32,10 @@ use std::fmt;
 pub struct Segment {
     /// Seconds from the start of the broadcast, when the format gives times.
     pub start: Option<f64>,
+    /// Seconds from the start of the broadcast when the segment ends; formats
+    /// without end times get the next segment's start.
     pub end: Option<f64>,
+    /// Who speaks, when the format names them.
     pub speaker: Option<String>,
     /// Plain text: markup removed, entities decoded, whitespace collapsed to single spaces, trimmed.
     pub text: String,
@@ -41,10 +44,16 @@ pub struct Segment {
 /// The transcript formats a podcast item can offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TranscriptFormat {
+    /// WebVTT (`text/vtt`), with voice tags for speakers.
     WebVtt,
+    /// SubRip (`application/x-subrip`): times, no speakers.
     Srt,
+    /// The Podcasting 2.0 JSON transcript, with speakers.
     Json,
+    /// An HTML transcript page, speakers in `<cite>`.
     Html,
+    /// Plain text; time stamps and speaker labels are read when the lines carry
+    /// them.
     Text,
 }
 
@@ -160,12 +169,16 @@ const SNIFF_LINES: usize = 30;
 /// should check: the declared format, or the file itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TranscriptError {
+    /// The file was declared WebVTT but lacks the `WEBVTT` header.
     #[error("not a WebVTT file: it must start with a \"WEBVTT\" line")]
     NotWebVtt,
+    /// The file was declared SRT but has no timing line.
     #[error("not an SRT file: no timing line such as \"00:00:01,000 --> 00:00:04,000\" was found")]
     NotSrt,
+    /// The JSON does not parse or lacks the `segments` list.
     #[error("malformed JSON transcript: {0}")]
     Json(String),
+    /// The file parsed but holds no text.
     #[error("the transcript contains no text")]
     Empty,
 }

@@ -28,8 +28,11 @@ use super::clean::{collapse_whitespace, decode_entities, digits};
 /// A cue as the WebVTT parsing algorithm yields it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cue {
+    /// The cue identifier line; empty when the cue has none.
     pub id: String,
+    /// Start time in seconds.
     pub start: f64,
+    /// End time in seconds.
     pub end: f64,
     /// raw cue payload text, markup kept
     pub text: String,

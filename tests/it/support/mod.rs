@@ -13,9 +13,9 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use veille::config::{self, Config};
-use veille::daemon::Pipeline;
 use veille::enrich::{Gazetteer, Tagger};
 use veille::fetch::Fetcher;
+use veille::ingest::Pipeline;
 use veille::store::Store;
 
 pub use server::{Reply, TestServer};

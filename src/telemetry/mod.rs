@@ -3,7 +3,13 @@
 //!
 //! The loops only bump atomics here; anything that needs the record (queue
 //! depths, feed states, index size) is read when `/metrics` is scraped, so
-//! an unwatched daemon pays nothing for it.
+//! an unwatched daemon pays nothing for it. [`health`] reads them, with the
+//! record, into the answer of `/healthz`.
+//!
+//! It sits below both the daemon, whose loops write it, and the server,
+//! which reads it, so neither imports the other for it.
+
+pub mod health;
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -15,7 +21,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use super::poll::{PollOutcome, PollReport};
+use crate::ingest::{PollOutcome, PollReport};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabel {

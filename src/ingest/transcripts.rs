@@ -8,9 +8,10 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use url::Url;
 
+use super::IngestError;
 use super::poll::{Mode, Pipeline, PollReport, Preview, PreviewOutcome, off_the_runtime};
 use crate::config::{DropFolder, Feed};
-use crate::enrich::dedup::{body_hash, content_hash};
+use crate::enrich::dedup::{Identity, Newness, body_hash, content_hash, newness};
 use crate::fetch::{ACCEPT_TRANSCRIPT, Fetched, charset, folder};
 use crate::sources::broadcast::{Broadcast, Sidecar};
 use crate::sources::dates::plausible_published;
@@ -27,12 +28,12 @@ const AUDIO_EXTENSIONS: [&str; 5] = ["mp3", "m4a", "ogg", "opus", "wav"];
 fn read_transcript(
     text: &str,
     format: Option<TranscriptFormat>,
-) -> Result<(TranscriptFormat, Vec<Segment>), String> {
+) -> Result<(TranscriptFormat, Vec<Segment>), IngestError> {
     // A `.txt` name says little: pipelines write SRT or VTT under it too.
     let format = format
         .filter(|format| *format != TranscriptFormat::Text)
         .unwrap_or_else(|| TranscriptFormat::sniff(text));
-    let segments = transcript::parse(text, format).map_err(|error| error.to_string())?;
+    let segments = transcript::parse(text, format)?;
     Ok((format, segments))
 }
 
@@ -73,7 +74,7 @@ impl Pipeline {
         feed: &Feed,
         fetched: Fetched,
         report: &mut PollReport,
-    ) -> Result<Vec<Entry>, String> {
+    ) -> Result<Vec<Entry>, IngestError> {
         let base = fetched.final_url.clone();
         let text = charset::decode(&fetched.body, fetched.content_type.as_deref()).text;
         let named = extension(base.path()).and_then(TranscriptFormat::from_extension);
@@ -102,9 +103,7 @@ impl Pipeline {
             if links.is_empty() {
                 // Not a transcript either, unless named so: a maintenance
                 // page or a redesigned archive must fail, not be stored.
-                return Err(
-                    "the page links to no transcript file (.vtt, .srt, .json, .txt)".to_owned(),
-                );
+                return Err(IngestError::NoTranscriptLink);
             }
             return Ok(self.linked_files(feed, links, report));
         }
@@ -135,13 +134,11 @@ impl Pipeline {
         text: &str,
         base: &Url,
         report: &mut PollReport,
-    ) -> Result<Vec<Entry>, String> {
+    ) -> Result<Vec<Entry>, IngestError> {
         let body = text.to_owned();
         let feed_base = base.clone();
-        let parsed = off_the_runtime("feed parser", move || {
-            parse_feed(&body, &feed_base).map_err(|error| error.to_string())
-        })
-        .await?;
+        let parsed =
+            off_the_runtime("feed parser", move || Ok(parse_feed(&body, &feed_base)?)).await?;
         report.repaired = parsed.repaired;
         let total = parsed.entries.len();
         let entries: Vec<Entry> = parsed
@@ -208,13 +205,11 @@ impl Pipeline {
         drop: &DropFolder,
         report: &mut PollReport,
         mode: Mode,
-    ) -> Result<Vec<Entry>, String> {
+    ) -> Result<Vec<Entry>, IngestError> {
         let path = drop.path.clone();
         let min_age = drop.min_age;
-        let listing = off_the_runtime("folder reader", move || {
-            folder::list(&path, min_age).map_err(|error| error.to_string())
-        })
-        .await?;
+        let listing =
+            off_the_runtime("folder reader", move || Ok(folder::list(&path, min_age)?)).await?;
         for name in &listing.settling {
             report.warnings.push(format!(
                 "{name}: changed less than {} ago; read once it stops changing",
@@ -252,11 +247,8 @@ impl Pipeline {
             let Ok(url) = Url::from_file_path(&file.path) else {
                 continue;
             };
-            if self
-                .store
-                .is_seen(&feed.id, &file.name)
-                .map_err(super::poll::store_error)?
-            {
+            // A file is known by its name only, until it is read.
+            if newness(&self.store, &feed.id, &file.name, &Identity::default())? == Newness::Seen {
                 report.already_seen += 1;
                 if mode == Mode::DryRun {
                     report.previews.push(Preview {
@@ -295,7 +287,7 @@ impl Pipeline {
         format: TranscriptFormat,
         names: &HashSet<&str>,
         from_name: Broadcast,
-    ) -> Result<Entry, String> {
+    ) -> Result<Entry, IngestError> {
         let (text, _) = self.fetch_text(url, feed, ACCEPT_TRANSCRIPT).await?;
         let (format, segments) = off_the_runtime("transcript parser", move || {
             read_transcript(&text, Some(format))
@@ -304,10 +296,13 @@ impl Pipeline {
         let sidecar_name = format!("{stem}.toml");
         let mut broadcast = from_name;
         if names.contains(sidecar_name.as_str()) {
-            let sidecar_url = url.join(&sidecar_name).map_err(|error| error.to_string())?;
+            let sidecar_url = url.join(&sidecar_name)?;
             let (text, _) = self.fetch_text(&sidecar_url, feed, "*/*").await?;
             broadcast = Sidecar::read(&text, feed.timezone)
-                .map_err(|error| format!("{sidecar_name}: {error}"))?
+                .map_err(|reason| IngestError::Sidecar {
+                    name: sidecar_name,
+                    reason,
+                })?
                 .or(broadcast);
         }
         let audio = broadcast
@@ -336,7 +331,7 @@ impl Pipeline {
         &self,
         feed: &Feed,
         links: &[TranscriptLink],
-    ) -> Result<(TranscriptFormat, Vec<Segment>, Option<String>), String> {
+    ) -> Result<(TranscriptFormat, Vec<Segment>, Option<String>), IngestError> {
         let mut errors = Vec::new();
         for link in links {
             let fetched = self.fetch_text(&link.url, feed, ACCEPT_TRANSCRIPT).await;
@@ -350,10 +345,10 @@ impl Pipeline {
             };
             match parsed {
                 Ok((format, segments)) => return Ok((format, segments, link.language.clone())),
-                Err(error) => errors.push(format!("{}: {error}", link.url)),
+                Err(error) => errors.push((link.url.clone(), error)),
             }
         }
-        Err(errors.join("; "))
+        Err(IngestError::TranscriptOffers(errors))
     }
 
     /// The document for a transcript entry: the segments laid out as text,
@@ -363,11 +358,11 @@ impl Pipeline {
         feed: &Feed,
         entry: &Entry,
         fetched_at: DateTime<Utc>,
-    ) -> Result<NewDocument, String> {
+    ) -> Result<NewDocument, IngestError> {
         let (format, segments, offered_language) = match &entry.transcript {
             Some(TranscriptSource::Read { format, segments }) => (*format, segments.clone(), None),
             Some(TranscriptSource::Links(links)) => self.fetch_transcript(feed, links).await?,
-            None => return Err("no transcript".to_owned()),
+            None => return Err(IngestError::NoTranscript),
         };
         Ok(transcript_document(
             feed,

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
+use super::IngestError;
 use super::poll::{Mode, Pipeline, PollReport, off_the_runtime};
 use crate::config::{Feed, Listing};
 use crate::fetch::{ACCEPT_PAGE, Fetched, charset};
@@ -22,7 +23,7 @@ impl Pipeline {
         started: DateTime<Utc>,
         report: &mut PollReport,
         mode: Mode,
-    ) -> Result<(), String> {
+    ) -> Result<(), IngestError> {
         let mut visited = HashSet::from([first.final_url.clone()]);
         let mut text = charset::decode(&first.body, first.content_type.as_deref()).text;
         let mut page_url = first.final_url;
@@ -37,7 +38,7 @@ impl Pipeline {
             .await?;
             let page = match parsed {
                 Ok(page) => page,
-                Err(refused) if report.pages == 1 => return Err(refused.to_string()),
+                Err(refused) if report.pages == 1 => return Err(refused.into()),
                 Err(refused) => {
                     report.warnings.push(format!("{page_url}: {refused}"));
                     return Ok(());
@@ -46,18 +47,14 @@ impl Pipeline {
             if page.entries.is_empty() {
                 // On the first page this is a broken selector or a site
                 // redesign: a failure, so that health rules see it.
-                let problem = format!(
-                    "no item with a link matched the listing's selectors on {page_url}{}",
-                    if page.skipped > 0 {
-                        format!(" ({} items without a usable link)", page.skipped)
-                    } else {
-                        String::new()
-                    }
-                );
+                let problem = IngestError::NoListedItem {
+                    page: page_url,
+                    skipped: page.skipped,
+                };
                 if report.pages == 1 {
                     return Err(problem);
                 }
-                report.warnings.push(problem);
+                report.warnings.push(problem.to_string());
                 return Ok(());
             }
             let fresh = self

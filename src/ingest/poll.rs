@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::config::{Feed, FeedKind};
-use crate::enrich::dedup::{body_hash, canonical_url, content_hash};
+use crate::enrich::dedup::{Identity, Newness, body_hash, canonical_url, content_hash, newness};
 use crate::enrich::{Tagger, enrich};
 use crate::fetch::{
     ACCEPT_FEED, ACCEPT_PAGE, ACCEPT_TRANSCRIPT, FetchOutcome, Fetched, Fetcher, Validators,
@@ -23,9 +23,9 @@ use crate::sources::Entry;
 use crate::sources::article::{Article, extract_article};
 use crate::sources::dates::plausible_published;
 use crate::sources::feed::parse_feed;
-use crate::store::{
-    FeedAttempt, NewDocument, Recorded, SourceRef, Store, StoreError, StoredValidators,
-};
+use crate::store::{FeedAttempt, NewDocument, Recorded, SourceRef, Store, StoredValidators};
+
+use super::IngestError;
 
 /// A feed entry with less text than this is taken for a teaser, and its
 /// linked page is fetched for the article.
@@ -72,17 +72,32 @@ pub enum PreviewOutcome {
 }
 
 /// How a poll ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum PollOutcome {
     /// The body was parsed; counts are in the report.
     Updated,
     /// 304, or the same bytes as last time.
     NotModified,
-    Failed(String),
+    Failed(IngestError),
+}
+
+/// Two failures are the same outcome when the operator reads the same
+/// reason: the errors inside (I/O, SQLite) have no equality of their own.
+impl PartialEq for PollOutcome {
+    fn eq(&self, other: &PollOutcome) -> bool {
+        match (self, other) {
+            (PollOutcome::Updated, PollOutcome::Updated)
+            | (PollOutcome::NotModified, PollOutcome::NotModified) => true,
+            (PollOutcome::Failed(one), PollOutcome::Failed(other)) => {
+                one.to_string() == other.to_string()
+            }
+            _ => false,
+        }
+    }
 }
 
 /// What one poll did.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PollReport {
     pub feed_id: String,
     pub outcome: PollOutcome,
@@ -144,11 +159,11 @@ impl Pipeline {
         match task.await {
             Ok(report) => report,
             Err(error) => {
-                let reason = format!("internal error while polling: {error}");
+                let reason = IngestError::Internal(error.to_string());
                 tracing::error!(feed_id = %feed.id, %reason);
                 let attempt = FeedAttempt {
                     at: Utc::now(),
-                    error: Some(reason.clone()),
+                    error: Some(reason.to_string()),
                     ..FeedAttempt::default()
                 };
                 if let Err(error) = self.store.record_attempt(&feed.id, &attempt) {
@@ -176,6 +191,14 @@ impl Pipeline {
         let started = Utc::now();
         let mut report = PollReport::new(feed);
         if let Err(error) = self.poll_inner(feed, started, &mut report, mode).await {
+            // Only the source's own answer carries these: a page or a file
+            // failing later is a warning, not the poll's outcome.
+            if let Some(status) = error.http_status() {
+                report.http_status = Some(status);
+            }
+            if let Some(until) = error.retry_after() {
+                report.retry_not_before = Some(until);
+            }
             report.outcome = PollOutcome::Failed(error);
         }
         if mode == Mode::DryRun {
@@ -184,7 +207,7 @@ impl Pipeline {
         let attempt = FeedAttempt {
             at: started,
             error: match &report.outcome {
-                PollOutcome::Failed(error) => Some(error.clone()),
+                PollOutcome::Failed(error) => Some(error.to_string()),
                 _ => None,
             },
             http_status: report.http_status,
@@ -220,7 +243,7 @@ impl Pipeline {
         started: DateTime<Utc>,
         report: &mut PollReport,
         mode: Mode,
-    ) -> Result<(), String> {
+    ) -> Result<(), IngestError> {
         if let Some(folder) = &feed.folder {
             let entries = self.read_folder(feed, folder, report, mode).await?;
             if entries.is_empty() {
@@ -232,7 +255,7 @@ impl Pipeline {
             return Ok(());
         }
         let url_key = feed.url.as_str();
-        let stored = self.store.validators(url_key).map_err(store_error)?;
+        let stored = self.store.validators(url_key)?;
         let validators = Validators {
             etag: stored.etag.clone(),
             last_modified: stored.last_modified.clone(),
@@ -250,11 +273,7 @@ impl Pipeline {
                 return Ok(());
             }
             Ok(FetchOutcome::Fetched(fetched)) => fetched,
-            Err(error) => {
-                report.http_status = error.http_status();
-                report.retry_not_before = error.retry_after();
-                return Err(error.to_string());
-            }
+            Err(error) => return Err(error.into()),
         };
         report.http_status = (fetched.final_url.scheme() != "file").then_some(fetched.status);
         let hash = body_hash(&fetched.body);
@@ -269,9 +288,7 @@ impl Pipeline {
             && stored.body_hash == new_validators.body_hash
         {
             report.outcome = PollOutcome::NotModified;
-            self.store
-                .save_validators(url_key, &new_validators)
-                .map_err(store_error)?;
+            self.store.save_validators(url_key, &new_validators)?;
             return Ok(());
         }
 
@@ -290,7 +307,7 @@ impl Pipeline {
                 let final_url = fetched.final_url.clone();
                 let parsed = off_the_runtime("feed parser", move || {
                     let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
-                    parse_feed(&decoded.text, &final_url).map_err(|err| err.to_string())
+                    Ok(parse_feed(&decoded.text, &final_url)?)
                 })
                 .await?;
                 report.repaired = parsed.repaired;
@@ -303,9 +320,7 @@ impl Pipeline {
         // Saved last: a poll cut short re-reads the same body next time, and
         // what it stored already is skipped as seen.
         if mode == Mode::Store && report.unread == 0 {
-            self.store
-                .save_validators(url_key, &new_validators)
-                .map_err(store_error)?;
+            self.store.save_validators(url_key, &new_validators)?;
         }
         Ok(())
     }
@@ -342,13 +357,12 @@ impl Pipeline {
         fetched_at: DateTime<Utc>,
         report: &mut PollReport,
         mode: Mode,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, IngestError> {
         let mut fresh = 0;
         for entry in entries {
             let outcome = self
                 .ingest_entry(feed, entry, fetched_at, report, mode)
-                .await
-                .map_err(store_error)?;
+                .await?;
             match outcome {
                 Some(Recorded::New(_)) => report.new += 1,
                 Some(Recorded::Duplicate(_)) => report.duplicate += 1,
@@ -369,14 +383,13 @@ impl Pipeline {
         url: &Url,
         feed: &Feed,
         accept: &str,
-    ) -> Result<(String, Fetched), String> {
-        match self.fetcher.fetch_found(url, &feed.url, accept).await {
-            Ok(FetchOutcome::Fetched(fetched)) => {
+    ) -> Result<(String, Fetched), IngestError> {
+        match self.fetcher.fetch_found(url, &feed.url, accept).await? {
+            FetchOutcome::Fetched(fetched) => {
                 let text = charset::decode(&fetched.body, fetched.content_type.as_deref()).text;
                 Ok((text, fetched))
             }
-            Ok(FetchOutcome::NotModified) => Err("answered 304 to a plain request".to_owned()),
-            Err(error) => Err(error.to_string()),
+            FetchOutcome::NotModified => Err(IngestError::UnaskedNotModified { page: false }),
         }
     }
 
@@ -391,7 +404,7 @@ impl Pipeline {
         fetched_at: DateTime<Utc>,
         report: &mut PollReport,
         mode: Mode,
-    ) -> Result<Option<Recorded>, StoreError> {
+    ) -> Result<Option<Recorded>, IngestError> {
         let preview = |report: &mut PollReport, outcome: PreviewOutcome| {
             if mode == Mode::DryRun {
                 report.previews.push(Preview {
@@ -402,20 +415,47 @@ impl Pipeline {
                 });
             }
         };
-        if self.store.is_seen(&feed.id, &entry.key)? {
-            preview(report, PreviewOutcome::Seen);
-            return Ok(Some(Recorded::AlreadySeen));
-        }
         let source = SourceRef {
             feed_id: &feed.id,
             entry_key: &entry.key,
             url: entry.url.as_ref().map_or("", Url::as_str),
             tags: &feed.tags,
         };
+        // A transcript is not known by its link: a podcast item's link is
+        // often the station's home page, shared by every episode. Its
+        // text's hash still merges the same broadcast from two sources.
+        let link = entry.url.as_ref().filter(|_| entry.transcript.is_none());
+        let mut link_key = link.map(canonical_url);
+        let mut shared_link = false;
+        // Asked before anything is fetched: a story stored already needs
+        // no page fetched again.
+        match newness(
+            &self.store,
+            &feed.id,
+            &entry.key,
+            &Identity::of_link(link_key.as_deref()),
+        )? {
+            Newness::Seen => {
+                preview(report, PreviewOutcome::Seen);
+                return Ok(Some(Recorded::AlreadySeen));
+            }
+            Newness::Known(id) if !self.store.has_source(id, &feed.id)? => {
+                preview(report, PreviewOutcome::Duplicate(id));
+                return Ok(Some(match mode {
+                    Mode::Store => self.store.add_source(id, source)?,
+                    Mode::DryRun => Recorded::Duplicate(id),
+                }));
+            }
+            Newness::Known(_) => {
+                // Another item of this very feed has the same link (a show
+                // page, a section front): the link does not tell this story
+                // apart, and neither would the page it points to.
+                shared_link = true;
+                link_key = None;
+            }
+            Newness::New => {}
+        }
         let mut document = if entry.transcript.is_some() {
-            // Not deduplicated by link: a podcast item's link is often the
-            // station's home page, shared by every episode. Its text's hash
-            // still merges the same broadcast from two sources.
             match self.transcript_document(feed, entry, fetched_at).await {
                 Ok(document) => document,
                 Err(error) => {
@@ -426,26 +466,6 @@ impl Pipeline {
                 }
             }
         } else {
-            let link = entry.url.as_ref();
-            let mut link_key = link.map(canonical_url);
-            let mut shared_link = false;
-            // The story may be stored already: no need to fetch its page again.
-            if let Some(key) = &link_key
-                && let Some(id) = self.store.find_by_urls(&[key])?
-            {
-                if !self.store.has_source(id, &feed.id)? {
-                    preview(report, PreviewOutcome::Duplicate(id));
-                    return match mode {
-                        Mode::Store => self.store.add_source(id, source).map(Some),
-                        Mode::DryRun => Ok(Some(Recorded::Duplicate(id))),
-                    };
-                }
-                // Another item of this very feed has the same link (a show
-                // page, a section front): the link does not tell this story
-                // apart, and neither would the page it points to.
-                shared_link = true;
-                link_key = None;
-            }
             let feed_text = entry.best_text();
             let wants_page = feed.full_text || feed_text.chars().count() < SHORTEST_ARTICLE_CHARS;
             let article = match link {
@@ -463,9 +483,13 @@ impl Pipeline {
             document.language_hint.as_deref(),
         );
         match mode {
-            Mode::Store => self.store.record(&document, source).map(Some),
+            Mode::Store => Ok(Some(self.store.record(&document, source)?)),
             Mode::DryRun => {
-                let id = self.store.find_by_urls(&[&document.canonical_url])?;
+                // What `record` would decide, without its transaction.
+                let id = match newness(&self.store, &feed.id, &entry.key, &document.identity())? {
+                    Newness::Known(id) => Some(id),
+                    Newness::Seen | Newness::New => None,
+                };
                 report.previews.push(Preview {
                     key: entry.key.clone(),
                     title: document.title.clone(),
@@ -496,14 +520,14 @@ impl Pipeline {
                 let selector = feed.content_selector.clone();
                 off_the_runtime("article extractor", move || {
                     let decoded = charset::decode(&page.body, page.content_type.as_deref());
-                    extract_article(&decoded.text, Some(&page.final_url), selector.as_deref())
-                        .map(|article| (article, page.final_url))
-                        .map_err(|err| err.to_string())
+                    let article =
+                        extract_article(&decoded.text, Some(&page.final_url), selector.as_deref())?;
+                    Ok((article, page.final_url))
                 })
                 .await
             }
-            Ok(FetchOutcome::NotModified) => Err("page answered 304 to a plain request".to_owned()),
-            Err(error) => Err(error.to_string()),
+            Ok(FetchOutcome::NotModified) => Err(IngestError::UnaskedNotModified { page: true }),
+            Err(error) => Err(error.into()),
         };
         match result {
             Ok(article) => Some(article),
@@ -520,12 +544,12 @@ impl Pipeline {
 /// not stall the fetches of other feeds, and turns a panic in it (a bug in
 /// a parser meeting hostile input) into an error for this one item.
 pub(super) async fn off_the_runtime<T: Send + 'static>(
-    what: &str,
-    work: impl FnOnce() -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
+    what: &'static str,
+    work: impl FnOnce() -> Result<T, IngestError> + Send + 'static,
+) -> Result<T, IngestError> {
     tokio::task::spawn_blocking(work)
         .await
-        .unwrap_or_else(|_| Err(format!("the {what} crashed on this input")))
+        .unwrap_or(Err(IngestError::Crashed(what)))
 }
 
 /// Whether `candidate` (a page's canonical URL, a redirect target) can stand
@@ -540,10 +564,6 @@ fn is_specific_to(candidate: &Url, link: Option<&Url>) -> bool {
     let is_front_page =
         candidate.path().trim_end_matches('/').is_empty() && candidate.query().is_none();
     on_same_site && !is_front_page
-}
-
-pub(super) fn store_error(error: StoreError) -> String {
-    format!("record: {error}")
 }
 
 /// The document to store for an entry, from the page when its text is

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::telemetry::Telemetry;
+use super::Telemetry;
 use crate::config::Feed;
 use crate::store::Store;
 
