@@ -16,17 +16,15 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{
-    CORPUS, Daemon, env_number, folder_bytes, machine, mb, measure, record, scratch, secs,
-};
+use support::{Daemon, env_number, folder_bytes, machine, mb, measure, record, scratch, secs};
 
 /// How long an idle daemon settles before its RSS is read.
 const SETTLE: Duration = Duration::from_secs(10);
 
 fn main() {
+    support::run_corpus_child();
     let load = support::wait_quiet();
     let documents = env_number("VEILLE_BENCH_DAEMON_DOCS", 20_000);
     let archive_size = env_number("VEILLE_BENCH_ARCHIVE_DOCS", 100_000);
@@ -41,7 +39,7 @@ fn main() {
     .expect("empty feed");
     std::fs::write(
         empty.join("feeds.toml"),
-        veille::corpus::write::config_header(Some(&gazetteer))
+        veille_corpus::write::config_header(Some(&gazetteer))
             + "\n[[feed]]\nid = \"empty\"\nurl = \"file:empty.xml\"\n",
     )
     .expect("config");
@@ -49,7 +47,7 @@ fn main() {
 
     // Ingesting.
     let dir = scratch("daemon-ingest");
-    let mut write = Command::new(CORPUS);
+    let mut write = support::corpus();
     write
         .args(["--gazetteer"])
         .arg(&gazetteer)

@@ -1,6 +1,6 @@
 //! Ingest throughput: `cargo bench --bench ingest`.
 //!
-//! Writes a synthetic corpus with the generator (`veille::corpus`) as
+//! Writes a synthetic corpus with the generator (`veille_corpus`) as
 //! full-text RSS files, and another as teaser feeds with article pages,
 //! then times `veille fetch` over each: parse, fetch and extract pages,
 //! detect language, tag, deduplicate, store, index, commit; the process's
@@ -17,11 +17,11 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{CORPUS, VEILLE, env_number, folder_bytes, machine, measure, record, scratch, secs};
+use support::{VEILLE, env_number, folder_bytes, machine, measure, record, scratch, secs};
 use tantivy::schema::{STORED, Schema, TEXT};
 use tantivy::{Index, TantivyDocument, doc};
-use veille::corpus::Generator;
 use veille::enrich::Gazetteer;
+use veille_corpus::Generator;
 
 const SEED: u64 = 1;
 
@@ -36,6 +36,7 @@ struct Measured {
 }
 
 fn main() {
+    support::run_corpus_child();
     let load = support::wait_quiet();
     let documents = env_number("VEILLE_BENCH_INGEST_DOCS", 20_000);
     let pages = env_number("VEILLE_BENCH_INGEST_PAGES", 3_000);
@@ -51,7 +52,7 @@ fn main() {
     ] {
         let out = dir.join(format);
         let written = measure({
-            let mut command = Command::new(CORPUS);
+            let mut command = support::corpus();
             command
                 .args(["--seed", &SEED.to_string(), "--gazetteer"])
                 .arg(&gazetteer_path)

@@ -18,16 +18,17 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use support::{CORPUS, VEILLE, env_number, machine, measure, record, scratch, secs};
+use support::{VEILLE, env_number, machine, measure, record, scratch, secs};
 
 const CONCURRENCY: usize = 64;
 
 fn main() {
+    support::run_corpus_child();
     let load = support::wait_quiet();
     let feeds = env_number("VEILLE_BENCH_FEEDS", 10_000);
     let dir = scratch("polling");
     let config = dir.join("feeds.toml");
-    let mut server = Command::new(CORPUS)
+    let mut server = support::corpus()
         .arg("--gazetteer")
         .arg(support::root().join("entities.toml"))
         .args(["serve", "--feeds", &feeds.to_string(), "--items", "1"])

@@ -1,7 +1,7 @@
 //! Search latency: `cargo bench --bench search` (sizes with
 //! `VEILLE_BENCH_SIZES=100000,1000000`, default 100,000).
 //!
-//! Searches an archive of generated documents (`veille::corpus`: French,
+//! Searches an archive of generated documents (`veille_corpus`: French,
 //! English and Arabic stories of 300 to 2,000 words naming entities of the
 //! shipped gazetteer, stored and tagged as a poll would, then indexed),
 //! built once under `/tmp/veille-bench-archive-SIZE` and reused (the
@@ -84,6 +84,7 @@ const QUERIES: &[(&str, &str, &str, &str)] = &[
 ];
 
 fn main() {
+    support::run_corpus_child();
     let load = support::wait_quiet();
     let sizes: Vec<u64> = std::env::var("VEILLE_BENCH_SIZES")
         .unwrap_or_else(|_| "100000".into())

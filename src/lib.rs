@@ -7,14 +7,13 @@
 //! [`store`] keeps the durable record, [`archive`] is its searchable copy,
 //! [`alerts`] tells analysts what matched, [`server`] serves the API and
 //! the web page, and [`daemon`] runs it all on schedule; [`telemetry`] is
-//! what the daemon's loops report and the server shows. [`corpus`] makes
-//! synthetic news for the benchmarks. The `veille` binary's `cli` sits on
-//! top.
+//! what the daemon's loops report and the server shows. The `veille`
+//! binary's `cli` sits on top. The benchmarks' synthetic news comes from
+//! the `veille-corpus` crate (`crates/veille-corpus/`), outside this library.
 
 pub mod alerts;
 pub mod archive;
 pub mod config;
-pub mod corpus;
 pub mod daemon;
 pub mod enrich;
 pub mod fetch;

@@ -10,9 +10,46 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-/// The `veille` and `veille-corpus` binaries cargo built for this bench.
+/// The `veille` binary cargo built for this bench.
 pub const VEILLE: &str = env!("CARGO_BIN_EXE_veille");
-pub const CORPUS: &str = env!("CARGO_BIN_EXE_veille-corpus");
+
+/// Set in the environment of a bench's child that is to be the corpus
+/// generator.
+const CORPUS_CHILD: &str = "VEILLE_BENCH_CORPUS_CHILD";
+
+/// A `veille-corpus` command line (add its arguments), run as a child
+/// process. Cargo tells a bench the path of its own package's binaries only
+/// (the generator is the `veille-corpus` crate, and artifact dependencies
+/// are unstable), so the child is this bench's own executable, which
+/// [`run_corpus_child`] turns into the generator: the same code as the
+/// `veille-corpus` binary, in a process of its own, so that its CPU time and
+/// memory stay out of what the bench measures in this one.
+pub fn corpus() -> Command {
+    assert!(
+        std::env::var_os(CORPUS_CHILD).is_none(),
+        "this bench's main must call support::run_corpus_child() first"
+    );
+    let mut command = Command::new(std::env::current_exe().expect("the bench's own path"));
+    command.env(CORPUS_CHILD, "1");
+    command
+}
+
+/// The first call of a bench's `main` that uses [`corpus`]: in the child
+/// [`corpus`] started, runs the generator's command line and exits.
+pub fn run_corpus_child() {
+    if std::env::var_os(CORPUS_CHILD).is_none() {
+        return;
+    }
+    let args = std::iter::once("veille-corpus".into()).chain(std::env::args_os().skip(1));
+    let code = match veille_corpus::cli::main(args) {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("Error: {error:?}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
 
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -340,7 +377,7 @@ pub fn archive(size: u64) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("archive folder");
     let gazetteer = root().join("entities.toml");
     let started = Instant::now();
-    let mut write = Command::new(CORPUS);
+    let mut write = corpus();
     write
         .args(["--seed", "1", "--gazetteer"])
         .arg(&gazetteer)
@@ -364,7 +401,7 @@ pub fn archive(size: u64) -> PathBuf {
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>empty</title></channel></rss>",
     )
     .expect("empty feed");
-    let config = veille::corpus::write::config_header(Some(&gazetteer))
+    let config = veille_corpus::write::config_header(Some(&gazetteer))
         + "\n[[feed]]\nid = \"empty\"\nurl = \"file:empty.xml\"\n";
     std::fs::write(dir.join("feeds.toml"), config).expect("archive config");
     let started_index = Instant::now();

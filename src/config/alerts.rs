@@ -18,18 +18,18 @@ use super::Schedule;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsConfig {
-    /// Folder holding the digest templates `digest.txt` and `digest.html`
-    /// (minijinja), relative to the config file's folder. A template
-    /// missing from it is replaced by the built-in one, which is the same
-    /// as the shipped file. Default: `"templates"`.
+    /// Folder of the digest templates `digest.txt` and `digest.html`
+    /// (minijinja), relative to the config file's folder; a template missing
+    /// there is the built-in one, which is the same as the shipped file.
+    /// Default: `"templates"`.
     #[serde(default = "AlertsConfig::default_templates")]
     pub templates: PathBuf,
-    /// Sender of digest emails, also written into outbox files.
-    /// Default: `"veille <veille@localhost>"`.
+    /// Sender of digest emails and outbox files. Default: `"veille
+    /// <veille@localhost>"`.
     #[serde(default = "AlertsConfig::default_from")]
     pub from: String,
-    /// Wait before retrying a failed delivery; each further failure doubles
-    /// it. Default: `"1m"`.
+    /// Wait before retrying a failed delivery; each further failure doubles it.
+    /// Default: `"1m"`.
     #[serde(
         default = "AlertsConfig::default_retry_initial",
         with = "super::humantime_serde"
@@ -87,21 +87,23 @@ pub enum SmtpTls {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpConfig {
-    /// Host name of the server, e.g. `"smtp.example.org"`.
+    /// Host name of the mail server, e.g. `"smtp.example.org"`. Required.
     pub host: String,
-    /// Port. Default: 587 for `starttls`, 465 for `tls`, 25 for `none`.
+    /// Port of the mail server. Default: 587 for `starttls`, 465 for `tls`, 25
+    /// for `none`.
     pub port: Option<u16>,
-    /// `"starttls"`, `"tls"` or `"none"`. Default: `"starttls"`.
+    /// `"starttls"` (required, not opportunistic), `"tls"` (TLS from the first
+    /// byte) or `"none"` (a relay on the same machine). Default: `"starttls"`.
     #[serde(default)]
     pub tls: SmtpTls,
-    /// User name to log in with; no login when absent.
+    /// User name to log in with; no authentication without it. Default: none.
     pub user: Option<String>,
-    /// Environment variable holding the password, e.g.
-    /// `"VEILLE_SMTP_PASSWORD"`. Passwords are never written in this file
-    /// and never logged.
+    /// Environment variable holding the password, e.g. `"VEILLE_SMTP_PASSWORD"`
+    /// (set with `Environment=` or `EnvironmentFile=` in the unit). Passwords
+    /// are never written in this file and never logged. Default: none.
     pub password_env: Option<String>,
-    /// File holding the password (its first line), e.g. a systemd
-    /// credential such as `"/run/credentials/veille.service/smtp"`.
+    /// File holding the password (its first line), e.g. a systemd credential
+    /// such as `"/run/credentials/veille.service/smtp"`. Default: none.
     pub password_file: Option<PathBuf>,
     /// Time allowed for one SMTP conversation. Default: `"30s"`.
     #[serde(
@@ -150,12 +152,14 @@ impl AlertMode {
 #[serde(deny_unknown_fields)]
 pub struct HealthConfig {
     /// Fire when a source has failed every fetch for this long, e.g. `"6h"`.
+    /// Default: none.
     #[serde(default, with = "super::humantime_serde::option")]
     pub failing_for: Option<Duration>,
     /// Fire when a source has stored nothing new for this long, e.g. `"3d"`.
+    /// Default: none.
     #[serde(default, with = "super::humantime_serde::option")]
     pub silent_for: Option<Duration>,
-    /// Feed ids to watch. Default: every enabled feed.
+    /// Feed ids to watch. Default: `[]` (every enabled feed).
     #[serde(default)]
     pub feeds: Vec<String>,
 }
@@ -165,56 +169,64 @@ pub struct HealthConfig {
 #[serde(deny_unknown_fields)]
 pub struct AlertConfig {
     /// Unique, stable name of the rule: lower-case letters, digits and `-`.
-    /// Matches are recorded under it.
+    /// Matches are recorded under it. Required.
     pub id: String,
     /// Human name, used in digest subjects. Default: the id.
     pub name: Option<String>,
-    /// A query in the search language (see the README), e.g.
-    /// `'(entity:jnim OR GSIM) AND (place:kayes OR place:diboli)'`.
+    /// A search query (see *The query language* in the README), e.g.
+    /// `'(entity:jnim OR GSIM) AND (place:kayes OR place:diboli)'`. Default:
+    /// none.
     pub query: Option<String>,
-    /// Weighted terms, for what boolean queries cannot say: each key is a
-    /// query (a word, a `"phrase"`, a filter such as `entity:jnim`) and
-    /// its value a weight; a document matches when the weights of the
-    /// terms it contains add up to `threshold`. With `query` too, both
-    /// must hold.
+    /// Weighted terms, `{ term = weight, … }`, for what boolean queries cannot
+    /// say: each term is a query (a word, a `"phrase"`, a filter such as
+    /// `entity:jnim`), and a document matches when the weights of the terms it
+    /// contains add up to `threshold`. With `query` too, both must hold.
+    /// Default: none.
     pub terms: Option<BTreeMap<String, f64>>,
-    /// The sum of weights a document needs, with `terms`.
+    /// The sum of weights a document needs. Required with `terms`.
     pub threshold: Option<f64>,
-    /// Only documents in these languages (ISO 639-1 codes).
+    /// Only documents in these languages (ISO 639-1 codes). Default: `[]`
+    /// (all).
     #[serde(default)]
     pub languages: Vec<String>,
-    /// Only documents carried by these feeds (ids).
+    /// Only documents carried by these feeds (ids). Default: `[]` (all).
     #[serde(default)]
     pub sources: Vec<String>,
-    /// Only documents of these kinds: `"article"`, `"transcript"`.
+    /// Only documents of these kinds: `"article"`, `"transcript"`. Default:
+    /// `[]` (all).
     #[serde(default)]
     pub kinds: Vec<String>,
-    /// `"digest"` (on `schedule`) or `"immediate"`. Default: `"digest"`
-    /// when a schedule is given, else `"immediate"`.
+    /// When digests go out: `"digest"` (on `schedule`) or `"immediate"` (as
+    /// soon as a match is found). Default: `"digest"` when a schedule is given,
+    /// else `"immediate"`.
     pub mode: Option<AlertMode>,
-    /// When digests go out: a crontab line, e.g. `"0 7 * * *"`, optionally
-    /// with `CRON_TZ=Africa/Dakar` in front, or `"every 6h"`.
+    /// When digests go out: a crontab line, e.g. `"0 7 * * *"`, optionally with
+    /// a time zone in front (`"CRON_TZ=Africa/Dakar 0 7 * * *"`), or an
+    /// interval such as `"every 6h"`. Required for `"digest"`.
     pub schedule: Option<String>,
     /// Time zone of `schedule`. Default: `[defaults] timezone`.
     pub timezone: Option<String>,
     /// Send nothing while fewer matches than this are waiting; they keep
-    /// waiting for the next run. Default: 1.
+    /// waiting for the next run. Default: `1`.
     #[serde(default = "AlertConfig::default_min_matches")]
     pub min_matches: usize,
-    /// Email recipients (needs `[smtp]`), e.g. `["desk@example.org"]`.
+    /// Email recipients (needs `[smtp]`), e.g. `["desk@example.org"]`. Default:
+    /// `[]`.
     #[serde(default)]
     pub email: Vec<String>,
-    /// URL the digest is POSTed to as JSON.
+    /// URL the digest is POSTed to as JSON. Default: none.
     pub webhook: Option<String>,
     /// Environment variable holding the webhook's HMAC-SHA256 secret; the
-    /// signature goes in `X-Veille-Signature: sha256=<hex>`.
+    /// signature goes in `X-Veille-Signature: sha256=<hex>`. Default: none.
     pub webhook_secret_env: Option<String>,
-    /// File holding the webhook secret (its first line).
+    /// File holding the webhook's HMAC-SHA256 secret (its first line). Default:
+    /// none.
     pub webhook_secret_file: Option<PathBuf>,
-    /// Write each digest as an `.eml` file under `<storage>/outbox/`.
+    /// Also write each digest as an `.eml` file under `<storage>/outbox/`.
     /// Default: `true` when the rule has no `email` and no `webhook`.
     pub outbox: Option<bool>,
-    /// Makes this a source-health rule instead of a document rule.
+    /// Makes this a source-health rule instead of a document rule, with no
+    /// `query` (see `health` below). Default: none.
     pub health: Option<HealthConfig>,
 }
 

@@ -1,7 +1,12 @@
 //! `feeds.toml`: what to watch, how to fetch it, where to keep it.
 //!
 //! Every struct here is the user's reference for one section of the file, so
-//! the doc comments say what a key means, its default and its unit. Loading is
+//! the doc comments say what a key means, its default and its unit. The first
+//! paragraph of a field's doc comment is its row of the README's
+//! configuration tables, which `tests/it/config_reference.rs` generates and
+//! checks: a `Default: …` sentence (or one starting with `Required`) and what
+//! the key means; a default written as a value there is checked against what
+//! leaving the key out gives. Later paragraphs are notes for the code. Loading is
 //! in [`load`]; it reports every mistake in the file at once, each with file,
 //! line, column and key, because an operator editing a 300-feed file should not
 //! have to run `veille check` thirty times.
@@ -107,15 +112,14 @@ impl Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageConfig {
-    /// Data directory, relative to the config file's folder unless absolute.
-    /// Holds `veille.sqlite` (the durable record) and `archive/` (the
-    /// search index, rebuilt from the record by `veille reindex`).
-    /// Default: `"index"`.
+    /// Data directory, relative to the config file's folder unless absolute:
+    /// `veille.sqlite` (the record) and `archive/` (the search index, rebuilt
+    /// from the record by `veille reindex`). Default: `"index"`.
     #[serde(default = "StorageConfig::default_dir")]
     pub dir: PathBuf,
-    /// How often the running daemon looks for newly stored documents and
-    /// commits them to the search index: the longest a stored document waits
-    /// before searches find it. Default: `"1s"`.
+    /// How often the running daemon adds newly stored documents to the search
+    /// index: the longest a stored document waits before searches find it. At
+    /// least `100ms`. Default: `"1s"`.
     #[serde(
         default = "StorageConfig::default_commit_interval",
         with = "humantime_serde"
@@ -146,23 +150,26 @@ impl Default for StorageConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
-    /// Address and port to listen on. Default: `"127.0.0.1:8080"`, reachable
-    /// from this machine only. Any other address needs an API token
-    /// (`token_env` or `token_file`), so that the archive is never open to
-    /// the network by accident.
+    /// Address and port of the HTTP API and the web page; `127.0.0.1:0` picks a
+    /// free port, which the start-up log line shows as `api=`. An address other
+    /// than loopback needs an API token (`token_env` or `token_file`), so that
+    /// the archive is never open to the network by accident. Default:
+    /// `"127.0.0.1:8080"`.
     #[serde(default = "ServerConfig::default_bind")]
     pub bind: String,
-    /// Environment variable holding the API token, e.g. `"VEILLE_API_TOKEN"`.
-    /// When a token is set, every request must carry
-    /// `Authorization: Bearer <token>`, or, from a browser, the cookie the
-    /// web page's login form sets. At least 16 characters.
+    /// Environment variable holding the API token (at least 16 characters),
+    /// e.g. `"VEILLE_API_TOKEN"`. With a token, every request needs
+    /// `Authorization: Bearer <token>` (a browser signs in once on the web
+    /// page's form, which keeps it in a cookie). Required when `bind` is not a
+    /// loopback address, unless `token_file` is set (not both). Default: none.
     pub token_env: Option<String>,
-    /// File holding the API token (its first line), e.g. a systemd
-    /// credential such as `"/run/credentials/veille.service/api-token"`.
+    /// File holding the API token (its first line), e.g. a systemd credential
+    /// such as `"/run/credentials/veille.service/api-token"`. Default: none.
     pub token_file: Option<PathBuf>,
-    /// Longest time one request may take before it is answered 503, e.g.
-    /// `"30s"`. Exports stream for as long as they need once started.
-    /// Default: `"30s"`.
+    /// Longest time one request may take before it is answered 503; exports
+    /// stream for as long as they need once started. A client that has not sent
+    /// its whole request head within this time (at most 10 s) is disconnected.
+    /// At least `1s`. Default: `"30s"`.
     #[serde(
         default = "ServerConfig::default_request_timeout",
         with = "humantime_serde"
@@ -205,12 +212,12 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FetchConfig {
-    /// `User-Agent` header sent with every request, and the agent name matched
-    /// against robots.txt groups. Default: `"veille/<version> (news monitoring)"`.
+    /// `User-Agent` header sent with every request; its first word is the agent
+    /// name matched against robots.txt groups. Put a contact address in it.
+    /// Default: `"veille/<version> (news monitoring)"`.
     #[serde(default = "FetchConfig::default_user_agent")]
     pub user_agent: String,
-    /// Time allowed for one whole request, body included, e.g. `"30s"`.
-    /// Default: `"30s"`.
+    /// Time allowed for one whole request, body included. Default: `"30s"`.
     #[serde(default = "FetchConfig::default_timeout", with = "humantime_serde")]
     pub timeout: Duration,
     /// Time allowed to open a connection. Default: `"10s"`.
@@ -220,65 +227,70 @@ pub struct FetchConfig {
     )]
     pub connect_timeout: Duration,
     /// Largest body accepted, in bytes, counted after decompression; a larger
-    /// one is cut off at this size and the fetch reported as failed.
-    /// Default: 10485760 (10 MiB).
+    /// one is cut off at this size and the fetch fails with that reason.
+    /// Default: `10485760` (10 MiB).
     #[serde(default = "FetchConfig::default_max_body_bytes")]
     pub max_body_bytes: u64,
-    /// Requests in flight at once, across all hosts. Default: 8.
+    /// Requests in flight at once, across all hosts. Default: `8`.
     #[serde(default = "FetchConfig::default_concurrency")]
     pub concurrency: usize,
-    /// Requests in flight at once to one host. Default: 1.
+    /// Requests in flight at once to one host. Default: `1`.
     #[serde(default = "FetchConfig::default_per_host_concurrency")]
     pub per_host_concurrency: usize,
-    /// Least time between the starts of two requests to one host. A larger
-    /// `Crawl-delay` in the host's robots.txt wins (up to one minute).
-    /// Default: `"1s"`.
+    /// Least time between the starts of two requests to one host; a larger
+    /// `Crawl-delay` in the host's robots.txt wins (up to 60 s). Default:
+    /// `"1s"`.
     #[serde(
         default = "FetchConfig::default_per_host_delay",
         with = "humantime_serde"
     )]
     pub per_host_delay: Duration,
-    /// Honour robots.txt. Default: `true`.
+    /// Honour robots.txt (RFC 9309): it is cached for a day; a missing file
+    /// allows all; an unreachable one blocks the site for 10 minutes. Default:
+    /// `true`.
     #[serde(default = "FetchConfig::default_true")]
     pub respect_robots: bool,
-    /// Retries after a network error, a timeout or a 5xx/429 answer, with
-    /// exponential backoff and jitter. Default: 2.
+    /// Retries after a network error, a timeout, a 5xx or a 429 answer, with
+    /// exponential backoff and jitter. Default: `2`.
     #[serde(default = "FetchConfig::default_retries")]
     pub retries: u32,
-    /// Wait before the first retry; each further retry doubles it.
-    /// Default: `"2s"`.
+    /// Wait before the first retry; each further retry doubles it. Default:
+    /// `"2s"`.
     #[serde(
         default = "FetchConfig::default_retry_backoff",
         with = "humantime_serde"
     )]
     pub retry_backoff: Duration,
-    /// Longest `Retry-After` veille waits for within one fetch. A server
-    /// asking for longer gets it: the fetch fails and the feed is not tried
-    /// again before that time. Default: `"2m"`.
+    /// Longest `Retry-After` veille waits for within one fetch. A server asking
+    /// for longer is left alone until then: the fetch fails and the feed's next
+    /// run moves accordingly. Default: `"2m"`.
     #[serde(
         default = "FetchConfig::default_max_retry_after",
         with = "humantime_serde"
     )]
     pub max_retry_after: Duration,
-    /// Redirects followed before giving up. Default: 5.
+    /// Redirects followed before giving up. Default: `5`.
     #[serde(default = "FetchConfig::default_max_redirects")]
     pub max_redirects: usize,
-    /// Items read from one poll of a feed, at most: the first ones, which
-    /// are the newest in a feed's usual order. The rest of a feed listing
-    /// more (a whole archive, or a hostile feed) is ignored, with a
-    /// warning; each item read may cost a page fetch and is a document to
-    /// store. Listing pages have their own cap of 500 items a page.
-    /// Default: 500.
+    /// Items read from one poll of a feed, at most: the first ones, the newest
+    /// in a feed's usual order. The rest of a longer feed is ignored, with a
+    /// warning. Listing pages have their own cap of 500 items a page. Default:
+    /// `500`.
+    ///
+    /// Each item read may cost a page fetch and is a document to store, so a
+    /// whole archive, or a hostile feed, must not become one poll's work.
     #[serde(default = "FetchConfig::default_max_items")]
     pub max_items: usize,
-    /// Internal address ranges that URLs veille finds in sources (item
-    /// links, listing pages' links, redirects, transcript offers) may reach,
-    /// e.g. `["10.1.0.0/16", "fd12:3456::/48"]`, for an intranet you watch.
+    /// Internal address ranges that URLs found in sources (item links, listing
+    /// pages' links, redirects, transcript offers) may reach, e.g.
+    /// `["10.1.0.0/16", "fd12:3456::/48"]`, for an intranet you watch (see
+    /// *Internal addresses stay internal* in the README). Default: `[]`.
+    ///
     /// Without them, such a URL is refused when it names or resolves to a
     /// loopback, private (RFC 1918, RFC 4193), link-local, carrier-grade NAT,
     /// multicast, unspecified or reserved address, or the cloud metadata
     /// service. The servers of the URLs written in this file are always
-    /// reached. Default: none.
+    /// reached.
     #[serde(default)]
     pub allow_private: Vec<ipnet::IpNet>,
 }
@@ -350,14 +362,16 @@ impl Default for FetchConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeedDefaults {
-    /// Default schedule (see `[[feed]] schedule`). Default: `"every 30m"`.
+    /// Schedule of feeds that set none (see `[[feed]] schedule`). Default:
+    /// `"every 30m"`.
     #[serde(default = "FeedDefaults::default_schedule")]
     pub schedule: String,
     /// Time zone cron schedules are read in, an IANA name such as
     /// `"Africa/Bamako"`. Default: `"UTC"`.
     #[serde(default = "FeedDefaults::default_timezone")]
     pub timezone: String,
-    /// Fetch and extract every entry's linked page. Default: `false`.
+    /// Fetch and extract every entry's linked page (see `[[feed]] full_text`).
+    /// Default: `false`.
     #[serde(default)]
     pub full_text: bool,
 }
@@ -386,15 +400,14 @@ impl Default for FeedDefaults {
 #[serde(deny_unknown_fields)]
 pub struct EnrichConfig {
     /// Gazetteer files (`[[entity]]` tables) and folders, read in order,
-    /// relative to the config file's folder: the shipped `entities.toml`,
-    /// the shipped `gazetteer/` folder of generated communes and villages,
-    /// and your own, e.g. `["entities.toml", "gazetteer",
-    /// "local-entities.toml"]`. A folder's `*.toml` files are a generated
-    /// layer: where a file defines the same id, or an entity of the same type
-    /// has the same name, the file's entry wins and the generated one is left
-    /// out. Leave `gazetteer` out of the list to tag without villages.
-    /// Default: `["entities.toml", "gazetteer"]`, those of them that exist;
-    /// tagging is off if neither does.
+    /// relative to the config file's folder: the shipped `entities.toml`, the
+    /// shipped `gazetteer/` folder of generated communes and villages, then
+    /// your own, e.g. `["entities.toml", "gazetteer", "local-entities.toml"]`.
+    /// A folder's `*.toml` files are a generated layer whose entries yield to
+    /// the files' (same id, or same type and name). A path you name must exist.
+    /// Leave `"gazetteer"` out to tag without the village layer. Default:
+    /// `["entities.toml", "gazetteer"]`, those of them that exist; with
+    /// neither, documents get no entities (a warning says so).
     pub gazetteer: Option<Vec<PathBuf>>,
 }
 
@@ -434,30 +447,30 @@ impl FeedKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListingConfig {
-    /// CSS selector matching each item (one story) of the listing page,
-    /// e.g. `"article.post"` or `"ul.news > li"`. Required.
+    /// CSS selector matching each item (one story) of the listing page, e.g.
+    /// `"article.post"` or `"ul.news > li"`. Required.
     pub item: String,
-    /// The element inside an item whose `href` is the story's link.
-    /// Default: the first `a[href]` in the item.
+    /// The element inside an item whose `href` is the story's link. Default:
+    /// the first `a[href]` in the item.
     pub link: Option<String>,
-    /// The element inside an item holding the title. Default: the link's
-    /// text.
+    /// The element inside an item holding the title. Default: the link's text.
     pub title: Option<String>,
-    /// The element inside an item holding the date; its `datetime`,
-    /// `content` or `title` attribute is read first, then its text. French
-    /// and English dates are understood (`1 juillet 2025`, `01/07/2025`,
-    /// `July 1, 2025`, `il y a 3 heures`, `hier`, `2 days ago`). Default:
-    /// none (the article page's date is used, else the fetch time).
+    /// The element inside an item holding the date: its `datetime`, `content`
+    /// or `title` attribute, else its text. French and English dates are
+    /// understood (`1 juillet 2025`, `01/07/2025`, `July 1, 2025`, `il y a 3
+    /// heures`, `hier`, `2 days ago`). Default: none (the article page's date
+    /// is used, else the fetch time).
     pub date: Option<String>,
     /// A strftime format for dates the automatic reading gets wrong, e.g.
-    /// `"%d.%m.%Y"`. Only this format is tried when set.
+    /// `"%d.%m.%Y"`; only this format is tried when set. Default: none.
     pub date_format: Option<String>,
     /// The element inside an item holding a teaser. Default: none.
     pub summary: Option<String>,
-    /// The "next page" link of the listing, e.g. `"a.next"`. Followed up to
-    /// `max_pages`, and only while the pages bring items not seen before.
+    /// The "next page" link of the listing, e.g. `"a.next"`, followed up to
+    /// `max_pages` while the pages bring items not seen before. Default: none.
     pub next: Option<String>,
-    /// Listing pages read per poll, the first included. Default: 1.
+    /// Listing pages read per poll, the first included, at most 50. Default:
+    /// `1`.
     #[serde(default = "ListingConfig::default_max_pages")]
     pub max_pages: u32,
 }
@@ -473,70 +486,79 @@ impl ListingConfig {
 #[serde(deny_unknown_fields)]
 pub struct FeedConfig {
     /// Unique, stable name of the source: lower-case letters, digits and `-`.
-    /// It is what the record and search results call the source, so renaming
-    /// it starts the source afresh.
+    /// It is what the record and search results call the source, so renaming it
+    /// starts the source afresh. Required.
     pub id: String,
-    /// Human name of the outlet (or radio station), for listings and
-    /// digests. Default: the id.
+    /// Human name of the outlet (or radio station), for listings and digests.
+    /// Default: the id.
     pub name: Option<String>,
-    /// Where to fetch: `http://`, `https://`, or `file:` (`file:///abs/path`,
-    /// or `file:rel/path` relative to the config file's folder). Required,
-    /// except for a transcript drop folder, which has `folder` instead.
+    /// Where to fetch: `https://…`, `http://…`, `file:///abs/path` or
+    /// `file:rel/path` (relative to the config file's folder). Required, except
+    /// for a transcript drop folder, which has `folder` instead.
     pub url: Option<String>,
-    /// Parser for the source: `"feed"` (RSS, Atom, JSON Feed), `"html"` (a
-    /// listing page read with `listing` selectors) or `"transcript"`.
-    /// Default: `"feed"`.
+    /// Parser for the source: `"feed"` (RSS 0.9x/1.0/2.0, Atom or JSON Feed),
+    /// `"html"` (a listing page read with `listing` selectors) or
+    /// `"transcript"` (radio transcripts; see *Radio transcripts and sites
+    /// without feeds* in the README). Default: `"feed"`.
     #[serde(default)]
     pub kind: FeedKind,
-    /// `kind = "transcript"` only: a folder, relative to the config file's
-    /// folder unless absolute, where a speech-to-text pipeline writes one
-    /// file per broadcast (`.vtt`, `.srt`, `.json`, `.html`, `.txt`). Each
-    /// file is read once, even across restarts, and only after it has stopped
-    /// changing for `min_age`; files named `.*`, `*.part`, `*.tmp` and
-    /// `*~` are left alone, so a pipeline may also write under such a name
-    /// and rename. A `<name>.toml` beside a transcript may give `station`,
-    /// `programme`, `air_time`, `title`, `language` and `audio`; an audio
-    /// file with the same name (`.mp3`, `.m4a`, `.ogg`, `.opus`, `.wav`) is
-    /// linked to when there is no `audio`.
+    /// `kind = "transcript"` only, instead of `url`: a drop folder, relative to
+    /// the config file's folder unless absolute, where a speech-to-text
+    /// pipeline writes one file per broadcast (`.vtt`, `.srt`, `.json`,
+    /// `.html`, `.txt`), each read once. Default: none.
+    ///
+    /// Each file is read once, even across restarts, and only after it has
+    /// stopped changing for `min_age`; files named `.*`, `*.part`, `*.tmp` and
+    /// `*~` are left alone, so a pipeline may also write under such a name and
+    /// rename. A `<name>.toml` beside a transcript may give `station`,
+    /// `programme`, `air_time`, `title`, `language` and `audio`; an audio file
+    /// with the same name (`.mp3`, `.m4a`, `.ogg`, `.opus`, `.wav`) is linked
+    /// to when there is no `audio`.
     pub folder: Option<PathBuf>,
     /// `kind = "transcript"` only: what a transcript's file name says, e.g.
     /// `"{station}_{date}_{time}.vtt"`. Placeholders: `{station}`,
-    /// `{programme}`, `{date}` (`2025-07-01` or `20250701`), `{time}`
-    /// (`0730`, `07-30`, `07h30`, `073000`), `{lang}`, and `{*}` for
-    /// anything. Date and time are the air time, in `timezone`. Files whose
-    /// name does not match are skipped. Default: any transcript file.
+    /// `{programme}`, `{date}` (`2025-07-01` or `20250701`), `{time}` (`0730`,
+    /// `07-30`, `07h30`, `073000`), `{lang}`, and `{*}` for anything; date and
+    /// time are the air time, in `timezone`. Files whose name does not match
+    /// are skipped. Default: any transcript file.
     pub file_pattern: Option<String>,
-    /// `folder` only: how long a file must have stayed unchanged before it
-    /// is read, so that one still being written is not taken half-done.
-    /// Default: `"30s"`.
+    /// `folder` only: how long a file must have stayed unchanged before it is
+    /// read, so that one still being written is not taken half-done. Default:
+    /// `"30s"`.
     #[serde(default, with = "humantime_serde::option")]
     pub min_age: Option<Duration>,
-    /// `kind = "html"` only: where the items of the listing page are.
+    /// `kind = "html"` only: where the items of the listing page are (see
+    /// `listing` below). Required for `"html"`.
     pub listing: Option<ListingConfig>,
-    /// When to fetch: a crontab line (`"*/20 * * * *"`, 5 fields, or 6 with
-    /// seconds first; `@hourly`-style aliases), optionally prefixed with a
-    /// time zone as `"CRON_TZ=Africa/Dakar 0 7 * * *"`, or an interval as
-    /// `"every 15m"`. Nothing more often than every 10 s. Default:
-    /// `[defaults] schedule`.
+    /// When to fetch: a crontab line, 5 fields (`"*/20 * * * *"`) or 6 with
+    /// seconds first, or an alias such as `@hourly`, optionally with a time
+    /// zone in front (`"CRON_TZ=Africa/Dakar 0 7 * * *"`); or an interval,
+    /// `"every 15m"`. Sunday is 0 or 7, as in crontab. Nothing more often than
+    /// every 10 s. Default: `[defaults] schedule`.
     pub schedule: Option<String>,
-    /// Time zone for a cron schedule, and for dates and air times written
-    /// without an offset in listing pages and transcript file names (IANA
-    /// name). Default: `[defaults] timezone`.
+    /// Time zone (IANA name) of this feed's cron schedule, and of dates and air
+    /// times the source writes without an offset (listing dates, transcript
+    /// file names, sidecars). Default: `[defaults] timezone`.
     pub timezone: Option<String>,
-    /// Language the outlet writes in (ISO 639-1, e.g. `"fr"`); a hint for
-    /// language detection when the text is too short to tell.
+    /// Language the outlet writes in (ISO 639-1, e.g. `"fr"`), recorded as its
+    /// documents' language hint. It wins over what the feed declares, since
+    /// many CMSs declare a default (WordPress's `en-US`) their French or Arabic
+    /// outlets never change; without it, the feed's, then the page's
+    /// declaration is used. Default: none.
     pub language: Option<String>,
-    /// Fetch and extract the linked page of every entry, not only of those
-    /// whose content is too short to be the article. Default:
+    /// Fetch and extract the linked page of every entry; entries with less than
+    /// 500 characters of text get their page fetched anyway. Default:
     /// `[defaults] full_text`.
     pub full_text: Option<bool>,
-    /// CSS selector for the article body on linked pages, for sites the
-    /// automatic extractor gets wrong, e.g. `"div.article-content"`.
+    /// CSS selector for the article body on linked pages, e.g.
+    /// `"div.entry-content"`, for sites the automatic extractor gets wrong; if
+    /// it matches nothing, the extractor is used. Default: none.
     pub content_selector: Option<String>,
-    /// Whether the daemon fetches this source. Default: `true`.
+    /// Whether the daemon and `veille fetch` poll this source. Default: `true`.
     #[serde(default = "FetchConfig::default_true")]
     pub enabled: bool,
-    /// Free labels, kept with every document from this source.
+    /// Free labels, recorded with every document this feed carries. Default:
+    /// `[]`.
     #[serde(default)]
     pub tags: Vec<String>,
 }

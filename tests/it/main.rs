@@ -7,6 +7,7 @@ mod api;
 mod archive;
 mod browser;
 mod config_errors;
+mod config_reference;
 mod corpus;
 mod crash;
 mod daemon;

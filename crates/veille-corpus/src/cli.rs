@@ -1,4 +1,6 @@
-//! `veille-corpus`: synthetic Sahel news for benchmarks and load tests.
+//! The `veille-corpus` command line: synthetic Sahel news for benchmarks
+//! and load tests. The binary is [`main`]; veille's benches run the same
+//! function as a child process of their own (see `benches/support/`).
 //!
 //! ```text
 //! veille-corpus write --out DIR -n 10000                  # full-text RSS files + feeds.toml
@@ -12,12 +14,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use veille::corpus::feed::ItemText;
-use veille::corpus::serve::FeedServer;
-use veille::corpus::write::{config_header, write_feeds, write_record};
-use veille::corpus::{Generator, MAX_WORDS, MIN_WORDS};
 use veille::enrich::{Gazetteer, Tagger};
 use veille::store::Store;
+
+use crate::feed::ItemText;
+use crate::serve::FeedServer;
+use crate::write::{config_header, write_feeds, write_record};
+use crate::{Generator, MAX_WORDS, MIN_WORDS};
 
 #[derive(Parser)]
 #[command(
@@ -86,14 +89,20 @@ enum Format {
     Record,
 }
 
-fn main() -> anyhow::Result<()> {
+/// Runs the command line `args` (the program's name first), logging to
+/// standard error.
+pub fn main<I, T>(args: I) -> anyhow::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(args);
     let gazetteer = Gazetteer::load(std::slice::from_ref(&cli.gazetteer))
         .with_context(|| format!("cannot load the gazetteer {}", cli.gazetteer.display()))?;
     let gazetteer_path = std::path::absolute(&cli.gazetteer)?;

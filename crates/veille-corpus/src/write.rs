@@ -11,9 +11,9 @@ use chrono::Duration;
 
 use super::feed::{ItemText, page, rss};
 use super::{CorpusError, Document, Generator};
-use crate::enrich::dedup::{canonical_url, content_hash};
-use crate::enrich::{Tagger, enrich};
-use crate::store::{NewDocument, Recorded, SourceRef, Store};
+use veille::enrich::dedup::{canonical_url, content_hash};
+use veille::enrich::{Tagger, enrich};
+use veille::store::{NewDocument, Recorded, SourceRef, Store};
 
 /// What [`write_feeds`] wrote.
 #[derive(Debug, Clone, Default)]
@@ -228,7 +228,7 @@ fn write_file(path: &Path, contents: &str) -> Result<u64, CorpusError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::enrich::Gazetteer;
+    use veille::enrich::Gazetteer;
 
     #[test]
     fn feed_files_and_their_config_load_and_cover_the_range() {
@@ -237,7 +237,7 @@ mod tests {
         let written =
             write_feeds(&generator, 10..35, 10, ItemText::Teaser, dir.path(), None).unwrap();
         assert_eq!((written.feeds, written.documents), (3, 25));
-        let config = crate::config::load(&written.config).unwrap();
+        let config = veille::config::load(&written.config).unwrap();
         assert_eq!(config.feeds.len(), 3);
         assert_eq!(config.storage_dir(), dir.path().join("store"));
         assert!(dir.path().join("pages/34.html").exists());
@@ -249,9 +249,7 @@ mod tests {
     #[test]
     fn records_are_stored_once_in_order_with_their_enrichment() {
         let dir = tempfile::tempdir().unwrap();
-        let gazetteer =
-            Gazetteer::load(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("entities.toml")])
-                .unwrap();
+        let gazetteer = Gazetteer::load(&[crate::project_root().join("entities.toml")]).unwrap();
         let tagger = Tagger::new(gazetteer.clone()).unwrap();
         let generator = Generator::new(9, &gazetteer);
         let store = Store::open(dir.path()).unwrap();

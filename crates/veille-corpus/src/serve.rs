@@ -168,7 +168,7 @@ async fn robots() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::enrich::Gazetteer;
+    use veille::enrich::Gazetteer;
 
     #[test]
     fn if_none_match_lists_and_weak_tags_match() {

@@ -181,10 +181,10 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::Generator;
-    use crate::enrich::Gazetteer;
-    use crate::sources::article::extract_article;
-    use crate::sources::feed::parse_feed;
+    use crate::Generator;
+    use veille::enrich::Gazetteer;
+    use veille::sources::article::extract_article;
+    use veille::sources::feed::parse_feed;
 
     fn documents(count: u64) -> Vec<Document> {
         let generator = Generator::new(2, &Gazetteer::default());

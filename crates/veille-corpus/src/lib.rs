@@ -1,6 +1,10 @@
-//! Synthetic news for benchmarks: deterministic documents in French,
-//! English and Arabic that read, to veille's parsers, analysers and tagger,
-//! like what it watches.
+//! Synthetic news for veille's benchmarks and load tests: deterministic
+//! documents in French, English and Arabic that read, to veille's parsers,
+//! analysers and tagger, like what it watches.
+//!
+//! A crate of its own beside veille's, so that the daemon's library carries
+//! only what the daemon runs; veille's benches and integration tests use it
+//! as a dev-dependency.
 //!
 //! Every document is a pure function of the seed and its index, so a corpus
 //! of a million can be regenerated piece by piece (or in parallel) and two
@@ -10,8 +14,10 @@
 //! a few entities of the gazetteer, several times, in the spelling of its
 //! script. [`feed`] renders documents as RSS items and article pages,
 //! [`write`] writes them to disk or straight into a record, and [`serve`]
-//! is a loopback feed server answering conditional requests.
+//! is a loopback feed server answering conditional requests. [`cli`] is the
+//! `veille-corpus` command line.
 
+pub mod cli;
 pub mod feed;
 pub mod serve;
 mod vocabulary;
@@ -21,7 +27,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::enrich::Gazetteer;
+use veille::enrich::Gazetteer;
 
 /// Shortest and longest documents, in words.
 pub const MIN_WORDS: usize = 300;
@@ -50,7 +56,7 @@ pub enum CorpusError {
         error: std::io::Error,
     },
     #[error("record: {0}")]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] veille::store::StoreError),
     #[error("cannot serve feeds: {0}")]
     Serve(std::io::Error),
 }
@@ -374,13 +380,18 @@ fn mix(seed: u64, index: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// veille's folder (the workspace root), where the shipped gazetteer is.
+#[cfg(test)]
+pub(crate) fn project_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     fn gazetteer() -> Gazetteer {
-        Gazetteer::load(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("entities.toml")]).unwrap()
+        Gazetteer::load(&[crate::project_root().join("entities.toml")]).unwrap()
     }
 
     #[test]
@@ -430,7 +441,7 @@ mod tests {
     #[test]
     fn languages_mix_and_the_tagger_finds_the_named_entities() {
         let gazetteer = gazetteer();
-        let tagger = crate::enrich::Tagger::new(gazetteer.clone()).unwrap();
+        let tagger = veille::enrich::Tagger::new(gazetteer.clone()).unwrap();
         let generator = Generator::new(3, &gazetteer);
         let mut seen = std::collections::HashMap::new();
         let (mut named, mut missed) = (0, Vec::new());
@@ -471,7 +482,7 @@ mod tests {
         let generator = Generator::new(5, &gazetteer());
         for index in 0..100 {
             let document = generator.document(index);
-            let detected = crate::enrich::detect_language(&document.text(), None);
+            let detected = veille::enrich::detect_language(&document.text(), None);
             assert_eq!(detected.code.as_deref(), Some(document.language), "{index}");
         }
     }
