@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
-use super::boilerplate;
+use super::{boilerplate, collapse};
 use crate::sources::text::BLOCKS;
 
 /// Shortest block taken for a lead; shorter ones are bylines, dates,
@@ -227,10 +227,6 @@ fn is_furniture(element: &scraper::node::Element) -> bool {
             let names = names.to_ascii_lowercase();
             FURNITURE_HINTS.iter().any(|hint| names.contains(hint))
         })
-}
-
-fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
