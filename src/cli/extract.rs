@@ -99,4 +99,7 @@ fn explain(article: &Article) {
         "           winner: {} ({})",
         explanation.winner, explanation.reason
     );
+    for lead in &explanation.lead {
+        println!("           lead put back from the article's header: {lead}");
+    }
 }

@@ -18,7 +18,7 @@ const SKIPPED: &[&str] = &[
 ];
 
 /// Elements that end a paragraph.
-const BLOCKS: &[&str] = &[
+pub(crate) const BLOCKS: &[&str] = &[
     "p",
     "div",
     "section",

@@ -13,16 +13,19 @@ use crate::support::extraction_scoring::{
 use crate::support::shared_data;
 
 /// Below this the extraction has regressed on the article-extraction
-/// benchmark (shingle F1, averaged over pages). veille scores 0.959 there
-/// (precision 0.946, recall 0.972).
+/// benchmark (shingle F1, averaged over pages). veille scores 0.957 there
+/// (precision 0.942, recall 0.972); 0.959 before the lead was put back:
+/// the benchmark's truth is the page's schema.org `articleBody`, which
+/// leaves the standfirst out, so the lead costs precision here while it
+/// is story on trafilatura's pages (and to an analyst).
 const MINIMUM_BENCHMARK_F1: f64 = 0.955;
 
 /// Below this the extraction has regressed on trafilatura's evaluation
-/// pages (snippet F1 over all pages). veille scores 0.927 there (precision
-/// 0.920, recall 0.935; 0.894 before the second extractor and the
-/// boilerplate rules); the goal of 0.93 is not reached yet, so the
-/// floor is what is reached, not the goal.
-const MINIMUM_TRAFILATURA_EVAL_F1: f64 = 0.925;
+/// pages (snippet F1 over all pages). veille scores 0.937 there (precision
+/// 0.923, recall 0.952; 0.894 before the second extractor and the
+/// boilerplate rules, 0.927 before the lead and the credit rules), above
+/// the goal of 0.93 and trafilatura's own 0.928.
+const MINIMUM_TRAFILATURA_EVAL_F1: f64 = 0.935;
 
 /// The page's article as veille extracts it, if it does.
 fn extracted(page: &Page) -> Option<Article> {

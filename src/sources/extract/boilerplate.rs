@@ -178,6 +178,63 @@ const STANDALONE_LABELS: &[&str] = &[
     "ansprechpartnerin",
 ];
 
+/// Longest paragraph that can be a picture credit ("Foto: A. Touré",
+/// "Getty Images"); captions that end with one may be longer.
+pub const CREDIT_MAX_CHARS: usize = 80;
+
+/// Labels a picture or source credit begins with, followed by a colon,
+/// "by", "via" or "©".
+const CREDIT_LABELS: &[&str] = &[
+    "photo",
+    "photos",
+    "crédit",
+    "crédits",
+    "crédit photo",
+    "credit",
+    "credits",
+    "image",
+    "images",
+    "illustration",
+    "source",
+    "foto",
+    "fotos",
+    "bild",
+    "bilder",
+    "titelbild",
+    "bildquelle",
+    "quelle",
+    "abbildung",
+    "fuente",
+    "źródło",
+    "الصورة",
+    "المصدر",
+];
+
+/// Picture agencies and banks whose name in a short line or a closing
+/// parenthesis makes it a credit.
+const PICTURE_AGENCIES: &[&str] = &[
+    "afp",
+    "ap photo",
+    "reuters",
+    "getty",
+    "getty images",
+    "dpa",
+    "epa",
+    "keystone",
+    "imago",
+    "picture alliance",
+    "picture-alliance",
+    "shutterstock",
+    "istock",
+    "istockphoto",
+    "istock.com",
+    "adobe stock",
+    "unsplash",
+    "pixabay",
+    "fotolia",
+    "fotolia.com",
+];
+
 /// Phrases that make a short paragraph a copyright line.
 const COPYRIGHT_PHRASES: &[&str] = &[
     "all rights reserved",
@@ -366,6 +423,7 @@ pub fn clean(text: &str, link_texts: &HashSet<String>) -> Cleaned {
             continue;
         }
         if (chars <= NOTICE_MAX_CHARS && (is_notice(&key) || is_copyright(paragraph, &key)))
+            || is_credit(paragraph, &key, chars)
             || STANDALONE_LABELS.contains(&key.as_str())
             || (chars <= LABEL_MAX_CHARS && starts_with_any(&key, LABELS))
             || (chars <= LINK_MAX_CHARS && link_texts.contains(*paragraph))
@@ -444,6 +502,50 @@ fn is_copyright(paragraph: &str, key: &str) -> bool {
         || COPYRIGHT_PHRASES.iter().any(|phrase| key.contains(phrase))
 }
 
+/// A picture or source credit: a short line that begins with a credit
+/// label ("Foto:", "Photo by", "Source :") or names a picture agency
+/// without ending a sentence, or a caption ending with a credit in
+/// parentheses ("… (REUTERS/A. Touré)").
+fn is_credit(paragraph: &str, key: &str, chars: usize) -> bool {
+    if chars > NOTICE_MAX_CHARS {
+        return false;
+    }
+    if let Some(credit) = key
+        .strip_suffix(')')
+        .and_then(|rest| rest.rfind('(').map(|open| &rest[open + 1..]))
+        && (mentions_agency(credit) || begins_with_credit_label(credit))
+    {
+        return true;
+    }
+    chars <= CREDIT_MAX_CHARS
+        && (begins_with_credit_label(key)
+            || (mentions_agency(key) && !paragraph.trim_end().ends_with(['.', '!', '?', ':'])))
+}
+
+fn begins_with_credit_label(key: &str) -> bool {
+    CREDIT_LABELS.iter().any(|label| {
+        key.strip_prefix(label).is_some_and(|rest| {
+            let rest = rest.trim_start();
+            rest.starts_with([':', '©'])
+                || rest.starts_with("by ")
+                || rest.starts_with("via ")
+                || rest == "via"
+        })
+    })
+}
+
+/// Whether `key` names a picture agency as a whole word.
+fn mentions_agency(key: &str) -> bool {
+    PICTURE_AGENCIES.iter().any(|agency| {
+        key.match_indices(agency).any(|(at, _)| {
+            let before = key[..at].chars().next_back();
+            let after = key[at + agency.len()..].chars().next();
+            before.is_none_or(|c| !c.is_alphanumeric())
+                && after.is_none_or(|c| !c.is_alphanumeric())
+        })
+    })
+}
+
 fn is_notice(key: &str) -> bool {
     starts_with_any(key, NOTICE_STARTS) || PAYWALL_PHRASES.iter().any(|phrase| key.contains(phrase))
 }
@@ -511,6 +613,20 @@ mod tests {
 
         let early = format!("Commentaires\n\n{story}");
         assert_eq!(clean(&early, &HashSet::new()).text, story.trim());
+    }
+
+    #[test]
+    fn picture_credits_go_stories_citing_agencies_stay() {
+        let story = "Le convoi est arrivé à Kayes mardi soir, a appris l'AFP auprès du gouverneur.";
+        let text = format!(
+            "{story}\n\nPhoto : A. Touré\n\nAFP / Issouf Sanogo\n\nLe gouverneur à Kayes (Reuters/A. Touré)\n\nGetty Images"
+        );
+        let cleaned = clean(&text, &HashSet::new());
+        assert_eq!(cleaned.text, story);
+        assert_eq!(cleaned.removed.len(), 4);
+        for kept in ["Photographie et cinéma au Mali", "Les photos de l'AFP."] {
+            assert_eq!(clean(kept, &HashSet::new()).text, kept);
+        }
     }
 
     #[test]

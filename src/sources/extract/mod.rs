@@ -13,6 +13,7 @@
 //! [`Explanation`], which `veille extract --explain` prints.
 
 pub mod boilerplate;
+mod lead;
 mod page;
 mod readability;
 
@@ -94,6 +95,10 @@ pub struct Explanation {
     pub candidates: Vec<Candidate>,
     pub winner: &'static str,
     pub reason: String,
+    /// Lead paragraphs found between the headline and the story and put
+    /// back before it (see [`lead`]), each cut to 80 characters.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lead: Vec<String>,
 }
 
 /// The chosen text and how it was chosen.
@@ -146,7 +151,7 @@ pub fn main_text(
             Rules::SHORT_SHARE * 100.0
         );
         explanation.candidates = vec![first];
-        return finish(explanation, 0, metadata);
+        return finish(explanation, 0, metadata, document, &links);
     }
     let second = match readability::extract(html, url) {
         Ok(text) => candidate(READABILITY, &text, page_chars, &links, None),
@@ -183,26 +188,40 @@ pub fn main_text(
         }
     }
     explanation.reason = reason;
-    finish(explanation, winner, metadata)
+    finish(explanation, winner, metadata, document, &links)
 }
 
-/// The result, `winner` being the index of the chosen candidate.
+/// The result, `winner` being the index of the chosen candidate, with the
+/// lead it lost put back.
 fn finish(
     mut explanation: Explanation,
     winner: usize,
     metadata: Option<rs_trafilatura::Metadata>,
+    document: &scraper::Html,
+    links: &HashSet<String>,
 ) -> Result<Extracted, String> {
     explanation.winner = explanation.candidates[winner].extractor;
     let chosen = &explanation.candidates[winner];
     if let (true, Some(error)) = (chosen.text.is_empty(), &chosen.error) {
         return Err(error.clone());
     }
+    let lead = lead::missing_lead(document, &chosen.text, links);
+    let text = if lead.is_empty() {
+        chosen.text.clone()
+    } else {
+        format!("{}\n\n{}", lead.join("\n\n"), chosen.text)
+    };
+    explanation.lead = lead
+        .iter()
+        .map(|paragraph| paragraph.chars().take(80).collect())
+        .collect();
+    let chosen = &explanation.candidates[winner];
     let (title, author, published) = match metadata {
         Some(metadata) => (metadata.title, metadata.author, metadata.date),
         None => (None, None, None),
     };
     Ok(Extracted {
-        text: chosen.text.clone(),
+        text,
         method: chosen.extractor,
         title,
         author,
