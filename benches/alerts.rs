@@ -14,6 +14,13 @@
 //! uniformly from the vocabulary, since analysts pick telling words, not
 //! the commonest ones.
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_methods,
+    unreachable_pub,
+    reason = "a benchmark prints its report and drives blocking child processes; its pub items are shared with benches/support"
+)]
+
 use std::fmt::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -11,6 +11,13 @@
 //! process, trafilatura timed inside its own process, reading files and
 //! starting Python left out of both.
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_methods,
+    unreachable_pub,
+    reason = "a benchmark prints its report and drives blocking child processes; its pub items are shared with benches/support"
+)]
+
 #[path = "support/mod.rs"]
 mod support;
 

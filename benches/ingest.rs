@@ -11,6 +11,13 @@
 //! Sizes: `VEILLE_BENCH_INGEST_DOCS` (default 20,000) feed-text documents,
 //! `VEILLE_BENCH_INGEST_PAGES` (default 3,000) pages.
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_methods,
+    unreachable_pub,
+    reason = "a benchmark prints its report and drives blocking child processes; its pub items are shared with benches/support"
+)]
+
 #[path = "support/mod.rs"]
 mod support;
 
@@ -173,7 +180,7 @@ fn bare_tantivy(generator: &Generator, count: u64) -> Measured {
     writer.commit().expect("commit");
     drop(writer);
     let wall = started.elapsed();
-    let cpu = support::own_cpu() - cpu;
+    let cpu = support::own_cpu().saturating_sub(cpu);
     let _ = std::fs::remove_dir_all(&dir);
     Measured {
         label: "bare Tantivy, same feed-text documents (baseline)",

@@ -11,6 +11,13 @@
 //! count), and through SQLite FTS5 on the same documents (top 10 by rank
 //! with a snippet, and count), all in the same run on the same machine.
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_methods,
+    unreachable_pub,
+    reason = "a benchmark prints its report and drives blocking child processes; its pub items are shared with benches/support"
+)]
+
 #[path = "support/mod.rs"]
 mod support;
 

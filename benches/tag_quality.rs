@@ -11,6 +11,13 @@
 //! to `/tmp/veille-bench-tag-quality/unchecked.jsonl` for the next reader.
 //! The table replaces the `tag-quality` section of QUALITY.md.
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_methods,
+    unreachable_pub,
+    reason = "a benchmark prints its report and drives blocking child processes; its pub items are shared with benches/support"
+)]
+
 #[path = "support/mod.rs"]
 mod support;
 

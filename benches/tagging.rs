@@ -9,6 +9,13 @@
 //! it did nothing but find strings. Also times loading each gazetteer and
 //! compiling its tagger. Writes its table to BENCHMARKS.md.
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_methods,
+    unreachable_pub,
+    reason = "a benchmark prints its report and drives blocking child processes; its pub items are shared with benches/support"
+)]
+
 #[path = "support/mod.rs"]
 mod support;
 

@@ -118,7 +118,7 @@ pub fn wait_quiet() -> f64 {
 
 /// Cores, date and load, for the heading of a table.
 pub fn machine(load_at_start: f64) -> String {
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     format!(
         "{} cores, {}, 1-minute load {:.2} at start ({})",
         cores,

@@ -139,6 +139,7 @@ pub enum AlertMode {
 }
 
 impl AlertMode {
+    /// The mode as written in the configuration and stored in the record.
     pub fn as_str(self) -> &'static str {
         match self {
             AlertMode::Digest => "digest",
@@ -239,30 +240,42 @@ impl AlertConfig {
 /// Where a key was written: line and column, 1-based.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Site {
+    /// The line, counted from 1.
     pub line: usize,
+    /// The column, in characters from 1.
     pub column: usize,
 }
 
 /// What a rule watches.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlertCondition {
+    /// New documents that match a query, weighted terms, or both.
     Documents {
+        /// The rule's `query`, unparsed (it is parsed against the gazetteer).
         query: Option<String>,
-        /// Sorted by term.
+        /// Weighted terms (`terms`), sorted by term.
         terms: Vec<(String, f64)>,
+        /// The sum of term weights a document needs; 0 without terms.
         threshold: f64,
+        /// Only documents in these languages; empty for all.
         languages: Vec<String>,
+        /// Only documents carried by these feeds; empty for all.
         sources: Vec<String>,
+        /// Only documents of these kinds; empty for all.
         kinds: Vec<String>,
     },
+    /// The sources themselves: feeds failing or silent (`health = { … }`).
     SourceHealth(HealthConfig),
 }
 
 /// Where a rule's digests go.
 #[derive(Debug, Clone, Default)]
 pub struct Targets {
+    /// Addresses the digest is emailed to, through `[smtp]`.
     pub email: Vec<String>,
+    /// The URL the digest is posted to as JSON, if any.
     pub webhook: Option<Webhook>,
+    /// Whether the digest is also written as an `.eml` file under the outbox.
     pub outbox: bool,
 }
 
@@ -283,9 +296,12 @@ impl Targets {
     }
 }
 
+/// A rule's webhook: where digests are posted and how they are signed.
 #[derive(Debug, Clone)]
 pub struct Webhook {
+    /// The URL that receives each digest as a JSON POST.
     pub url: Url,
+    /// The key of the HMAC-SHA256 signature header, if the receiver checks one.
     pub secret: Option<SecretSource>,
 }
 
@@ -293,11 +309,15 @@ pub struct Webhook {
 /// no restart and it never sits in the config.
 #[derive(Debug, Clone)]
 pub enum SecretSource {
+    /// The value of this environment variable.
     Env(String),
+    /// The first line of this file.
     File(PathBuf),
 }
 
 impl SecretSource {
+    /// The source the `*_env` and `*_file` keys name; the variable wins
+    /// when both are set, and `None` when neither is.
     pub fn from_keys(env: Option<&String>, file: Option<&PathBuf>) -> Option<SecretSource> {
         match (env, file) {
             (Some(name), _) => Some(SecretSource::Env(name.clone())),
@@ -327,16 +347,23 @@ impl SecretSource {
 /// A validated `[[alert]]`.
 #[derive(Debug, Clone)]
 pub struct Alert {
+    /// The rule's unique id, as the record and the API name it.
     pub id: String,
+    /// The rule's title in digests; its id when none is given.
     pub name: String,
+    /// Digest on a schedule, or immediate.
     pub mode: AlertMode,
     /// Set for digest rules.
     pub schedule: Option<Schedule>,
+    /// Matches that must be waiting before a digest is sent.
     pub min_matches: usize,
+    /// What the rule watches.
     pub condition: AlertCondition,
+    /// Where its digests go.
     pub targets: Targets,
     /// Where `query` and `terms` are written, for errors found when they
     /// are parsed against the gazetteer.
     pub query_site: Site,
+    /// Where `terms` is written.
     pub terms_site: Site,
 }

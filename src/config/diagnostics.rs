@@ -17,14 +17,17 @@ use toml::de::{DeValue, ValueDeserializer};
 /// One mistake in a file, located.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The file the mistake is in.
     pub file: PathBuf,
     /// 1-based line and column of the offending key or value.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
     /// The table it is in, e.g. `[fetch]` or `[[feed]] "rfi-afrique"`.
     pub table: String,
     /// The key at fault, when there is one.
     pub key: Option<String>,
+    /// What is wrong, and what would be right, in words.
     pub message: String,
 }
 
@@ -55,12 +58,16 @@ pub fn render(subject: impl fmt::Display, diagnostics: &[Diagnostic]) -> String 
 
 /// Collects located diagnostics for one file.
 pub struct Report<'a> {
+    /// The file being checked, named in every diagnostic.
     pub file: &'a Path,
+    /// Its text, which spans point into.
     pub text: &'a str,
+    /// The mistakes found so far.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Report<'_> {
+    /// The 1-based line and column (in characters) of byte `offset` of the text.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let before = &self.text[..offset.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
@@ -72,6 +79,8 @@ impl Report<'_> {
         (line, column)
     }
 
+    /// Records a mistake at `span` (bytes of the text), in `table`, about
+    /// `key` if there is one.
     pub fn push(&mut self, span: Range<usize>, table: &str, key: Option<&str>, message: String) {
         let (line, column) = self.line_col(span.start);
         self.diagnostics.push(Diagnostic {

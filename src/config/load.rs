@@ -28,14 +28,20 @@ use crate::sources::html::{DateReading, ListingSelectors};
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read at all.
     #[error("cannot read {}: {error}", path.display())]
     Read {
+        /// The file named.
         path: PathBuf,
+        /// What the system said.
         error: std::io::Error,
     },
+    /// The file was read but has mistakes: all of them, located.
     #[error("{}", render(.path.display(), .diagnostics))]
     Invalid {
+        /// The file read.
         path: PathBuf,
+        /// Every mistake found, in file order.
         diagnostics: Vec<Diagnostic>,
     },
 }

@@ -34,14 +34,21 @@ pub struct Config {
     /// The file this was read from; relative paths inside it resolve against
     /// its folder.
     pub path: PathBuf,
+    /// `[storage]`: where the record and the index live.
     pub storage: StorageConfig,
+    /// `[server]`: the HTTP API and web page.
     pub server: ServerConfig,
+    /// `[fetch]`: how sources are fetched.
     pub fetch: FetchConfig,
+    /// `[defaults]`: what every `[[feed]]` inherits.
     pub defaults: FeedDefaults,
+    /// `[enrich]`: the gazetteer and tagging.
     pub enrich: EnrichConfig,
+    /// `[alerts]`: how alert rules run.
     pub alerts: AlertsConfig,
     /// `[smtp]`, when digests are emailed.
     pub smtp: Option<SmtpConfig>,
+    /// The `[[feed]]` sources, in file order.
     pub feeds: Vec<Feed>,
     /// The `[[alert]]` rules.
     pub rules: Vec<Alert>,
@@ -412,6 +419,8 @@ pub struct EnrichConfig {
 }
 
 impl EnrichConfig {
+    /// The gazetteer paths used when `gazetteer` is not set, relative to the
+    /// config's folder; those that exist are read.
     pub const DEFAULT_GAZETTEER: [&str; 2] = ["entities.toml", "gazetteer"];
 }
 
@@ -433,6 +442,7 @@ pub enum FeedKind {
 }
 
 impl FeedKind {
+    /// The kind as written in `kind = …` and stored in the record.
     pub fn as_str(self) -> &'static str {
         match self {
             FeedKind::Feed => "feed",
@@ -566,37 +576,52 @@ pub struct FeedConfig {
 /// A transcript drop folder, validated.
 #[derive(Debug, Clone)]
 pub struct DropFolder {
+    /// The folder watched for transcript files.
     pub path: PathBuf,
+    /// How long a file must stay unchanged before it is read.
     pub min_age: Duration,
 }
 
 impl DropFolder {
+    /// `min_age` when the feed does not set it.
     pub const DEFAULT_MIN_AGE: Duration = Duration::from_secs(30);
 }
 
 /// The listing of a `kind = "html"` source, compiled.
 #[derive(Debug, Clone)]
 pub struct Listing {
+    /// The CSS selectors that find items, links and the next page.
     pub selectors: crate::sources::html::ListingSelectors,
+    /// How dates on the listing are read.
     pub dates: crate::sources::html::DateReading,
+    /// Listing pages read per poll, the first included.
     pub max_pages: u32,
 }
 
 /// A validated source, ready to be fetched.
 #[derive(Debug, Clone)]
 pub struct Feed {
+    /// The source's unique id, as the record, the API and alert rules name it.
     pub id: String,
+    /// The name shown to analysts; the id when none is given.
     pub name: String,
     /// The source's URL; for a drop folder, the folder's `file:` URL.
     pub url: Url,
+    /// Which parser reads it.
     pub kind: FeedKind,
+    /// When it is polled.
     pub schedule: Schedule,
     /// The zone of cron schedules and of local dates the source writes.
     pub timezone: Tz,
+    /// The operator's language hint, which wins over what the source declares.
     pub language: Option<String>,
+    /// Whether every entry's linked page is fetched and extracted.
     pub full_text: bool,
+    /// A CSS selector tried before the extractors on linked pages.
     pub content_selector: Option<String>,
+    /// Whether the daemon and `veille fetch` poll it.
     pub enabled: bool,
+    /// Free labels recorded with every document it carries.
     pub tags: Vec<String>,
     /// `kind = "html"`: the compiled listing selectors.
     pub listing: Option<Listing>,
@@ -642,7 +667,9 @@ mod humantime_serde {
 
     use serde::{Deserialize, Deserializer};
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Duration, D::Error> {
         let text = String::deserialize(deserializer)?;
         humantime::parse_duration(&text).map_err(|err| {
             serde::de::Error::custom(format!(
@@ -652,12 +679,12 @@ mod humantime_serde {
     }
 
     /// The same, for a key that may be left out (with `#[serde(default)]`).
-    pub mod option {
+    pub(super) mod option {
         use std::time::Duration;
 
         use serde::Deserializer;
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Option<Duration>, D::Error> {
             super::deserialize(deserializer).map(Some)

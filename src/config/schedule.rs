@@ -17,8 +17,11 @@ use chrono_tz::Tz;
 pub enum Schedule {
     /// A cron expression, evaluated in `timezone`.
     Cron {
+        /// The expression as written, for messages and the status page.
         expression: String,
+        /// The parsed expression.
         cron: Box<croner::Cron>,
+        /// The zone its hours are read in.
         timezone: Tz,
     },
     /// `every 15m`: a fixed interval from the previous run.
@@ -28,10 +31,23 @@ pub enum Schedule {
 /// Why a schedule could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ScheduleError {
+    /// A cron expression croner rejects.
     #[error("invalid cron expression {expression:?}: {reason}")]
-    Cron { expression: String, reason: String },
+    Cron {
+        /// The expression as written.
+        expression: String,
+        /// Why croner rejected it.
+        reason: String,
+    },
+    /// An `every …` interval that is unreadable or too short.
     #[error("invalid interval {text:?}: {reason} (write e.g. \"every 15m\", \"every 2h\")")]
-    Interval { text: String, reason: String },
+    Interval {
+        /// The value as written.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An unknown time zone name, with the message to show.
     #[error("{0}")]
     TimeZone(String),
 }

@@ -11,7 +11,7 @@
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::sources::text::words_hash;
+use crate::sources::text::{hex, words_hash};
 
 /// Texts shorter than this are not matched by content hash: short texts
 /// ("Communiqué", a one-line teaser) repeat across different stories; only
@@ -59,6 +59,7 @@ impl<'a> Identity<'a> {
 /// What the record can say about an identity: the store answers, over its
 /// connection or inside its write transaction.
 pub trait Known {
+    /// What a failed look-up returns (the store's error).
     type Error;
     /// Whether `feed_id` delivered the item `entry_key` before.
     fn is_seen(&self, feed_id: &str, entry_key: &str) -> Result<bool, Self::Error>;
@@ -77,6 +78,7 @@ pub enum Newness {
     /// The story is stored already, as this document (from another item or
     /// another source).
     Known(i64),
+    /// Neither: a story to store.
     New,
 }
 
@@ -179,10 +181,7 @@ pub fn content_hash(title: &str, text: &str) -> String {
 
 /// Hash of raw bytes, for "this body is the one we already parsed".
 pub fn body_hash(body: &[u8]) -> String {
-    Sha256::digest(body)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex(&Sha256::digest(body))
 }
 
 #[cfg(test)]

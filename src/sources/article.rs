@@ -19,9 +19,13 @@ use super::text::{html_to_text, normalise_whitespace};
 /// What was read off a page.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Article {
+    /// The headline, when the page gives one.
     pub title: Option<String>,
+    /// The main text, paragraphs separated by blank lines.
     pub text: String,
+    /// The byline, when the page names one.
     pub author: Option<String>,
+    /// When the page says it was published.
     pub published: Option<DateTime<Utc>>,
     /// The page's own idea of its URL (`rel=canonical`, else `og:url`).
     pub canonical_url: Option<Url>,
@@ -35,12 +39,16 @@ pub struct Article {
     pub explanation: Option<Explanation>,
 }
 
+/// Why no article could be read off a page; recorded on the feed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
+    /// The page parsed, but neither the selector nor the extractors found text.
     #[error("no article text found on the page")]
     NoText,
+    /// The extractors failed on the page (or crashed, the panic caught), with their message.
     #[error("extractor failed: {0}")]
     Extractor(String),
+    /// The page nests elements too deep to parse safely.
     #[error(transparent)]
     TooDeep(#[from] TooDeep),
     /// Parsed, but still too deep for the extractor's recursion.

@@ -953,7 +953,7 @@ fn enable_wal(connection: &Connection) -> rusqlite::Result<()> {
                 if error.code == rusqlite::ErrorCode::DatabaseBusy && attempts < 100 =>
             {
                 attempts += 1;
-                #[allow(
+                #[expect(
                     clippy::disallowed_methods,
                     reason = "opening the record is blocking work: async callers (the CLI's commands) open it on the blocking pool, and the wait is bounded (5 s)"
                 )]

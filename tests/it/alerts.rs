@@ -22,7 +22,10 @@ const MILLET_PRICES: &str = "Millet prices double at the Nioro market";
 /// while the server runs.
 fn feed_server(items: &[&str]) -> (TestServer, Arc<Mutex<Vec<String>>>) {
     let titles = Arc::new(Mutex::new(
-        items.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+        items
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect::<Vec<_>>(),
     ));
     let served = titles.clone();
     let server = TestServer::start(move |request| match request.path.as_str() {
@@ -166,12 +169,7 @@ fn a_scheduled_webhook_digest_is_signed() {
     );
     let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").unwrap();
     mac.update(&call.body);
-    let expected: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let expected = veille::sources::text::hex(&mac.finalize().into_bytes());
     assert_eq!(
         call.header("x-veille-signature"),
         Some(format!("sha256={expected}").as_str())

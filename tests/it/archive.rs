@@ -14,7 +14,7 @@ use veille::store::Store;
 use crate::support::{Story, project_root, record_story};
 
 struct Corpus {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     store: Store,
     search: Search,
     names: HashMap<i64, &'static str>,
@@ -122,7 +122,7 @@ fn corpus() -> Corpus {
     let search = Search::new(writer.archive(), tagger);
     drop(writer);
     Corpus {
-        _dir: dir,
+        dir,
         store,
         search,
         names,
@@ -385,7 +385,7 @@ fn bad_queries_say_what_and_where() {
 #[test]
 fn re_adding_a_document_replaces_it() {
     let corpus = corpus();
-    let dir = corpus._dir.path();
+    let dir = corpus.dir.path();
     let tagger =
         Tagger::new(Gazetteer::load(&[project_root().join("entities.toml")]).unwrap()).unwrap();
     let mut writer = ArchiveWriter::open(dir, tagger.gazetteer()).unwrap();

@@ -290,7 +290,10 @@ fn titles(run: &Run) -> Vec<String> {
 }
 
 fn sorted(titles: &[&str]) -> Vec<String> {
-    let mut titles: Vec<String> = titles.iter().map(|t| t.to_string()).collect();
+    let mut titles: Vec<String> = titles
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     titles.sort();
     titles
 }
@@ -325,7 +328,7 @@ fn a_feed_of_100_000_items_is_read_up_to_max_items() {
         .map(|number| format!("Dépêche n°{number}"))
         .collect();
     let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
-    expected.sort();
+    expected.sort_unstable();
     assert_eq!(titles(&run), sorted(&expected));
     assert!(
         run.stdout.contains(&format!(

@@ -1,5 +1,12 @@
 //! Integration tests: one binary, sharing the loopback server and fixtures.
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_methods,
+    unreachable_pub,
+    reason = "a test binary: it prints progress, reads whole loopback answers, waits with thread::sleep outside async code, and its pub items are shared between its own modules"
+)]
+
 mod support;
 
 mod alerts;

@@ -731,7 +731,7 @@ fn real_news_mentions_are_found_and_traps_are_not() {
             other => panic!("unknown label {other:?}"),
         }
     }
-    let recall = found as f64 / musts.max(1) as f64;
+    let recall = f64::from(found) / f64::from(musts.max(1));
     eprintln!(
         "real news: {} annotations, {musts} musts, recall {recall:.3}; missed:\n{}",
         annotations.len(),
@@ -756,7 +756,7 @@ fn retag_applies_the_rules_to_the_archive_without_resending_alerts() {
     assert!(sent.status.success(), "{}", text(&sent.stderr));
     let outbox = || {
         std::fs::read_dir(setup.dir.path().join("index/outbox"))
-            .map(|entries| entries.count())
+            .map(std::iter::Iterator::count)
             .unwrap_or(0)
     };
     let sent_before = outbox();

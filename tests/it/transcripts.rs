@@ -475,7 +475,7 @@ async fn a_transcript_url_serving_neither_transcripts_nor_a_feed_fails() {
         let report = pipeline.poll(feed).await;
         match &report.outcome {
             PollOutcome::Failed(reason) => {
-                assert!(reason.to_string().contains(expected), "{reason}")
+                assert!(reason.to_string().contains(expected), "{reason}");
             }
             other => panic!("{}: expected a failure, got {other:?}", feed.id),
         }

@@ -9,6 +9,11 @@
 //! veille-corpus serve --feeds 10000 --config-out f.toml   # loopback feeds with ETag/304
 //! ```
 
+#![allow(
+    clippy::disallowed_macros,
+    reason = "the command line is the one part of veille-corpus that writes to the terminal"
+)]
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -147,7 +152,7 @@ where
                         .with_context(|| format!("cannot open a record in {}", out.display()))?;
                     let tagger = Tagger::new(gazetteer.clone())?;
                     let threads = threads.unwrap_or_else(|| {
-                        std::thread::available_parallelism().map_or(2, |n| n.get())
+                        std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
                     });
                     let mut last = Instant::now();
                     let stored =

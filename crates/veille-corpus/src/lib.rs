@@ -29,8 +29,9 @@ use rand::{Rng, SeedableRng};
 
 use veille::enrich::Gazetteer;
 
-/// Shortest and longest documents, in words.
+/// The shortest document, in words.
 pub const MIN_WORDS: usize = 300;
+/// The longest document, in words.
 pub const MAX_WORDS: usize = 2_000;
 /// The log-normal law of lengths before the cut: a median around 600 words,
 /// with a long tail towards investigations and interviews.
@@ -48,15 +49,21 @@ const SPAN_DAYS: i64 = 730;
 /// How many outlets documents are spread over.
 pub const SOURCES: u64 = 40;
 
+/// Why writing or serving a corpus failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
+    /// A file or folder of the output could not be written.
     #[error("{}: {error}", path.display())]
     Io {
+        /// The file or folder being written.
         path: std::path::PathBuf,
+        /// What the system said.
         error: std::io::Error,
     },
+    /// The record (`--format record`) refused a document.
     #[error("record: {0}")]
     Store(#[from] veille::store::StoreError),
+    /// A loopback port for `serve` could not be bound.
     #[error("cannot serve feeds: {0}")]
     Serve(std::io::Error),
 }
@@ -68,9 +75,13 @@ pub struct Document {
     pub index: u64,
     /// ISO 639-1 code: `fr`, `en` or `ar`.
     pub language: &'static str,
+    /// The headline, in the document's language.
     pub title: String,
+    /// The byline: an invented name.
     pub author: String,
+    /// The body, one string per paragraph.
     pub paragraphs: Vec<String>,
+    /// When the outlet published it, within the two years before 2026-11-20.
     pub published: DateTime<Utc>,
     /// Ids of the gazetteer entities the story names.
     pub entities: Vec<String>,
@@ -197,6 +208,8 @@ impl Generator {
         }
     }
 
+    /// The seed this generator was made with: with it, every document can be
+    /// made again.
     pub fn seed(&self) -> u64 {
         self.seed
     }
@@ -425,7 +438,7 @@ mod tests {
                 document.words
             })
             .collect();
-        lengths.sort();
+        lengths.sort_unstable();
         assert!(lengths[0] >= MIN_WORDS, "shortest {}", lengths[0]);
         assert!(
             *lengths.last().unwrap() <= MAX_WORDS + 30,

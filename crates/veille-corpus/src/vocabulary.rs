@@ -4,7 +4,7 @@
 //! over each list's order, as they occur in real news text.
 
 /// French, by rough frequency in regional news.
-pub const FRENCH: &str = "de la le les des et à en du un une dans pour sur par au avec qui que \
+pub(crate) const FRENCH: &str = "de la le les des et à en du un une dans pour sur par au avec qui que \
     est a ont été selon ce cette ces plus aux sont ne pas se il ils elle leur leurs depuis après \
     avant contre entre sans vers lors mais aussi encore déjà ainsi dont où tout tous deux trois \
     région cercle commune village villages ville route axe frontière localité quartier marché \
@@ -30,7 +30,7 @@ pub const FRENCH: &str = "de la le les des et à en du un une dans pour sur par 
     plusieurs nombreux certains quelques dizaines centaines milliers";
 
 /// English, by rough frequency in regional news.
-pub const ENGLISH: &str = "the of and to in a on for that by with from was were is are \
+pub(crate) const ENGLISH: &str = "the of and to in a on for that by with from was were is are \
     has have had said at as it its their they he she not but also after before since during \
     between against without about into over more than two three several many some \
     region district town village villages city road border area areas market neighbourhood \
@@ -55,7 +55,7 @@ pub const ENGLISH: &str = "the of and to in a on for that by with from was were 
     reported confirmed told announced denied condemned warned according local officials";
 
 /// Arabic, by rough frequency in regional news.
-pub const ARABIC: &str = "في من على إلى أن عن مع التي الذي وقد كما بعد قبل منذ بين خلال حسب \
+pub(crate) const ARABIC: &str = "في من على إلى أن عن مع التي الذي وقد كما بعد قبل منذ بين خلال حسب \
     وفق لم لا قد هذا هذه ذلك تلك أكثر عدة بعض جميع اثنين ثلاثة \
     المنطقة الدائرة القرية القرى المدينة الطريق الحدود الحدودية السوق الحي البلدة \
     الجيش الجنود القوات العسكرية الدرك الشرطة الجمارك نقطة دورية مرافقة \
@@ -80,7 +80,7 @@ pub const ARABIC: &str = "في من على إلى أن عن مع التي الذ
 
 /// Word pairs reporters write together, inserted whole so that phrase
 /// queries have something to find.
-pub const FRENCH_PHRASES: &[&str] = &[
+pub(crate) const FRENCH_PHRASES: &[&str] = &[
     "pénurie de carburant",
     "convoi de camions",
     "hommes armés",
@@ -93,7 +93,7 @@ pub const FRENCH_PHRASES: &[&str] = &[
     "marché hebdomadaire",
 ];
 
-pub const ENGLISH_PHRASES: &[&str] = &[
+pub(crate) const ENGLISH_PHRASES: &[&str] = &[
     "fuel shortage",
     "convoy of trucks",
     "armed men",
@@ -106,7 +106,7 @@ pub const ENGLISH_PHRASES: &[&str] = &[
     "weekly market",
 ];
 
-pub const ARABIC_PHRASES: &[&str] = &[
+pub(crate) const ARABIC_PHRASES: &[&str] = &[
     "نقص الوقود",
     "قافلة الشاحنات",
     "مسلحون مجهولون",
@@ -120,7 +120,7 @@ pub const ARABIC_PHRASES: &[&str] = &[
 ];
 
 /// Surnames and given names for bylines.
-pub const GIVEN_NAMES: &[&str] = &[
+pub(crate) const GIVEN_NAMES: &[&str] = &[
     "Aminata",
     "Moussa",
     "Fatoumata",
@@ -138,7 +138,7 @@ pub const GIVEN_NAMES: &[&str] = &[
     "Coumba",
     "Abdoulaye",
 ];
-pub const SURNAMES: &[&str] = &[
+pub(crate) const SURNAMES: &[&str] = &[
     "Traoré",
     "Diarra",
     "Keïta",

@@ -18,7 +18,9 @@ use veille::store::{NewDocument, Recorded, SourceRef, Store};
 /// What [`write_feeds`] wrote.
 #[derive(Debug, Clone, Default)]
 pub struct Written {
+    /// Feed files written.
     pub feeds: usize,
+    /// Documents in them.
     pub documents: usize,
     /// Feed files and pages together.
     pub bytes: u64,
@@ -100,7 +102,9 @@ pub fn config_header(gazetteer: Option<&Path>) -> String {
 /// What [`write_record`] stored.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Stored {
+    /// Documents the record did not have before.
     pub new: usize,
+    /// Documents the record already had (a second run over the same record).
     pub duplicates: usize,
     /// Bytes of title and text.
     pub bytes: u64,

@@ -393,7 +393,9 @@ const TAIL_HEADINGS: &[&str] = &[
 
 /// The text kept and the paragraphs dropped.
 pub struct Cleaned {
+    /// The paragraphs kept, separated as they were in the input.
     pub text: String,
+    /// The paragraphs dropped, whole, in page order.
     pub removed: Vec<String>,
 }
 
@@ -416,7 +418,11 @@ pub fn clean(text: &str, link_texts: &HashSet<String>) -> Cleaned {
         let key = comparable(paragraph);
         if is_tail_heading(&key) {
             if total > 0 && before as f64 >= TAIL_MIN_SHARE * total as f64 {
-                removed.extend(paragraphs[index..].iter().map(|p| p.to_string()));
+                removed.extend(
+                    paragraphs[index..]
+                        .iter()
+                        .map(std::string::ToString::to_string),
+                );
                 break;
             }
             removed.push(paragraph.to_string());

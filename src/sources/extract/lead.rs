@@ -21,15 +21,15 @@ use crate::sources::text::BLOCKS;
 
 /// Shortest block taken for a lead; shorter ones are bylines, dates,
 /// kickers and labels.
-pub const LEAD_MIN_CHARS: usize = 80;
+pub(super) const LEAD_MIN_CHARS: usize = 80;
 /// Largest share of a lead's characters that may be link text; past it the
 /// block is a teaser of another article.
-pub const LEAD_MAX_LINK_SHARE: f64 = 0.3;
+pub(super) const LEAD_MAX_LINK_SHARE: f64 = 0.3;
 /// Most blocks between the headline and the story for them to be the
 /// article's header.
-pub const MAX_HEADER_BLOCKS: usize = 12;
+pub(super) const MAX_HEADER_BLOCKS: usize = 12;
 /// Most lead paragraphs put back.
-pub const MAX_LEAD_PARAGRAPHS: usize = 3;
+pub(super) const MAX_LEAD_PARAGRAPHS: usize = 3;
 /// Characters of the story's first paragraph looked for in the page.
 const ANCHOR_CHARS: usize = 40;
 
@@ -86,7 +86,11 @@ struct Block {
 /// The lead paragraphs of `document` missing from `text` (the extracted
 /// story), in page order; empty when the page has none or its header
 /// cannot be told.
-pub fn missing_lead(document: &Html, text: &str, link_texts: &HashSet<String>) -> Vec<String> {
+pub(super) fn missing_lead(
+    document: &Html,
+    text: &str,
+    link_texts: &HashSet<String>,
+) -> Vec<String> {
     let Some(anchor) = anchor(text) else {
         return Vec::new();
     };

@@ -21,8 +21,10 @@ use std::collections::HashSet;
 
 use url::Url;
 
-/// Which extractor a text came from, as stored on the document.
+/// Which extractor a text came from, as stored on the document: this one
+/// is rs-trafilatura.
 pub const TRAFILATURA: &str = "extractor";
+/// The method stored for a text that Readability found.
 pub const READABILITY: &str = "readability";
 
 /// Ratio rules deciding when the second extractor runs and when it wins.
@@ -67,9 +69,11 @@ impl Rules {
 /// One extractor's result.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Candidate {
+    /// [`TRAFILATURA`] or [`READABILITY`].
     pub extractor: &'static str,
     /// Characters kept, after boilerplate removal.
     pub chars: usize,
+    /// Paragraphs kept, after boilerplate removal.
     pub paragraphs: usize,
     /// `chars` over the page's visible characters.
     pub page_share: f64,
@@ -83,6 +87,7 @@ pub struct Candidate {
     /// them, each cut to 80 characters.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unconfirmed: Vec<String>,
+    /// The text itself, left out of the explanation's JSON.
     #[serde(skip)]
     pub text: String,
 }
@@ -92,8 +97,11 @@ pub struct Candidate {
 pub struct Explanation {
     /// Visible characters of the page's body (scripts, styles left out).
     pub page_chars: usize,
+    /// Every extractor that ran, in the order they ran.
     pub candidates: Vec<Candidate>,
+    /// The extractor whose text was kept.
     pub winner: &'static str,
+    /// The rule that chose the winner, in words, for `veille extract --explain`.
     pub reason: String,
     /// Lead paragraphs found between the headline and the story and put
     /// back before it (see [`lead`]), each cut to 80 characters.
@@ -103,11 +111,17 @@ pub struct Explanation {
 
 /// The chosen text and how it was chosen.
 pub struct Extracted {
+    /// The main text, paragraphs separated by blank lines.
     pub text: String,
+    /// The winning extractor, stored on the document as its method.
     pub method: &'static str,
+    /// The headline the extractor found, if any.
     pub title: Option<String>,
+    /// The byline the extractor found, if any.
     pub author: Option<String>,
+    /// The publication date the extractor found, if any.
     pub published: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why the text is what it is.
     pub explanation: Explanation,
 }
 

@@ -11,7 +11,7 @@ const INVISIBLE: &[&str] = &[
 
 /// Characters of visible text in the page (whitespace runs count as one),
 /// walked without recursion since pages can nest deeply.
-pub fn visible_chars(document: &Html) -> usize {
+pub(super) fn visible_chars(document: &Html) -> usize {
     let mut count = 0;
     let mut stack = vec![document.tree.root()];
     while let Some(node) = stack.pop() {
@@ -39,7 +39,7 @@ pub fn visible_chars(document: &Html) -> usize {
 
 /// The whitespace-normalised text of every link on the page that has words
 /// in it.
-pub fn link_texts(document: &Html) -> HashSet<String> {
+pub(super) fn link_texts(document: &Html) -> HashSet<String> {
     let Ok(links) = Selector::parse("a[href]") else {
         return HashSet::new();
     };

@@ -5,7 +5,7 @@ use url::Url;
 use crate::sources::text::html_to_text;
 
 /// The article's text by Readability, paragraphs as blank lines.
-pub fn extract(html: &str, url: Option<&Url>) -> Result<String, String> {
+pub(super) fn extract(html: &str, url: Option<&Url>) -> Result<String, String> {
     let config = dom_smoothie::Config {
         // The text is read from the article's HTML below, which keeps
         // paragraph breaks that its plain text loses.

@@ -213,7 +213,8 @@ impl FaultServer {
         );
         match fault {
             Fault::DeepListing => {
-                table.push_str("kind = \"html\"\nlisting = { item = \"div.item\", link = \"a\" }\n")
+                table
+                    .push_str("kind = \"html\"\nlisting = { item = \"div.item\", link = \"a\" }\n");
             }
             Fault::DeepArticle => table.push_str("full_text = true\n"),
             _ => {}
