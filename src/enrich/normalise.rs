@@ -80,7 +80,19 @@ pub fn normalise(text: &str) -> Normalised<'_> {
         };
         rest = &rest[c.len_utf8()..];
         let offset = offset as u32;
-        match classify(c) {
+        let class = match CLASSES.get(c as usize) {
+            Some(Class::Letter) => {
+                // The table's letters: the letter's form follows it.
+                let form = &FORMS[c as usize];
+                for e in form.chars() {
+                    push(&mut out, e, offset);
+                }
+                continue;
+            }
+            Some(class) => *class,
+            None => classify(c),
+        };
+        match class {
             Class::Drop => {}
             Class::Space => {
                 if !out.text.is_empty() && !out.text.ends_with(' ') {
@@ -88,23 +100,18 @@ pub fn normalise(text: &str) -> Normalised<'_> {
                 }
             }
             Class::Apostrophe => push(&mut out, '\'', offset),
-            Class::Letter => match LETTERS.get(c as usize) {
-                Some(form) => {
-                    for e in form.chars() {
-                        push(&mut out, e, offset);
-                    }
-                }
-                None => letter_form(c, |e| push(&mut out, e, offset)),
-            },
+            Class::Letter => letter_form(c, |e| push(&mut out, e, offset)),
         }
     }
     out
 }
 
-/// The matching form of every letter below U+0700 (Latin with accents,
-/// Greek, Cyrillic, Arabic), worked out once: the Unicode tables cost more
-/// than the rest of normalising.
-static LETTERS: LazyLock<Vec<String>> = LazyLock::new(|| {
+/// The class of every character below U+0700 (Latin with accents, Greek,
+/// Cyrillic, Arabic) and the matching form of its letters, worked out once:
+/// the Unicode tables cost more than the rest of normalising.
+static CLASSES: LazyLock<Vec<Class>> =
+    LazyLock::new(|| ('\u{0}'..'\u{0700}').map(classify).collect());
+static FORMS: LazyLock<Vec<String>> = LazyLock::new(|| {
     ('\u{0}'..'\u{0700}')
         .map(|c| {
             let mut form = String::new();
@@ -172,6 +179,7 @@ fn push(out: &mut Normalised<'_>, c: char, origin: u32) {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Class {
     Letter,
     Space,
