@@ -13,7 +13,7 @@
 //! the tagger decides with them and records which one fired.
 
 use std::cell::OnceCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use super::normalise::{Normalised, normalise_alias};
@@ -150,15 +150,50 @@ fn is_word_char(c: char) -> bool {
 /// Normalised word lists, so the tables below can be written as people
 /// write them; longer phrases first, so the evidence names "région de",
 /// not "de".
-fn list(words: &[&str]) -> Vec<String> {
-    let mut list: Vec<String> = words.iter().map(|word| normalise_alias(word)).collect();
-    list.sort_by_key(|phrase| std::cmp::Reverse(phrase.split(' ').count()));
-    list
+fn list(words: &[&str]) -> Phrases {
+    let mut phrases: Vec<String> = words.iter().map(|word| normalise_alias(word)).collect();
+    phrases.sort_by_key(|phrase| std::cmp::Reverse(phrase.split(' ').count()));
+    let mut by_last_word: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, phrase) in phrases.iter().enumerate() {
+        let last = phrase.rsplit(' ').next().unwrap_or_default();
+        by_last_word.entry(last.to_owned()).or_default().push(index);
+    }
+    Phrases {
+        phrases,
+        by_last_word,
+    }
+}
+
+/// A table of phrases, found by their last word: every mention is checked
+/// against a dozen tables, so a scan of each would cost more than finding
+/// the mention.
+struct Phrases {
+    /// In the order they are tried: longer phrases first.
+    phrases: Vec<String>,
+    /// The phrases ending with each word, in that order.
+    by_last_word: HashMap<String, Vec<usize>>,
+}
+
+impl Phrases {
+    /// Whether `word` is one of the phrases.
+    fn contains(&self, word: &str) -> bool {
+        self.ending_with(word)
+            .iter()
+            .any(|&index| self.phrases[index] == word)
+    }
+
+    fn ending_with(&self, word: &str) -> &[usize] {
+        self.by_last_word.get(word).map_or(&[], Vec::as_slice)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &String> {
+        self.phrases.iter()
+    }
 }
 
 /// Words that put a place name after them, in French, English and Arabic.
 /// Longer cues are tried first, so the evidence names "région de", not "de".
-static PLACE_CUES: LazyLock<Vec<String>> = LazyLock::new(|| {
+static PLACE_CUES: LazyLock<Phrases> = LazyLock::new(|| {
     list(&[
         // French
         "à",
@@ -261,7 +296,7 @@ static PLACE_CUES: LazyLock<Vec<String>> = LazyLock::new(|| {
 /// Nouns a nationality adjective with the article follows ("الرئيس المالي",
 /// "نظيره المالي"): with the article, مالي is "the Malian" only after one of
 /// these, and otherwise most often "the financial".
-static DEFINITE_HEADS: LazyLock<Vec<String>> = LazyLock::new(|| {
+static DEFINITE_HEADS: LazyLock<Phrases> = LazyLock::new(|| {
     // Not "الرئيس" (الرئيس المالي is also a company's finance chief), nor
     // "الجانب", "الوسط", "الشريك": the financial side, circles, partner.
     list(&[
@@ -282,7 +317,7 @@ static DEFINITE_HEADS: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 
 /// Titles before a name: what follows is a person.
-static TITLES: LazyLock<Vec<String>> = LazyLock::new(|| {
+static TITLES: LazyLock<Phrases> = LazyLock::new(|| {
     list(&[
         "m",
         "mr",
@@ -315,7 +350,7 @@ static TITLES: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 
 /// First names common where these spellings are surnames.
-static FIRST_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+static FIRST_NAMES: LazyLock<Phrases> = LazyLock::new(|| {
     list(&[
         "richard",
         "robert",
@@ -375,7 +410,7 @@ static FIRST_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 
 /// Words that make what follows them water, not land.
-static RIVER_WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
+static RIVER_WORDS: LazyLock<Phrases> = LazyLock::new(|| {
     list(&[
         "fleuve",
         "rivière",
@@ -396,7 +431,7 @@ static RIVER_WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 
 /// Words of an organisation's name around a place name in it.
-static ORGANISATION_BEFORE: LazyLock<Vec<String>> = LazyLock::new(|| {
+static ORGANISATION_BEFORE: LazyLock<Phrases> = LazyLock::new(|| {
     list(&[
         "office",
         "radio",
@@ -437,7 +472,7 @@ static ORGANISATION_BEFORE: LazyLock<Vec<String>> = LazyLock::new(|| {
         "مهرجان",
     ])
 });
-static ORGANISATION_AFTER: LazyLock<Vec<String>> = LazyLock::new(|| {
+static ORGANISATION_AFTER: LazyLock<Phrases> = LazyLock::new(|| {
     list(&[
         "fc",
         "sa",
@@ -469,18 +504,18 @@ static FOREIGN_AFTER: LazyLock<Vec<(String, &'static str)>> = LazyLock::new(|| {
 });
 /// Words that make a country's name part of another country's:
 /// "Papouasie-Nouvelle-Guinée", "Papua New Guinea".
-static FOREIGN_NAME_BEFORE: LazyLock<Vec<String>> =
+static FOREIGN_NAME_BEFORE: LazyLock<Phrases> =
     LazyLock::new(|| list(&["nouvelle", "new", "papouasie", "papua", "بابوا", "الجديدة"]));
 
 /// A gulf named after a country is water: "golfe de Guinée".
-static GULF_BEFORE: LazyLock<Vec<String>> =
+static GULF_BEFORE: LazyLock<Phrases> =
     LazyLock::new(|| list(&["golfe de", "golfe du", "gulf of", "gulf of the", "خليج"]));
-static DELTA_BEFORE: LazyLock<Vec<String>> =
+static DELTA_BEFORE: LazyLock<Phrases> =
     LazyLock::new(|| list(&["delta du", "delta of the", "دلتا"]));
 
 /// Arabic nouns the adjective مالي ("financial") most often follows; after
 /// one of them, a mention is the adjective whatever else the paragraph says.
-static ADJECTIVE_HEADS: LazyLock<Vec<String>> = LazyLock::new(|| {
+static ADJECTIVE_HEADS: LazyLock<Phrases> = LazyLock::new(|| {
     list(&[
         "الفساد",
         "فساد",
@@ -556,7 +591,7 @@ static ADJECTIVE_HEADS: LazyLock<Vec<String>> = LazyLock::new(|| {
         "الجانب المالي والإداري",
     ])
 });
-static ADJECTIVE_AFTER: LazyLock<Vec<String>> = LazyLock::new(|| {
+static ADJECTIVE_AFTER: LazyLock<Phrases> = LazyLock::new(|| {
     list(&[
         "والإداري",
         "والاداري",
@@ -568,7 +603,7 @@ static ADJECTIVE_AFTER: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 
 /// Words that follow a place without being part of a foreign name.
-static ADMIN_AFTER: LazyLock<Vec<String>> = LazyLock::new(|| {
+static ADMIN_AFTER: LazyLock<Phrases> = LazyLock::new(|| {
     list(&[
         "region",
         "région",
@@ -588,7 +623,7 @@ static ADMIN_AFTER: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 
 /// Connecting words within a list of names or after a cue.
-static STOPWORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
+static STOPWORDS: LazyLock<Phrases> = LazyLock::new(|| {
     list(&[
         "le", "la", "les", "l'", "the", "of", "and", "et", "a", "an", "de", "du", "des", "d'",
         "ou", "or", "to", "by", "with", "for", "on", "from", "in", "at", "but", "as",
@@ -681,15 +716,43 @@ fn strip_arabic_conjunction(word: &str) -> &str {
 
 /// The longest phrase of `phrases` right before the mention, with its words'
 /// range.
-fn phrase_before<'p>(site: &Site<'_, '_>, phrases: &'p [String]) -> Option<(&'p str, usize)> {
+fn phrase_before<'p>(site: &Site<'_, '_>, phrases: &'p Phrases) -> Option<(&'p str, usize)> {
     let words = site.words_before(WORDS_BEFORE);
-    phrases
-        .iter()
-        .find(|phrase| ends_with_phrase(site.haystack(), words, phrase))
-        .map(|phrase| {
+    let &(a, b) = words.last()?;
+    let last = &site.haystack()[a..b];
+    let stripped = strip_arabic_conjunction(last);
+    // The first phrase in the table's order that ends the words, among
+    // those whose last word is the mention's previous word as written or
+    // without its attached conjunction.
+    let mut candidates = phrases.ending_with(last).iter();
+    let mut others = if stripped == last {
+        [].iter()
+    } else {
+        phrases.ending_with(stripped).iter()
+    };
+    let (mut next, mut other) = (candidates.next(), others.next());
+    loop {
+        let index = match (next, other) {
+            (None, None) => return None,
+            (Some(&x), Some(&y)) if y < x => {
+                other = others.next();
+                y
+            }
+            (Some(&x), _) => {
+                next = candidates.next();
+                x
+            }
+            (None, Some(&y)) => {
+                other = others.next();
+                y
+            }
+        };
+        let phrase = &phrases.phrases[index];
+        if ends_with_phrase(site.haystack(), words, phrase) {
             let length = phrase.split(' ').count();
-            (phrase.as_str(), words[words.len() - length].0)
-        })
+            return Some((phrase.as_str(), words[words.len() - length].0));
+        }
+    }
 }
 
 /// Why a mention is refused whatever else the text says, if it is.
@@ -748,8 +811,8 @@ pub fn counter_evidence(
         let at_sentence_start = words_before(haystack, a, 1).is_empty();
         if !at_sentence_start
             && starts_upper_latin(previous)
-            && !STOPWORDS.iter().any(|word| *word == haystack[a..b])
-            && !PLACE_CUES.contains(&haystack[a..b].to_owned())
+            && !STOPWORDS.contains(&haystack[a..b])
+            && !PLACE_CUES.contains(&haystack[a..b])
         {
             return Some("name-before");
         }
@@ -761,7 +824,7 @@ pub fn counter_evidence(
         if phrase_before(site, &ADJECTIVE_HEADS).is_some() {
             return Some("ordinary-word");
         }
-        if directly_after && next.is_some_and(|next| ADJECTIVE_AFTER.iter().any(|w| w == next)) {
+        if directly_after && next.is_some_and(|next| ADJECTIVE_AFTER.contains(next)) {
             return Some("ordinary-word");
         }
     }
@@ -801,7 +864,7 @@ fn title_before(site: &Site<'_, '_>) -> bool {
         .find(|(_, c)| !c.is_alphanumeric())
         .map_or(0, |(index, c)| index + c.len_utf8());
     let word = &before[start..];
-    !word.is_empty() && TITLES.iter().any(|title| title == word)
+    !word.is_empty() && TITLES.contains(word)
 }
 
 /// Another part of a foreign name right after: "Gao Xingjian", "Kita-ku",
@@ -811,7 +874,7 @@ fn name_after(site: &Site<'_, '_>, next: Option<&str>) -> bool {
     let Some(next) = next else {
         return false;
     };
-    if ADMIN_AFTER.iter().any(|word| word == next) {
+    if ADMIN_AFTER.contains(next) {
         return false;
     }
     let written = site.original_after();
@@ -838,7 +901,7 @@ fn name_after(site: &Site<'_, '_>, next: Option<&str>) -> bool {
 }
 
 fn organisation_around(site: &Site<'_, '_>, next: Option<&str>) -> bool {
-    if next.is_some_and(|next| ORGANISATION_AFTER.iter().any(|word| word == next)) {
+    if next.is_some_and(|next| ORGANISATION_AFTER.contains(next)) {
         return true;
     }
     let haystack = site.haystack();
@@ -853,8 +916,8 @@ fn organisation_around(site: &Site<'_, '_>, next: Option<&str>) -> bool {
             let word = &haystack[a..b];
             let connectors_between = words[words.len() - distance..]
                 .iter()
-                .all(|&(c, d)| STOPWORDS.iter().any(|stop| *stop == haystack[c..d]));
-            connectors_between && ORGANISATION_BEFORE.iter().any(|org| org == word)
+                .all(|&(c, d)| STOPWORDS.contains(&haystack[c..d]));
+            connectors_between && ORGANISATION_BEFORE.contains(word)
         })
 }
 
@@ -884,18 +947,18 @@ pub fn cue(site: &Site<'_, '_>, town: bool) -> Option<String> {
     if phrase == "a" && !written.starts_with(['à', 'À']) {
         return None;
     }
-    if town && arabic && ARABIC_PREPOSITIONS.iter().any(|word| word == phrase) {
+    if town && arabic && ARABIC_PREPOSITIONS.contains(phrase) {
         return None;
     }
     Some(written)
 }
 
-static ARABIC_PREPOSITIONS: LazyLock<Vec<String>> =
+static ARABIC_PREPOSITIONS: LazyLock<Phrases> =
     LazyLock::new(|| list(&["في", "إلى", "الى", "من", "على"]));
 
 /// Words that say what kind of actor follows: "le groupe russe Wagner",
 /// "mercenaries from Wagner", "مرتزقة فاغنر".
-static ACTOR_CUES: LazyLock<Vec<String>> = LazyLock::new(|| {
+static ACTOR_CUES: LazyLock<Phrases> = LazyLock::new(|| {
     list(&[
         "groupe",
         "mercenaires",
@@ -933,8 +996,7 @@ pub fn actor_cue(site: &Site<'_, '_>) -> Option<String> {
     words.iter().rev().find_map(|&(a, b)| {
         let word = strip_arabic_conjunction(&site.haystack()[a..b]);
         ACTOR_CUES
-            .iter()
-            .any(|cue| cue == word)
+            .contains(word)
             .then(|| site.original((a, b)).to_owned())
     })
 }
@@ -1063,7 +1125,7 @@ pub fn admin_after(site: &Site<'_, '_>) -> Option<(Level, String)> {
 /// Whether the text between two names only joins them in a list
 /// (", ", " et de ", " and ", " و").
 pub fn is_list_gap(gap: &str) -> bool {
-    static JOINERS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    static JOINERS: LazyLock<Phrases> = LazyLock::new(|| {
         list(&[
             "et", "de", "d'", "du", "and", "ou", "or", "و", "the", "la", "le",
         ])
@@ -1077,7 +1139,7 @@ pub fn is_list_gap(gap: &str) -> bool {
         .by_ref()
         .take(4)
         .enumerate()
-        .all(|(position, word)| position < 3 && JOINERS.iter().any(|joiner| joiner == word))
+        .all(|(position, word)| position < 3 && JOINERS.contains(word))
 }
 
 /// The level and place name of an administrative spelling in the gazetteer

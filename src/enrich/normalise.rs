@@ -7,6 +7,8 @@
 //! copy remembers which character of the original it came from, so mentions
 //! point at the text the reader sees.
 
+use std::sync::LazyLock;
+
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// A normalised copy of a text.
@@ -57,15 +59,41 @@ pub fn normalise(text: &str) -> Normalised<'_> {
         origin: Vec::with_capacity(text.len()),
         original: text,
     };
-    for (offset, c) in text.char_indices() {
-        let offset = offset as u32;
-        // Most of a French or English text is ASCII: skip the Unicode tables.
-        if c.is_ascii_alphanumeric() {
-            out.text.push(c.to_ascii_lowercase());
-            out.origin.push(offset);
+    let mut rest = text;
+    while !rest.is_empty() {
+        let offset = text.len() - rest.len();
+        // Most of a French or English text is ASCII letters and digits:
+        // copied a word at a time, lower-cased in place.
+        let run = rest
+            .bytes()
+            .position(|byte| !byte.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        if run > 0 {
+            let from = out.text.len();
+            out.text.push_str(&rest[..run]);
+            out.text[from..].make_ascii_lowercase();
+            out.origin.extend(offset as u32..(offset + run) as u32);
+            rest = &rest[run..];
             continue;
         }
-        match classify(c) {
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        rest = &rest[c.len_utf8()..];
+        let offset = offset as u32;
+        let class = match CLASSES.get(c as usize) {
+            Some(Class::Letter) => {
+                // The table's letters: the letter's form follows it.
+                let form = &FORMS[c as usize];
+                for e in form.chars() {
+                    push(&mut out, e, offset);
+                }
+                continue;
+            }
+            Some(class) => *class,
+            None => classify(c),
+        };
+        match class {
             Class::Drop => {}
             Class::Space => {
                 if !out.text.is_empty() && !out.text.ends_with(' ') {
@@ -73,24 +101,41 @@ pub fn normalise(text: &str) -> Normalised<'_> {
                 }
             }
             Class::Apostrophe => push(&mut out, '\'', offset),
-            Class::Letter => {
-                for lower in c.to_lowercase() {
-                    if let Some(expanded) = ligature(lower) {
-                        for e in expanded.chars() {
-                            push(&mut out, e, offset);
-                        }
-                        continue;
-                    }
-                    decompose_canonical(lower, |part| {
-                        if !is_combining_mark(part) {
-                            push(&mut out, arabic_variant(part), offset);
-                        }
-                    });
-                }
-            }
+            Class::Letter => letter_form(c, |e| push(&mut out, e, offset)),
         }
     }
     out
+}
+
+/// The class of every character below U+0700 (Latin with accents, Greek,
+/// Cyrillic, Arabic) and the matching form of its letters, worked out once:
+/// the Unicode tables cost more than the rest of normalising.
+static CLASSES: LazyLock<Vec<Class>> =
+    LazyLock::new(|| ('\u{0}'..'\u{0700}').map(classify).collect());
+static FORMS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    ('\u{0}'..'\u{0700}')
+        .map(|c| {
+            let mut form = String::new();
+            letter_form(c, |e| form.push(e));
+            form
+        })
+        .collect()
+});
+
+/// What a letter is matched as: lower case, ligatures spelt out, accents
+/// and Arabic diacritics off, Arabic variants unified.
+fn letter_form(c: char, mut emit: impl FnMut(char)) {
+    for lower in c.to_lowercase() {
+        if let Some(expanded) = ligature(lower) {
+            expanded.chars().for_each(&mut emit);
+            continue;
+        }
+        decompose_canonical(lower, |part| {
+            if !is_combining_mark(part) {
+                emit(arabic_variant(part));
+            }
+        });
+    }
 }
 
 /// Turns increasing byte offsets of a text into character offsets, in one
@@ -136,6 +181,7 @@ fn push(out: &mut Normalised<'_>, c: char, origin: u32) {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Class {
     Letter,
     Space,

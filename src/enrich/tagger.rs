@@ -145,6 +145,16 @@ enum Decision {
     NeedsContext,
 }
 
+/// The evidence rules' answers at one site, as they are asked.
+#[derive(Default)]
+struct SiteChecks {
+    /// Counter-evidence, by ambiguous × person × river.
+    counter: [Option<Option<&'static str>>; 8],
+    /// The place cue's evidence, for a region or country and for a town.
+    cue: [Option<Option<String>>; 2],
+    actor_cue: Option<Option<String>>,
+}
+
 struct Candidate {
     hit: usize,
     entity: usize,
@@ -329,6 +339,10 @@ impl Tagger {
             &site,
             haystack,
         );
+        // A spelling several entities share is one site: the words around
+        // it are read once, and each rule's answer is kept for the next
+        // entity that asks the same question.
+        let mut checks: Option<(usize, Site<'_, '_>, SiteChecks)> = None;
         for candidate in &mut candidates {
             if !matches!(candidate.decision, Decision::NeedsContext) {
                 continue;
@@ -343,34 +357,61 @@ impl Tagger {
                 continue;
             }
             let hit = &hits[candidate.hit];
+            if checks
+                .as_ref()
+                .is_none_or(|(checked, _, _)| *checked != candidate.hit)
+            {
+                checks = Some((candidate.hit, site(hit), SiteChecks::default()));
+            }
+            let Some((_, site, answers)) = checks.as_mut() else {
+                unreachable!("set above")
+            };
+            let site: &Site<'_, '_> = site;
             let place_follows = hits.get(candidate.hit + 1).is_some_and(|next| {
                 hit_is_place[candidate.hit + 1]
                     && haystack[hit.end..next.word_start].trim().is_empty()
             });
-            let site = site(hit);
             let target = Target {
                 form: &haystack[hit.start..hit.end],
                 is_person: facts.kind == EntityType::Person,
                 is_river: facts.natural,
                 place_follows,
             };
-            candidate.decision = if let Some(reason) =
-                evidence::counter_evidence(&site, &target, candidate.ambiguous)
-            {
+            let question = usize::from(candidate.ambiguous) * 4
+                + usize::from(target.is_person) * 2
+                + usize::from(target.is_river);
+            let counter = *answers.counter[question].get_or_insert_with(|| {
+                evidence::counter_evidence(site, &target, candidate.ambiguous)
+            });
+            candidate.decision = if let Some(reason) = counter {
                 Decision::Rejected(reason)
             } else if !candidate.ambiguous {
                 Decision::Accepted(None)
             } else if let Some(cue) = matches!(facts.kind, EntityType::Place | EntityType::Country)
-                .then(|| evidence::cue(&site, self.is_town(candidate.entity)))
+                .then(|| {
+                    let town = self.is_town(candidate.entity);
+                    answers.cue[usize::from(town)]
+                        .get_or_insert_with(|| {
+                            evidence::cue(site, town).map(|cue| format!("cue:{cue}"))
+                        })
+                        .clone()
+                })
                 .flatten()
             {
-                Decision::Accepted(Some(format!("cue:{cue}")))
+                Decision::Accepted(Some(cue))
             } else if let Some(cue) =
                 matches!(facts.kind, EntityType::ArmedGroup | EntityType::Force)
-                    .then(|| evidence::actor_cue(&site))
+                    .then(|| {
+                        answers
+                            .actor_cue
+                            .get_or_insert_with(|| {
+                                evidence::actor_cue(site).map(|cue| format!("type:{cue}"))
+                            })
+                            .clone()
+                    })
                     .flatten()
             {
-                Decision::Accepted(Some(format!("type:{cue}")))
+                Decision::Accepted(Some(cue))
             } else {
                 Decision::NeedsContext
             };
