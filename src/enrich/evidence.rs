@@ -20,11 +20,13 @@ use super::normalise::{Normalised, normalise_alias};
 
 /// Where a mention sits in the normalised text.
 pub struct Site<'n, 'a> {
+    /// The whole text, normalised, that the rules read around the mention.
     pub normalised: &'n Normalised<'a>,
     /// Start of the word, with any attached Arabic prefix (و، ب، ال...).
     pub word_start: usize,
     /// Start of the spelling itself, after the prefix.
     pub start: usize,
+    /// End of the spelling (exclusive).
     pub end: usize,
     /// The words before, found once for all the rules that look at them.
     before: OnceCell<Vec<(usize, usize)>>,
@@ -34,6 +36,8 @@ pub struct Site<'n, 'a> {
 const WORDS_BEFORE: usize = 4;
 
 impl<'n, 'a> Site<'n, 'a> {
+    /// A mention at `start..end` of `normalised`, its word (with any Arabic
+    /// prefix) starting at `word_start`.
     pub fn new(
         normalised: &'n Normalised<'a>,
         word_start: usize,
@@ -634,7 +638,9 @@ static STOPWORDS: LazyLock<Phrases> = LazyLock::new(|| {
 pub struct Target<'a> {
     /// The spelling matched, normalised.
     pub form: &'a str,
+    /// The entity is a person: name rules apply, place rules do not.
     pub is_person: bool,
+    /// The entity is a river, which shares its name with towns and regions.
     pub is_river: bool,
     /// Another place of the gazetteer follows right after ("l'axe
     /// Gao-Ansongo"): a place name, not a foreign name's part.
@@ -1004,8 +1010,11 @@ pub fn actor_cue(site: &Site<'_, '_>) -> Option<String> {
 /// An administrative level a list or form puts names at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Level {
+    /// A first-level region (`admin1`).
     Region,
+    /// A cercle, département or préfecture (`admin2`).
     Cercle,
+    /// A commune (`admin3`).
     Commune,
 }
 

@@ -28,16 +28,24 @@ use crate::config::{Diagnostic, Report, render};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntityType {
+    /// A non-state armed group (JNIM, EIGS).
     ArmedGroup,
+    /// A named person.
     Person,
+    /// A town, village, region or other place, with coordinates.
     Place,
+    /// An organisation: the UN and its missions, a regional body, an NGO.
     Organisation,
+    /// An army or security force, national or foreign (FAMa, Barkhane, Wagner).
     Force,
+    /// A road, railway, dam or other named structure.
     Infrastructure,
+    /// A country.
     Country,
 }
 
 impl EntityType {
+    /// The type as written in `type = …` and in search (`type:place`).
     pub fn as_str(self) -> &'static str {
         match self {
             EntityType::ArmedGroup => "armed_group",
@@ -97,12 +105,15 @@ pub struct Entity {
     pub parent: Option<String>,
     /// Latitude and longitude in decimal degrees; required for places.
     pub lat: Option<f64>,
+    /// Longitude in decimal degrees, east positive.
     pub lon: Option<f64>,
     /// Ids of the places a place lies in, where known: its first-level
     /// region (`admin1`), its cercle, département or préfecture (`admin2`)
     /// and its commune (`admin3`).
     pub admin1: Option<String>,
+    /// Id of its cercle, département or préfecture.
     pub admin2: Option<String>,
+    /// Id of its commune.
     pub admin3: Option<String>,
 }
 
@@ -117,6 +128,8 @@ impl Entity {
         )
     }
 
+    /// Whether `alias` is only tagged when written with this exact case
+    /// (listed in `case_sensitive`).
     pub fn is_case_sensitive(&self, alias: &str) -> bool {
         self.case_sensitive.iter().any(|listed| listed == alias)
     }
@@ -175,6 +188,9 @@ const COMMON_NAMES: [&str; 14] = [
     "sow",
 ];
 
+/// An Arabic spelling this short is ambiguous by rule.
+const SHORT_ARABIC_LETTERS: usize = 3;
+
 /// The loader's built-in ambiguity rules, for spellings nobody marked:
 /// - a one-word Arabic spelling of at most three letters, without the
 ///   article: such short words are mostly ordinary words too or syllables
@@ -187,9 +203,6 @@ const COMMON_NAMES: [&str; 14] = [
 ///
 /// People are left out: their names are what they are, and short ones are
 /// already written in full.
-/// An Arabic spelling this short is ambiguous by rule.
-const SHORT_ARABIC_LETTERS: usize = 3;
-
 pub fn ambiguous_by_rule(kind: EntityType, alias: &str) -> bool {
     if kind == EntityType::Person {
         return false;
@@ -241,13 +254,20 @@ const SHORTEST_GENERATED_SPELLING: usize = 3;
 /// Why a gazetteer could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum GazetteerError {
+    /// A gazetteer file or folder could not be read.
     #[error("cannot read gazetteer {}: {error}", path.display())]
     Read {
+        /// The file or folder named.
         path: PathBuf,
+        /// What the system said.
         error: std::io::Error,
     },
+    /// The files were read but have mistakes: all of them, located.
     #[error("{}", render("the gazetteer", .diagnostics))]
-    Invalid { diagnostics: Vec<Diagnostic> },
+    Invalid {
+        /// Every mistake found, file by file.
+        diagnostics: Vec<Diagnostic>,
+    },
 }
 
 /// Where an entity was defined, for errors found after all files are read.
@@ -264,6 +284,7 @@ struct Origin {
 pub struct Source<'a> {
     /// The file it came from, for errors.
     pub file: &'a Path,
+    /// The TOML text.
     pub text: &'a str,
     /// Part of the generated layer: yields to the hand-curated files.
     pub generated: bool,
@@ -386,18 +407,22 @@ impl Gazetteer {
         entity.admin_parents().filter_map(|id| self.get(id))
     }
 
+    /// Every entity, in the order the files define them.
     pub fn entities(&self) -> &[Entity] {
         &self.entities
     }
 
+    /// The entity with this id, if the gazetteer has one.
     pub fn get(&self, id: &str) -> Option<&Entity> {
         self.by_id.get(id).map(|&index| &self.entities[index])
     }
 
+    /// How many entities it holds.
     pub fn len(&self) -> usize {
         self.entities.len()
     }
 
+    /// Whether it holds no entity (no gazetteer file was found).
     pub fn is_empty(&self) -> bool {
         self.entities.is_empty()
     }
@@ -732,7 +757,7 @@ mod tests {
     fn load(text: &str) -> Result<Gazetteer, Vec<Diagnostic>> {
         Gazetteer::from_sources(&[(Path::new("entities.toml"), text)]).map_err(|err| match err {
             GazetteerError::Invalid { diagnostics } => diagnostics,
-            other => panic!("{other}"),
+            other @ GazetteerError::Read { .. } => panic!("{other}"),
         })
     }
 
@@ -862,7 +887,7 @@ name = "Diboli"
         }
         Gazetteer::from_layers(&sources).map_err(|err| match err {
             GazetteerError::Invalid { diagnostics } => diagnostics,
-            other => panic!("{other}"),
+            other @ GazetteerError::Read { .. } => panic!("{other}"),
         })
     }
 

@@ -24,8 +24,11 @@ use super::normalise::{CharCounter, normalise, normalise_alias};
 /// One place an entity is mentioned, in characters of the tagged text.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Mention {
+    /// Where the mention starts.
     pub start: usize,
+    /// Where it ends (exclusive).
     pub end: usize,
+    /// The words as the text writes them.
     pub text: String,
     /// Why an ambiguous spelling was tagged (`cue:région de`,
     /// `context:bamako`, `form:régions de`); absent for plain spellings.
@@ -36,19 +39,27 @@ pub struct Mention {
 /// An entity found in a text, with all its mentions.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Tagged {
+    /// The entity's gazetteer id.
     pub id: String,
+    /// Its type, serialised as `type`.
     #[serde(rename = "type")]
     pub kind: EntityType,
+    /// Its canonical name in the gazetteer.
     pub name: String,
+    /// Every place the text names it, in text order.
     pub mentions: Vec<Mention>,
 }
 
 /// A spelling found but not tagged, and the rule that refused it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Rejected {
+    /// The id of the entity the spelling would have been tagged with.
     pub id: String,
+    /// Where the spelling starts, in characters of the text.
     pub start: usize,
+    /// Where it ends (exclusive).
     pub end: usize,
+    /// The words as the text writes them.
     pub text: String,
     /// `no-evidence`, `first-name`, `title`, `name-before`, `name-after`,
     /// `river`, `gulf`, `foreign-name`, `delta`, `foreign-state`, `compound`, `organisation`,
@@ -59,7 +70,9 @@ pub struct Rejected {
 /// What `Tagger::explain` returns: the tags, and what was refused.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explained {
+    /// What `Tagger::tag` returns for the same text.
     pub entities: Vec<Tagged>,
+    /// The spellings found but not tagged, in text order.
     pub rejected: Vec<Rejected>,
 }
 
@@ -116,6 +129,7 @@ pub struct Tagger {
     admin: HashMap<(Level, String), usize>,
 }
 
+/// The gazetteer's spellings could not be compiled into one automaton.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the entity matcher: {0}")]
 pub struct TaggerError(String);
@@ -163,6 +177,8 @@ struct Candidate {
 }
 
 impl Tagger {
+    /// Compiles every spelling of `gazetteer` into the matcher; done once at
+    /// start-up, since a tagger is shared by every document.
     pub fn new(gazetteer: Gazetteer) -> Result<Tagger, TaggerError> {
         // One pattern per distinct normalised spelling (and per exact form
         // for case-sensitive ones), pointing at every entity that uses it.
@@ -240,6 +256,7 @@ impl Tagger {
         })
     }
 
+    /// The gazetteer it tags with.
     pub fn gazetteer(&self) -> &Gazetteer {
         &self.gazetteer
     }
