@@ -803,6 +803,9 @@ pub fn counter_evidence(
     if !ambiguous || target.is_person {
         return None;
     }
+    if written_in_lower_case(site) {
+        return Some("lower-case");
+    }
     if title_before(site) {
         return Some("title");
     }
@@ -845,6 +848,34 @@ fn starts_upper_latin(word: &str) -> bool {
     word.chars()
         .next()
         .is_some_and(|c| c.is_uppercase() && !is_arabic(&c.to_string()))
+}
+
+/// How far around a mention to look for capitals, in bytes: enough for the
+/// sentence it sits in.
+const CASE_WINDOW: usize = 400;
+
+/// Latin-script writers capitalise place names, so an ambiguous name written
+/// in lower case is the ordinary word it also is ("c'est-à-dire" for Diré,
+/// "au-delà" for Dela, "the same" for Same). Text with no capitals around
+/// the mention (a speech-to-text transcript) says nothing either way.
+fn written_in_lower_case(site: &Site<'_, '_>) -> bool {
+    let (start, end) = site.normalised.original_range(site.start, site.end);
+    let original = site.normalised.original();
+    let lower_latin = |c: char| c.is_lowercase() && !is_arabic(&c.to_string());
+    // "cercle de Ténenkou" is a name: a capital anywhere in the mention will do.
+    let written = &original[start..end];
+    if !written.chars().next().is_some_and(lower_latin) || written.chars().any(char::is_uppercase) {
+        return false;
+    }
+    let mut from = start.saturating_sub(CASE_WINDOW);
+    while !original.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = (end + CASE_WINDOW).min(original.len());
+    while !original.is_char_boundary(to) {
+        to += 1;
+    }
+    original[from..to].chars().any(char::is_uppercase)
 }
 
 /// A name written in lower case and joined by a hyphen to a lower-case

@@ -143,3 +143,23 @@ fn place_search_finds_a_village_from_itself_its_cercle_and_its_region() {
     );
     assert!(found("place:ml-dioura-diale").is_empty());
 }
+
+#[test]
+fn a_village_name_written_in_lower_case_is_the_ordinary_word() {
+    let tagger = tagger();
+    let ids = |text: &str| -> Vec<String> { tagger.tag(text).into_iter().map(|t| t.id).collect() };
+    // "dire" after "à" or "de" is a cue in form only: the verb, not Diré.
+    let verb =
+        ids("Les habitants de Ségou ont leur mot à dire, il est difficile de dire pourquoi.");
+    assert!(!verb.iter().any(|id| id == "ml-dire"), "{verb:?}");
+    let beyond = ids("Au Mali et au-delà de la région de Mopti.");
+    assert!(!beyond.iter().any(|id| id == "ml-dela"), "{beyond:?}");
+    let same = ids("In Mali, the same attackers returned to Mopti.");
+    assert!(!same.iter().any(|id| id == "ml-same"), "{same:?}");
+    // Written as a name, the town is found.
+    let town = ids("Des hommes armés ont attaqué un poste à Diré, dans la région de Tombouctou.");
+    assert!(town.iter().any(|id| id == "ml-dire"), "{town:?}");
+    // A transcript without capitals is not judged by case.
+    let spoken = ids("des hommes armés ont attaqué un poste à diré dans la région de tombouctou");
+    assert!(spoken.iter().any(|id| id == "ml-dire"), "{spoken:?}");
+}
